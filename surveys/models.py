@@ -1,0 +1,245 @@
+"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
+journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
+
+Uniqueness that protects correctness is a database constraint: one event per sender id, one
+invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveys.base import JSONType, UTCDateTime, db, new_id, utcnow
+
+ROLES = ("admin", "analyst", "ingest")
+SURVEY_KINDS = ("nps", "csat", "ces")
+SURVEY_STATUSES = ("draft", "active", "closed")
+CHANNELS = ("email", "link", "webhook")
+# scheduled -> sending -> sent -> responded; or suppressed / cancelled / expired / failed.
+INVITATION_STATUSES = (
+    "scheduled", "sending", "sent", "responded", "suppressed", "cancelled", "expired", "failed",
+)
+
+
+def _id(prefix: str):
+    return mapped_column(String(40), primary_key=True, default=lambda: new_id(prefix))
+
+
+def _created():
+    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = True):
+    return mapped_column(
+        String(40), ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index
+    )
+
+
+class Workspace(db.Model):
+    __tablename__ = "workspaces"
+    id: Mapped[str] = _id("ws")
+    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Standard Webhooks secret (whsec_...) for signed inbound events; kept readable to verify.
+    webhook_secret: Mapped[str] = mapped_column(String(100), nullable=False)
+    recontact_days: Mapped[int] = mapped_column(Integer, default=30, nullable=False)
+    revenue_attribute: Mapped[str] = mapped_column(String(100), default="arr", nullable=False)
+    allowed_origins: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    branding: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+    created_at: Mapped[datetime] = _created()
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
+    id: Mapped[str] = _id("usr")
+    workspace_id: Mapped[str] = _fk("workspaces.id")
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(300), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = _created()
+
+
+class ApiKey(db.Model):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = _id("key")
+    workspace_id: Mapped[str] = _fk("workspaces.id")
+    name: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = _created()
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    workspace: Mapped[Workspace] = relationship(lazy="joined")
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+    id: Mapped[str] = _id("ct")
+    workspace_id: Mapped[str] = _fk("workspaces.id")
+    external_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    attributes: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Survey(db.Model):
+    __tablename__ = "surveys"
+    __table_args__ = (CheckConstraint("kind in ('nps','csat','ces')", name="kind"),)
+    id: Mapped[str] = _id("sv")
+    workspace_id: Mapped[str] = _fk("workspaces.id")
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    question: Mapped[str] = mapped_column(Text, nullable=False)
+    comment_prompt: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    locale: Mapped[str] = mapped_column(String(16), default="en", nullable=False)
+    translations: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+    status: Mapped[str] = mapped_column(String(8), default="active", nullable=False)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Touchpoint(db.Model):
+    __tablename__ = "touchpoints"
+    id: Mapped[str] = _id("tp")
+    workspace_id: Mapped[str] = _fk("workspaces.id")
+    survey_id: Mapped[str] = _fk("surveys.id")
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    event: Mapped[str] = mapped_column(String(200), nullable=False)
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    delay_seconds: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    sample_rate: Mapped[float] = mapped_column(Float, default=1.0, nullable=False)
+    recontact_days: Mapped[int | None] = mapped_column(Integer)
+    expires_after_days: Mapped[int] = mapped_column(Integer, default=14, nullable=False)
+    reminder_after_days: Mapped[int | None] = mapped_column(Integer)
+    conditions: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    cancel_on: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    created_at: Mapped[datetime] = _created()
+    survey: Mapped[Survey] = relationship(lazy="joined")
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+    id: Mapped[str] = _id("evt")
+    workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
+    external_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    received_at: Mapped[datetime] = _created()
+    contact_id: Mapped[str] = _fk("contacts.id")
+    properties: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("touchpoint_id", "event_id"),
+        Index("ix_invitations_due", "status", "scheduled_for"),
+        Index("ix_invitations_contact_recent", "contact_id", "scheduled_for"),
+    )
+    id: Mapped[str] = _id("inv")
+    workspace_id: Mapped[str] = _fk("workspaces.id")
+    contact_id: Mapped[str] = _fk("contacts.id", index=False)
+    survey_id: Mapped[str] = _fk("surveys.id")
+    touchpoint_id: Mapped[str | None] = _fk("touchpoints.id", nullable=True, index=False)
+    event_id: Mapped[str | None] = _fk("events.id", nullable=True, index=False)
+    token: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(64))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a job for this row is put on the queue; the sweeper re-enqueues stale ones.
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    contact: Mapped[Contact] = relationship(lazy="joined")
+    survey: Mapped[Survey] = relationship(lazy="joined")
+    touchpoint: Mapped[Touchpoint | None] = relationship()
+
+
+class Response(db.Model):
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id"),
+        Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),
+    )
+    id: Mapped[str] = _id("rsp")
+    workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
+    survey_id: Mapped[str] = _fk("surveys.id", index=False)
+    invitation_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("invitations.id", ondelete="SET NULL"), unique=True
+    )
+    contact_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    touchpoint_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("touchpoints.id", ondelete="SET NULL"), index=True
+    )
+    # The sender's id for responses posted through the API (idempotency).
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    completed: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Secret that lets the widget add its comment to a response it created.
+    edit_token: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    meta: Mapped[dict] = mapped_column("metadata", JSONType, default=dict, nullable=False)
+    attributes: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+    event_snapshot: Mapped[dict | None] = mapped_column(JSONType)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    survey: Mapped[Survey] = relationship(lazy="joined")
+    contact: Mapped[Contact | None] = relationship(lazy="joined")
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
+    key: Mapped[str] = mapped_column(String(200), nullable=False)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[Any] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = _created()
+
+
+class WebhookReceipt(db.Model):
+    """Inbound Standard Webhooks message ids, kept at least 7 days to refuse replays."""
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = (UniqueConstraint("workspace_id", "message_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
+    message_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    event_id: Mapped[str | None] = mapped_column(String(40))
+    received_at: Mapped[datetime] = _created()

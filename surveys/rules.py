@@ -1,0 +1,118 @@
+"""Who to ask: touchpoint conditions, deterministic sampling and fatigue (recontact) rules.
+
+Each check answers with a suppression reason or None, so every decision not to ask is recorded
+with its cause on the invitation row.
+"""
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surveys.models import Contact, Invitation, Touchpoint
+
+OPERATORS = ("eq", "ne", "in", "gt", "gte", "lt", "lte", "exists")
+# Invitations that count towards fatigue: everything that was or will be put in front of the
+# customer. Suppressed, cancelled and failed ones never reached them.
+COUNTED_STATUSES = ("scheduled", "sending", "sent", "responded", "expired")
+_MISSING = object()
+
+
+def resolve(field: str, context: dict) -> Any:
+    """Look up a dotted path such as ``contact.attributes.plan`` or ``event.properties.total``."""
+    value: Any = context
+    for part in field.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            return _MISSING
+    return value
+
+
+def _compare(op: str, actual: Any, expected: Any) -> bool:
+    if op == "exists":
+        return (actual is not _MISSING and actual is not None) == bool(expected)
+    if actual is _MISSING:
+        return op == "ne"
+    if op == "eq":
+        return actual == expected
+    if op == "ne":
+        return actual != expected
+    if op == "in":
+        return isinstance(expected, list) and actual in expected
+    try:
+        if op == "gt":
+            return actual > expected
+        if op == "gte":
+            return actual >= expected
+        if op == "lt":
+            return actual < expected
+        if op == "lte":
+            return actual <= expected
+    except TypeError:
+        return False  # comparing a string with a number is simply "no match"
+    return False
+
+
+def conditions_match(conditions: list[dict], context: dict) -> bool:
+    return all(
+        _compare(c["op"], resolve(c["field"], context), c.get("value", True)) for c in conditions
+    )
+
+
+def sampled_in(touchpoint_id: str, event_key: str, rate: float) -> bool:
+    """Deterministic per (touchpoint, event): a retried event gets the same answer."""
+    if rate >= 1:
+        return True
+    if rate <= 0:
+        return False
+    digest = hashlib.sha256(f"{touchpoint_id}:{event_key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+def fatigued(
+    session: Session, *, contact: Contact, window_days: int, at: datetime
+) -> bool:
+    """True when any counted invitation of any survey lies within ``window_days`` of ``at``."""
+    if window_days <= 0:
+        return False
+    window = timedelta(days=window_days)
+    recent = session.execute(
+        select(Invitation.id)
+        .where(
+            Invitation.contact_id == contact.id,
+            Invitation.status.in_(COUNTED_STATUSES),
+            Invitation.scheduled_for > at - window,
+            Invitation.scheduled_for < at + window,
+        )
+        .limit(1)
+    ).first()
+    return recent is not None
+
+
+def suppression_reason(
+    session: Session,
+    *,
+    touchpoint: Touchpoint,
+    contact: Contact,
+    context: dict,
+    event_key: str,
+    workspace_recontact_days: int,
+    at: datetime,
+) -> str | None:
+    if not conditions_match(touchpoint.conditions or [], context):
+        return "conditions_not_met"
+    if contact.unsubscribed_at is not None:
+        return "unsubscribed"
+    if touchpoint.channel == "email" and not contact.email:
+        return "no_email"
+    if not sampled_in(touchpoint.id, event_key, touchpoint.sample_rate):
+        return "sampled_out"
+    window = touchpoint.recontact_days
+    if window is None:
+        window = workspace_recontact_days
+    if fatigued(session, contact=contact, window_days=window, at=at):
+        return "recently_contacted"
+    return None

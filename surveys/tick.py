@@ -1,0 +1,95 @@
+"""The periodic tick: expire old invitations, release stuck sends, enqueue due work, prune.
+
+The database says what is due; Redis only carries it. Running the tick twice, or while a
+previous job for the same row is still queued, is harmless because every job re-checks its row.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from surveys.base import utcnow
+from surveys.models import IdempotencyRecord, Invitation, WebhookReceipt
+
+# A queued job not picked up within this window is enqueued again (e.g. Redis restarted).
+REQUEUE_AFTER = timedelta(minutes=2)
+# A send claimed this long ago without an outcome belongs to a dead worker.
+STUCK_AFTER = timedelta(minutes=15)
+RECEIPT_TTL = timedelta(days=8)
+IDEMPOTENCY_TTL = timedelta(hours=24)
+BATCH = 1000
+
+
+@dataclass
+class TickResult:
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _due_ids(session: Session, condition, now: datetime) -> list[str]:
+    stale = or_(Invitation.enqueued_at.is_(None), Invitation.enqueued_at < now - REQUEUE_AFTER)
+    ids = session.execute(
+        select(Invitation.id).where(condition, stale).order_by(Invitation.scheduled_for).limit(BATCH)
+    ).scalars().all()
+    if ids:
+        session.execute(
+            update(Invitation).where(Invitation.id.in_(ids)).values(enqueued_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return list(ids)
+
+
+def run_tick(session: Session, *, enqueue: Callable[..., None], now: datetime | None = None
+             ) -> TickResult:
+    now = now or utcnow()
+    result = TickResult()
+    counts = result.counts
+
+    counts["expired"] = session.execute(
+        update(Invitation)
+        .where(Invitation.status.in_(("scheduled", "sent")), Invitation.expires_at <= now)
+        .values(status="expired", enqueued_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    counts["released"] = session.execute(
+        update(Invitation)
+        .where(Invitation.status == "sending", Invitation.enqueued_at < now - STUCK_AFTER)
+        .values(status="scheduled", enqueued_at=None, last_error="worker lost during delivery")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    # Link invitations need no delivery: the caller already has the URL.
+    counts["links_opened"] = session.execute(
+        update(Invitation)
+        .where(Invitation.status == "scheduled", Invitation.channel == "link",
+               Invitation.scheduled_for <= now)
+        .values(status="sent", sent_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+    sends = _due_ids(
+        session, (Invitation.status == "scheduled") & (Invitation.scheduled_for <= now), now
+    )
+    for invitation_id in sends:
+        enqueue("vocservice.jobs.send_invitation", invitation_id)
+    counts["sends_enqueued"] = len(sends)
+
+    reminders = _due_ids(
+        session,
+        (Invitation.status == "sent") & (Invitation.reminder_due_at <= now)
+        & Invitation.reminded_at.is_(None),
+        now,
+    )
+    for invitation_id in reminders:
+        enqueue("vocservice.jobs.send_reminder", invitation_id)
+    counts["reminders_enqueued"] = len(reminders)
+
+    counts["receipts_pruned"] = session.execute(
+        delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPT_TTL)
+    ).rowcount
+    counts["idempotency_pruned"] = session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - IDEMPOTENCY_TTL)
+    ).rowcount
+    session.commit()
+    return result

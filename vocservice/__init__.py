@@ -1,0 +1,47 @@
+"""vocservice web shell: the application factory.
+
+``create_app`` reads configuration from the environment (or ``test_config``), binds the
+extensions, registers the API, webhook, hosted-form and widget blueprints, and the CLI.
+"""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    from vocservice import config, errors, health, jobs, queue
+    from vocservice.extensions import api, db, limiter, migrate
+
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    app.config.from_mapping(config.from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    app.json.sort_keys = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "Workspace API key"}
+    )
+    errors.init_app(app)
+    queue.init_app(app)
+    jobs.init_app(app)
+    health.init_app(app)
+
+    from vocservice import docs, forms, webhooks, widget
+    from vocservice.api import register as register_api
+
+    register_api(api)
+    webhooks.init_app(app)
+    forms.init_app(app)
+    widget.init_app(app)
+    docs.init_app(app)
+    return app

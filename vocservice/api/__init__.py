@@ -1,0 +1,11 @@
+"""The JSON API under /api/v1: thin handlers that parse with a schema, call a ``surveys``
+service and dump the result."""
+
+from flask_smorest import Api
+
+
+def register(api: Api) -> None:
+    from vocservice.api import events, invitations, responses, surveys, touchpoints, workspace
+
+    for module in (surveys, touchpoints, events, invitations, responses, workspace):
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")

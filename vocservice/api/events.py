@@ -1,0 +1,70 @@
+"""Journey events in: one or a batch of up to 1,000, idempotent on the sender's event id."""
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from surveys.base import db
+from surveys.events import EventResult, ingest_event
+from surveys.models import Workspace
+from surveys.schemas import EventBatchSchema, EventCreateSchema, EventResultSchema
+from vocservice.api.common import SECURITY
+from vocservice.auth import INGEST, require
+from surveys.dispatch import invitation_url
+
+PREFIX = "/events"
+blp = Blueprint("events", __name__, description="Journey events that trigger surveys")
+
+
+def dump_result(result: EventResult) -> dict:
+    body = {
+        "id": result.event.id,
+        "external_id": result.event.external_id,
+        "duplicate": result.duplicate,
+        "cancelled": result.cancelled,
+        "invitations": [],
+    }
+    for invitation in result.invitations:
+        item = EventResultSchema().dump({"invitations": [invitation]})["invitations"][0]
+        item["url"] = invitation_url(invitation) if invitation.status != "suppressed" else None
+        body["invitations"].append(item)
+    return body
+
+
+def ingest_and_commit(session: Session, workspace: Workspace, data: dict) -> tuple[dict, int]:
+    result = ingest_event(session, workspace=workspace, data=data)
+    session.commit()
+    return dump_result(result), 200 if result.duplicate else 202
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(security=SECURITY)
+@require(INGEST)
+@blp.arguments(EventCreateSchema)
+@blp.response(202, description="Accepted; 200 with duplicate=true for an id seen before")
+def post_event(data):
+    return ingest_and_commit(db.session, g.workspace, data)
+
+
+@blp.route("/batch", methods=["POST"])
+@blp.doc(security=SECURITY)
+@require(INGEST)
+@blp.arguments(EventBatchSchema)
+@blp.response(200, description="Per-item results, in input order")
+def post_batch(data):
+    """Each event is validated and stored on its own; one bad item does not reject the rest."""
+    schema = EventCreateSchema()
+    results = []
+    for index, raw in enumerate(data["events"]):
+        try:
+            event = schema.load(raw)
+        except ValidationError as err:
+            results.append({"index": index, "status": 422, "errors": err.messages})
+            continue
+        result = ingest_event(db.session, workspace=g.workspace, data=event)
+        status = 200 if result.duplicate else 202
+        results.append({"index": index, "status": status, **dump_result(result)})
+    db.session.commit()  # one transaction for the batch: all accepted items land together
+    accepted = sum(1 for r in results if r["status"] in (200, 202))
+    return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}

@@ -1,0 +1,55 @@
+"""Invitations: who was (or was not) asked, when, through which channel, and their link."""
+
+from flask import g, request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from surveys.base import db
+from surveys.dispatch import invitation_url
+from surveys.errors import Invalid
+from surveys.models import INVITATION_STATUSES, Contact, Invitation
+from surveys.schemas import InvitationSchema, ListArgsSchema
+from vocservice.api.common import SECURITY, owned, paginate
+from vocservice.auth import READ, require
+
+PREFIX = "/invitations"
+blp = Blueprint("invitations", __name__, description="Scheduled, sent and suppressed invitations")
+
+
+def dump(invitation: Invitation) -> dict:
+    body = InvitationSchema().dump(invitation)
+    body["url"] = invitation_url(invitation)
+    return body
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(security=SECURITY, parameters=[
+    {"in": "query", "name": "contact", "schema": {"type": "string"}, "description": "external id"},
+    {"in": "query", "name": "status", "schema": {"type": "string", "enum": INVITATION_STATUSES}},
+    {"in": "query", "name": "survey_id", "schema": {"type": "string"}},
+    {"in": "query", "name": "touchpoint_id", "schema": {"type": "string"}},
+])
+@require(READ + ("ingest",))
+@blp.arguments(ListArgsSchema, location="query")
+def list_invitations(args):
+    query = select(Invitation).where(Invitation.workspace_id == g.workspace.id)
+    if contact := request.args.get("contact"):
+        query = query.join(Contact, Contact.id == Invitation.contact_id).where(
+            Contact.external_id == contact)
+    if status := request.args.get("status"):
+        if status not in INVITATION_STATUSES:
+            raise Invalid(f"Unknown status {status!r}.",
+                          errors={"status": [f"one of {', '.join(INVITATION_STATUSES)}"]})
+        query = query.where(Invitation.status == status)
+    for name in ("survey_id", "touchpoint_id"):
+        if value := request.args.get(name):
+            query = query.where(getattr(Invitation, name) == value)
+    items, cursor = paginate(db.session, query, Invitation.id, **args)
+    return {"items": [dump(i) for i in items], "next_cursor": cursor}
+
+
+@blp.route("/<invitation_id>", methods=["GET"])
+@blp.doc(security=SECURITY)
+@require(READ + ("ingest",))
+def get_invitation(invitation_id):
+    return dump(owned(db.session, Invitation, invitation_id, "invitation"))

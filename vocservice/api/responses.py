@@ -1,0 +1,109 @@
+"""Responses: answers collected elsewhere come in here (one or a batch); all answers are listed
+and filtered here, with the contact's attribute snapshot taken at response time."""
+
+from datetime import datetime
+
+from flask import g, request
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from surveys.base import db
+from surveys.errors import DomainError, Invalid
+from surveys.models import Response
+from surveys.responses import create_response, serialize_response
+from surveys.schemas import ListArgsSchema, ResponseBatchSchema, ResponseCreateSchema
+from vocservice.api.common import SECURITY, owned, paginate
+from vocservice.auth import INGEST, READ, require
+from vocservice.idempotency import idempotent
+
+PREFIX = "/responses"
+blp = Blueprint("responses", __name__, description="Survey answers")
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(security=SECURITY)
+@require(INGEST)
+@idempotent
+@blp.arguments(ResponseCreateSchema)
+@blp.response(201, description="Created; 200 when the sender's id was seen before")
+def post_response(data):
+    response, created = create_response(db.session, workspace=g.workspace, data=data)
+    db.session.commit()
+    return serialize_response(response), 201 if created else 200
+
+
+@blp.route("/batch", methods=["POST"])
+@blp.doc(security=SECURITY)
+@require(INGEST)
+@blp.arguments(ResponseBatchSchema)
+@blp.response(200, description="Per-item results, in input order")
+def post_batch(data):
+    schema = ResponseCreateSchema()
+    results = []
+    for index, raw in enumerate(data["responses"]):
+        try:
+            item = schema.load(raw)
+            savepoint = db.session.begin_nested()
+            try:
+                response, created = create_response(db.session, workspace=g.workspace, data=item)
+                savepoint.commit()
+            except DomainError:
+                savepoint.rollback()
+                raise
+        except ValidationError as err:
+            results.append({"index": index, "status": 422, "errors": err.messages})
+            continue
+        except DomainError as err:
+            results.append({"index": index, "status": err.status, "detail": err.detail,
+                            "errors": err.errors})
+            continue
+        results.append({"index": index, "status": 201 if created else 200, "id": response.id})
+    db.session.commit()
+    accepted = sum(1 for r in results if r["status"] in (200, 201))
+    return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
+
+
+def _time_arg(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{name} must be an RFC 3339 time.", errors={name: ["not a time"]}) from None
+    if value.tzinfo is None:
+        raise Invalid(f"{name} needs a timezone, e.g. Z.", errors={name: ["no timezone"]})
+    return value
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(security=SECURITY, parameters=[
+    {"in": "query", "name": "survey_id", "schema": {"type": "string"}},
+    {"in": "query", "name": "from", "schema": {"type": "string", "format": "date-time"}},
+    {"in": "query", "name": "to", "schema": {"type": "string", "format": "date-time"}},
+    {"in": "query", "name": "attributes.plan", "schema": {"type": "string"},
+     "description": "any attributes.NAME=VALUE filters on the snapshot"},
+])
+@require(READ)
+@blp.arguments(ListArgsSchema, location="query")
+def list_responses(args):
+    query = select(Response).where(Response.workspace_id == g.workspace.id)
+    if survey_id := request.args.get("survey_id"):
+        query = query.where(Response.survey_id == survey_id)
+    if start := _time_arg("from"):
+        query = query.where(Response.submitted_at >= start)
+    if end := _time_arg("to"):
+        query = query.where(Response.submitted_at < end)
+    for key, value in request.args.items():
+        if key.startswith("attributes.") and len(key) > len("attributes."):
+            query = query.where(Response.attributes[key.split(".", 1)[1]].as_string() == value)
+    items, cursor = paginate(db.session, query, Response.id, **args)
+    return {"items": [serialize_response(r) for r in items], "next_cursor": cursor}
+
+
+@blp.route("/<response_id>", methods=["GET"])
+@blp.doc(security=SECURITY)
+@require(READ)
+def get_response(response_id):
+    return serialize_response(owned(db.session, Response, response_id, "response"))

@@ -1,0 +1,42 @@
+"""The caller's workspace settings: fatigue window, revenue attribute, widget origins, branding."""
+
+import re
+
+from flask import g
+from flask_smorest import Blueprint
+
+from surveys.base import db
+from surveys.errors import Invalid
+from surveys.schemas import WorkspaceSchema, WorkspaceUpdateSchema
+from vocservice.auth import ADMIN, READ, require
+from vocservice.api.common import SECURITY
+
+PREFIX = "/workspace"
+blp = Blueprint("workspace", __name__, description="Workspace settings")
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(security=SECURITY)
+@require(READ)
+@blp.response(200, WorkspaceSchema)
+def get_workspace():
+    return g.workspace
+
+
+@blp.route("", methods=["PATCH"])
+@blp.doc(security=SECURITY)
+@require(ADMIN)
+@blp.arguments(WorkspaceUpdateSchema)
+@blp.response(200, WorkspaceSchema)
+def update_workspace(data):
+    branding = data.get("branding")
+    if branding and "color" in branding and not HEX_COLOR.match(branding["color"]):
+        raise Invalid("Brand colour must be #RRGGBB.", errors={"branding": ["color: #RRGGBB"]})
+    if branding and branding.get("logo_url", "").split(":")[0] not in ("", "https"):
+        raise Invalid("The logo must be an https URL.", errors={"branding": ["logo_url: https"]})
+    workspace = g.workspace
+    for field, value in data.items():
+        setattr(workspace, field, value)
+    db.session.commit()
+    return workspace

@@ -1,0 +1,177 @@
+"""The ``vocservice`` command: a Flask CLI group over ``create_app`` (DESIGN.md section 3).
+
+``vocservice db ...`` comes from Flask-Migrate. Everything here prints JSON where another
+program may read it and plain sentences where a person will.
+"""
+
+import json
+import logging
+import sys
+import threading
+import time
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from surveys.base import db
+
+log = logging.getLogger(__name__)
+
+
+def _create_app():
+    from vocservice import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """vocservice: journey events in, surveys out, themed feedback back."""
+
+
+@main.group()
+def workspace() -> None:
+    """Manage workspaces."""
+
+
+@workspace.command("create")
+@click.argument("name")
+@click.option("--slug", default=None, help="URL name; derived from NAME when omitted.")
+@with_appcontext
+def workspace_create(name: str, slug: str | None) -> None:
+    """Create a workspace and print its admin API key and webhook secret (shown once)."""
+    from surveys.workspaces import create_api_key, create_workspace
+
+    ws = create_workspace(db.session, name=name, slug=slug)
+    _, key = create_api_key(db.session, workspace=ws, role="admin", name="created by CLI")
+    db.session.commit()
+    click.echo(json.dumps({"workspace": ws.slug, "api_key": key,
+                           "webhook_secret": ws.webhook_secret}))
+
+
+@main.group()
+def apikey() -> None:
+    """Manage API keys."""
+
+
+@apikey.command("create")
+@click.option("--workspace", "slug", required=True)
+@click.option("--role", type=click.Choice(["admin", "analyst", "ingest"]), required=True)
+@click.option("--name", default="")
+@with_appcontext
+def apikey_create(slug: str, role: str, name: str) -> None:
+    """Create an API key and print it once."""
+    from surveys.workspaces import create_api_key, get_workspace
+
+    _, key = create_api_key(db.session, workspace=get_workspace(db.session, slug), role=role,
+                            name=name)
+    db.session.commit()
+    click.echo(key)
+
+
+@main.group()
+def user() -> None:
+    """Manage dashboard users."""
+
+
+@user.command("create")
+@click.option("--workspace", "slug", required=True)
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["admin", "analyst"]), required=True)
+@with_appcontext
+def user_create(slug: str, email: str, role: str) -> None:
+    """Create a user; the password is read from stdin (or prompted for on a terminal)."""
+    from surveys.workspaces import create_user, get_workspace
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    created = create_user(db.session, workspace=get_workspace(db.session, slug), email=email,
+                          role=role, password=password)
+    db.session.commit()
+    click.echo(json.dumps({"id": created.id, "email": created.email, "role": created.role}))
+
+
+@main.command()
+@click.option("--responses", default=2000, show_default=True)
+@with_appcontext
+def demo(responses: int) -> None:
+    """Seed the demo workspace (if it does not exist yet) and print how to use it."""
+    from surveys.demo import seed_demo
+
+    info = seed_demo(db.session, responses=responses,
+                     base_url=current_app.config["PUBLIC_BASE_URL"])
+    db.session.commit()
+    click.echo(info.describe())
+
+
+@main.command()
+@click.option("--taxonomy", default="saas", show_default=True, help="Built-in name or JSON file.")
+def analyze(taxonomy: str) -> None:
+    """Analyse JSON lines {"id", "text"} from stdin; write one JSON line per input (no database)."""
+    from nlp.jsonl import run
+
+    try:
+        run(sys.stdin, sys.stdout, taxonomy=taxonomy)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _tick_once() -> dict:
+    from surveys.tick import run_tick
+    from vocservice.queue import defer
+
+    session = db.session
+    result = run_tick(session, enqueue=lambda name, *args: defer(session, name, *args))
+    return result.counts
+
+
+@main.command()
+@with_appcontext
+def tick() -> None:
+    """Run due work once: expiry, stuck-send release, due sends and reminders, pruning."""
+    click.echo(json.dumps(_tick_once()))
+
+
+@main.command()
+@click.option("--interval", default=15.0, show_default=True, help="Seconds between ticks.")
+@with_appcontext
+def scheduler(interval: float) -> None:
+    """Run the tick forever (the Procfile's scheduler process)."""
+    while True:
+        try:
+            counts = _tick_once()
+            if any(counts.values()):
+                log.info("tick %s", counts)
+        except Exception:
+            db.session.rollback()
+            log.exception("tick failed; trying again next interval")
+        finally:
+            db.session.remove()
+        time.sleep(interval)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve the app for local use. Without REDIS_URL the tick and jobs run in this process."""
+    app = _create_app()
+    if not app.config.get("REDIS_URL"):
+        def ticker() -> None:
+            while True:
+                with app.app_context():
+                    try:
+                        _tick_once()
+                    except Exception:
+                        db.session.rollback()
+                        log.exception("in-process tick failed")
+                    finally:
+                        db.session.remove()
+                time.sleep(10)
+
+        threading.Thread(target=ticker, name="voc-tick", daemon=True).start()
+    click.echo(f"vocservice on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,70 @@
+"""Configuration, from the environment only (DESIGN.md section 2).
+
+Without DATABASE_URL the service runs on an embedded SQLite file under ``instance/``; without
+REDIS_URL background jobs run in a thread of the web process.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance_path / 'vocservice.db'}"
+    # Normalise the common spellings to the psycopg 3 driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: Path) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    # Embedded mode: keep one random key per instance so sessions survive restarts.
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: Path) -> dict:
+    instance_path.mkdir(parents=True, exist_ok=True)
+    db_url = _database_url(instance_path)
+    redis_url = os.environ.get("REDIS_URL", "").strip() or None
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "REDIS_URL": redis_url,
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SMTP_URL": os.environ.get("SMTP_URL", "").strip() or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "vocservice <surveys@localhost>"),
+        "VOC_ALLOW_PRIVATE_WEBHOOK_URLS": _flag("VOC_ALLOW_PRIVATE_WEBHOOK_URLS"),
+        "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
+        "WIDGET_RATE_LIMIT": os.environ.get("VOC_WIDGET_RATE_LIMIT", "30 per minute"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "API_TITLE": "vocservice",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def engine_options(db_url: str) -> dict:
+    if db_url.startswith("sqlite"):
+        # The embedded database is shared by request threads and the in-process job thread.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

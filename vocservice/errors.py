@@ -1,0 +1,100 @@
+"""The one place where errors become HTTP: RFC 9457 ``application/problem+json`` for the API and
+webhooks, small HTML pages for the customer-facing form. Never a 5xx for bad input.
+"""
+
+import logging
+
+from flask import Flask, current_app, json, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from surveys.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://vocservice.dev/problems/"
+
+
+def problem(status: int, title: str, detail: str, *, slug: str | None = None, **extra):
+    body = {
+        "type": PROBLEM_BASE + (slug or title.lower().replace(" ", "-")),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+    response = current_app.response_class(
+        json.dumps(body), status=status, mimetype="application/problem+json"
+    )
+    return response
+
+
+def _wants_html() -> bool:
+    return not (request.path.startswith("/api") or request.path.startswith("/webhooks")
+                or request.path.startswith("/w/") or request.path == "/embed.js")
+
+
+def _html_error(status: int, title: str, detail: str):
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def problem_from_http_exception(error: HTTPException):
+    status = error.code or 500
+    title = error.name
+    detail = error.description or title
+    errors = None
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if messages:
+        # webargs nests messages by location ("json", "query"); flatten one level.
+        errors = {}
+        for location, fields in messages.items():
+            if isinstance(fields, dict):
+                errors.update(fields)
+            else:
+                errors[location] = fields
+        if status == 422:
+            title = "Validation failed"
+            detail = "The request has invalid fields: see errors."
+        else:
+            detail = "The request body is not valid JSON."
+    if status == 413:
+        detail = f"Request bodies are limited to {current_app.config['MAX_CONTENT_LENGTH']} bytes."
+    if _wants_html():
+        return _html_error(status, title, detail)
+    response = problem(status, title, detail, slug=_slug(status), errors=errors)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="vocservice"'
+    for header, value in (getattr(error, "get_headers", lambda: [])() or []):
+        if header.lower() in ("retry-after", "allow"):
+            response.headers[header] = value
+    return response
+
+
+def _slug(status: int) -> str:
+    return {
+        400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+        405: "method-not-allowed", 409: "conflict", 410: "gone", 413: "payload-too-large",
+        415: "unsupported-media-type", 422: "validation-error", 429: "rate-limited",
+    }.get(status, "error")
+
+
+def handle_domain_error(error: DomainError):
+    if _wants_html():
+        return _html_error(error.status, error.title, error.detail)
+    return problem(error.status, error.title, error.detail, slug=error.slug, errors=error.errors)
+
+
+def handle_unexpected(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if isinstance(error, HTTPException):
+        return problem_from_http_exception(error)
+    err = InternalServerError()
+    if _wants_html():
+        return _html_error(500, err.name, "Something went wrong on our side.")
+    return problem(500, err.name, "Something went wrong on our side.", slug="internal-error")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, problem_from_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,101 @@
+"""Background jobs, declared in one place: name, queue, timeout and retries.
+
+Jobs take ids, never objects, are idempotent (each re-reads and locks its rows and does nothing
+if the work is already done) and run inside an app context. The RQ worker process builds the app
+once before forking; :func:`run_job` disposes of inherited database connections in the child.
+"""
+
+import logging
+import os
+from dataclasses import dataclass
+from importlib import import_module
+
+from flask import Flask
+from rq import Retry
+
+from surveys.base import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    queue: str = "default"
+    timeout: int = 120
+    max_retries: int = 3
+    backoff: tuple[int, ...] = (10, 60, 300)
+
+    def retry(self) -> Retry | None:
+        return Retry(max=self.max_retries, interval=list(self.backoff)) if self.max_retries else None
+
+
+JOBS: dict[str, JobSpec] = {
+    # Delivery state lives on the invitation row, so a failed send is rescheduled there with
+    # backoff instead of being retried blindly by RQ.
+    "vocservice.jobs.send_invitation": JobSpec(queue="default", timeout=60, max_retries=0),
+    "vocservice.jobs.send_reminder": JobSpec(queue="default", timeout=60, max_retries=0),
+}
+
+_app: Flask | None = None
+_engine_pid: int | None = None
+
+
+def set_app(app: Flask) -> None:
+    global _app, _engine_pid
+    _app = app
+    _engine_pid = os.getpid()
+
+
+def get_app() -> Flask:
+    global _app
+    if _app is None:
+        from vocservice import create_app
+
+        set_app(create_app())
+    return _app
+
+
+def run_job(app: Flask, func_path: str, args: tuple):
+    module, _, name = func_path.rpartition(".")
+    func = getattr(import_module(module), name)
+    return func(*args, _app=app)
+
+
+def _context(app: Flask | None):
+    app = app or get_app()
+    ctx = app.app_context()
+    ctx.push()
+    if _engine_pid is not None and os.getpid() != _engine_pid:
+        # Forked work horse: never reuse the parent's pooled connections.
+        db.engine.dispose(close=False)
+    return ctx
+
+
+def send_invitation(invitation_id: str, *, _app: Flask | None = None) -> str:
+    from surveys import dispatch
+
+    ctx = _context(_app)
+    try:
+        outcome = dispatch.deliver_invitation(db.session, invitation_id=invitation_id)
+        log.info("send_invitation %s -> %s", invitation_id, outcome)
+        return outcome
+    finally:
+        db.session.remove()
+        ctx.pop()
+
+
+def send_reminder(invitation_id: str, *, _app: Flask | None = None) -> str:
+    from surveys import dispatch
+
+    ctx = _context(_app)
+    try:
+        outcome = dispatch.deliver_reminder(db.session, invitation_id=invitation_id)
+        log.info("send_reminder %s -> %s", invitation_id, outcome)
+        return outcome
+    finally:
+        db.session.remove()
+        ctx.pop()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["voc_jobs"] = JOBS
