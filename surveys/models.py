@@ -229,7 +229,7 @@ class IdempotencyRecord(db.Model):
     key: Mapped[str] = mapped_column(String(200), nullable=False)
     request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     status_code: Mapped[int | None] = mapped_column(Integer)
-    body: Mapped[Any] = mapped_column(JSONType)
+    body: Mapped[Any] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = _created()
 
 

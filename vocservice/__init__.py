@@ -11,7 +11,7 @@ from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from vocservice import config, errors, health, jobs, queue
+    from vocservice import cli, config, errors, health, jobs, queue
     from vocservice.extensions import api, db, limiter, migrate
 
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     queue.init_app(app)
     jobs.init_app(app)
     health.init_app(app)
+    cli.init_app(app)
 
     from vocservice import docs, forms, webhooks, widget
     from vocservice.api import register as register_api

@@ -4,6 +4,7 @@
 program may read it and plain sentences where a person will.
 """
 
+import functools
 import json
 import logging
 import sys
@@ -15,8 +16,22 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from surveys.base import db
+from surveys.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+
+def domain_errors(command):
+    """Show a domain error as a one-line CLI error (exit status 1), not a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.detail) from None
+
+    return wrapper
 
 
 def _create_app():
@@ -30,7 +45,7 @@ def main() -> None:
     """vocservice: journey events in, surveys out, themed feedback back."""
 
 
-@main.group()
+@click.group()
 def workspace() -> None:
     """Manage workspaces."""
 
@@ -39,6 +54,7 @@ def workspace() -> None:
 @click.argument("name")
 @click.option("--slug", default=None, help="URL name; derived from NAME when omitted.")
 @with_appcontext
+@domain_errors
 def workspace_create(name: str, slug: str | None) -> None:
     """Create a workspace and print its admin API key and webhook secret (shown once)."""
     from surveys.workspaces import create_api_key, create_workspace
@@ -50,7 +66,7 @@ def workspace_create(name: str, slug: str | None) -> None:
                            "webhook_secret": ws.webhook_secret}))
 
 
-@main.group()
+@click.group()
 def apikey() -> None:
     """Manage API keys."""
 
@@ -60,6 +76,7 @@ def apikey() -> None:
 @click.option("--role", type=click.Choice(["admin", "analyst", "ingest"]), required=True)
 @click.option("--name", default="")
 @with_appcontext
+@domain_errors
 def apikey_create(slug: str, role: str, name: str) -> None:
     """Create an API key and print it once."""
     from surveys.workspaces import create_api_key, get_workspace
@@ -70,7 +87,7 @@ def apikey_create(slug: str, role: str, name: str) -> None:
     click.echo(key)
 
 
-@main.group()
+@click.group()
 def user() -> None:
     """Manage dashboard users."""
 
@@ -80,6 +97,7 @@ def user() -> None:
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(["admin", "analyst"]), required=True)
 @with_appcontext
+@domain_errors
 def user_create(slug: str, email: str, role: str) -> None:
     """Create a user; the password is read from stdin (or prompted for on a terminal)."""
     from surveys.workspaces import create_user, get_workspace
@@ -94,9 +112,10 @@ def user_create(slug: str, email: str, role: str) -> None:
     click.echo(json.dumps({"id": created.id, "email": created.email, "role": created.role}))
 
 
-@main.command()
+@click.command()
 @click.option("--responses", default=2000, show_default=True)
 @with_appcontext
+@domain_errors
 def demo(responses: int) -> None:
     """Seed the demo workspace (if it does not exist yet) and print how to use it."""
     from surveys.demo import seed_demo
@@ -107,7 +126,7 @@ def demo(responses: int) -> None:
     click.echo(info.describe())
 
 
-@main.command()
+@click.command()
 @click.option("--taxonomy", default="saas", show_default=True, help="Built-in name or JSON file.")
 def analyze(taxonomy: str) -> None:
     """Analyse JSON lines {"id", "text"} from stdin; write one JSON line per input (no database)."""
@@ -128,14 +147,14 @@ def _tick_once() -> dict:
     return result.counts
 
 
-@main.command()
+@click.command()
 @with_appcontext
 def tick() -> None:
     """Run due work once: expiry, stuck-send release, due sends and reminders, pruning."""
     click.echo(json.dumps(_tick_once()))
 
 
-@main.command()
+@click.command()
 @click.option("--interval", default=15.0, show_default=True, help="Seconds between ticks.")
 @with_appcontext
 def scheduler(interval: float) -> None:
@@ -153,12 +172,13 @@ def scheduler(interval: float) -> None:
         time.sleep(interval)
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@with_appcontext
 def serve(host: str, port: int) -> None:
     """Serve the app for local use. Without REDIS_URL the tick and jobs run in this process."""
-    app = _create_app()
+    app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         def ticker() -> None:
             while True:
@@ -175,3 +195,12 @@ def serve(host: str, port: int) -> None:
         threading.Thread(target=ticker, name="voc-tick", daemon=True).start()
     click.echo(f"vocservice on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def init_app(app) -> None:
+    for command in (workspace, apikey, user, demo, analyze, tick, scheduler, serve):
+        app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

@@ -54,6 +54,9 @@ def from_environment(instance_path: Path) -> dict:
         "WIDGET_RATE_LIMIT": os.environ.get("VOC_WIDGET_RATE_LIMIT", "30 per minute"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A Redis outage must not take the public widget down with it.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "API_TITLE": "vocservice",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.1.0",

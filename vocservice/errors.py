@@ -81,7 +81,11 @@ def _slug(status: int) -> str:
 def handle_domain_error(error: DomainError):
     if _wants_html():
         return _html_error(error.status, error.title, error.detail)
-    return problem(error.status, error.title, error.detail, slug=error.slug, errors=error.errors)
+    response = problem(error.status, error.title, error.detail, slug=error.slug,
+                       errors=error.errors)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="vocservice"'
+    return response
 
 
 def handle_unexpected(error: Exception):

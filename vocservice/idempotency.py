@@ -29,18 +29,23 @@ def _fingerprint() -> str:
 
 def _claim(workspace_id: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
     """Insert the claim; on conflict return the existing record."""
-    try:
-        db.session.add(IdempotencyRecord(workspace_id=workspace_id, key=key,
-                                         request_hash=fingerprint))
-        db.session.commit()
-        return None
-    except IntegrityError:
-        db.session.rollback()
-    return db.session.execute(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key
-        )
-    ).scalar_one()
+    for _ in range(3):
+        try:
+            db.session.add(IdempotencyRecord(workspace_id=workspace_id, key=key,
+                                             request_hash=fingerprint))
+            db.session.commit()
+            return None
+        except IntegrityError:
+            db.session.rollback()
+        existing = db.session.execute(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing
+        # The other request released its claim between our insert and our read: try again.
+    raise Conflict("A request with this Idempotency-Key is still in progress.")
 
 
 def _release(workspace_id: str, key: str) -> None:

@@ -6,12 +6,12 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from surveys.base import db
+from surveys.dispatch import invitation_url
 from surveys.events import EventResult, ingest_event
 from surveys.models import Workspace
 from surveys.schemas import EventBatchSchema, EventCreateSchema, EventResultSchema
 from vocservice.api.common import SECURITY
 from vocservice.auth import INGEST, require
-from surveys.dispatch import invitation_url
 
 PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Journey events that trigger surveys")

@@ -7,11 +7,11 @@ from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
+from surveys.responses import create_response, serialize_response
 
 from surveys.base import db
 from surveys.errors import DomainError, Invalid
 from surveys.models import Response
-from surveys.responses import create_response, serialize_response
 from surveys.schemas import ListArgsSchema, ResponseBatchSchema, ResponseCreateSchema
 from vocservice.api.common import SECURITY, owned, paginate
 from vocservice.auth import INGEST, READ, require

@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 from surveys.base import db
 from surveys.errors import Invalid
 from surveys.schemas import WorkspaceSchema, WorkspaceUpdateSchema
-from vocservice.auth import ADMIN, READ, require
 from vocservice.api.common import SECURITY
+from vocservice.auth import ADMIN, READ, require
 
 PREFIX = "/workspace"
 blp = Blueprint("workspace", __name__, description="Workspace settings")

@@ -1,0 +1,57 @@
+"""Small builders used across the API tests: everything goes through the public HTTP API."""
+
+import itertools
+import json
+import time
+from datetime import UTC, datetime
+
+from standardwebhooks.webhooks import Webhook
+
+_counter = itertools.count(1)
+
+
+def create_survey(client, headers, **overrides) -> dict:
+    body = {"name": "Relationship NPS", "kind": "nps",
+            "question": "How likely are you to recommend Acme to a friend?",
+            "comment_prompt": "What is the main reason for your score?", **overrides}
+    response = client.post("/api/v1/surveys", json=body, headers=headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def create_touchpoint(client, headers, survey_id: str, **overrides) -> dict:
+    body = {"name": "After delivery", "event": "order.delivered", "survey_id": survey_id,
+            "channel": "link", **overrides}
+    response = client.post("/api/v1/touchpoints", json=body, headers=headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def event(name: str = "order.delivered", contact: str = "cust-1", **overrides) -> dict:
+    body = {"id": f"evt-{next(_counter)}-{time.monotonic_ns()}", "name": name,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "contact": {"external_id": contact, "email": f"{contact}@example.com",
+                        "attributes": {"plan": "pro", "arr": 12000}},
+            "properties": {"order_id": "o-1"}}
+    body.update(overrides)
+    return body
+
+
+def signed(secret: str, payload, *, msg_id: str | None = None, at: datetime | None = None
+           ) -> tuple[bytes, dict]:
+    raw = payload if isinstance(payload, str) else json.dumps(payload)
+    msg_id = msg_id or f"msg_{next(_counter)}_{time.monotonic_ns()}"
+    at = at or datetime.now(UTC)
+    headers = {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, at, raw),
+        "content-type": "application/json",
+    }
+    return raw.encode(), headers
+
+
+def table_count(db_session, model) -> int:
+    from sqlalchemy import func, select
+
+    return db_session.execute(select(func.count()).select_from(model)).scalar_one()
