@@ -1,22 +1,26 @@
 """Journey events: stored once per sender id, they upsert the contact, cancel pending
 invitations named in ``cancel_on`` and schedule (or record the suppression of) invitations for
 every matching touchpoint, all in the caller's transaction.
+
+Work is set-based so a batch of 1,000 events costs a handful of statements, not thousands:
+one lookup of known ids, one contact upsert and lock, one event insert, one fatigue read and
+one invitation insert. A single event is a batch of one.
 """
 
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from surveys import rules
-from surveys.base import utcnow
-from surveys.contacts import upsert_contact
+from surveys.base import new_id, utcnow
+from surveys.contacts import lock_contacts
 from surveys.models import Event, Invitation, Survey, Touchpoint, Workspace
-
-PENDING = ("scheduled",)
 
 
 @dataclass
@@ -28,119 +32,144 @@ class EventResult:
 
 
 def find_result(session: Session, workspace_id: str, external_id: str) -> EventResult | None:
-    event = session.execute(
-        select(Event).where(Event.workspace_id == workspace_id, Event.external_id == external_id)
-    ).scalar_one_or_none()
-    if event is None:
-        return None
-    invitations = session.execute(
-        select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
+    return _known(session, workspace_id, [external_id]).get(external_id)
+
+
+def _known(session: Session, workspace_id: str, external_ids: list[str]) -> dict[str, EventResult]:
+    events = session.execute(
+        select(Event).where(Event.workspace_id == workspace_id, Event.external_id.in_(external_ids))
     ).scalars().all()
-    return EventResult(event=event, duplicate=True, invitations=list(invitations))
+    if not events:
+        return {}
+    by_event = defaultdict(list)
+    for invitation in session.execute(
+        select(Invitation).where(Invitation.event_id.in_([e.id for e in events]))
+        .order_by(Invitation.id)
+    ).scalars():
+        by_event[invitation.event_id].append(invitation)
+    return {e.external_id: EventResult(event=e, duplicate=True, invitations=by_event[e.id])
+            for e in events}
 
 
 def ingest_event(session: Session, *, workspace: Workspace, data: dict,
                  now: datetime | None = None) -> EventResult:
     """Record one journey event. The same sender id again returns the first result, unchanged."""
-    now = now or utcnow()
-    external_id = str(data["id"])
-    found = find_result(session, workspace.id, external_id)
-    if found:
-        return found
-    savepoint = session.begin_nested()
-    try:
-        contact = upsert_contact(session, workspace_id=workspace.id, data=data["contact"], lock=True)
-        event = Event(
-            workspace_id=workspace.id,
-            external_id=external_id,
-            name=data["name"],
-            occurred_at=data.get("occurred_at") or now,
-            contact_id=contact.id,
-            properties=data.get("properties") or {},
-        )
-        session.add(event)
-        session.flush()
-    except IntegrityError:
-        # The same id arrived concurrently and the other request won: answer as a duplicate.
-        savepoint.rollback()
-        found = find_result(session, workspace.id, external_id)
-        if found is None:
-            raise
-        return found
-    savepoint.commit()
+    return ingest_events(session, workspace=workspace, items=[data], now=now)[0]
 
-    result = EventResult(event=event, duplicate=False)
-    result.cancelled = _cancel_pending(session, workspace=workspace, event=event)
+
+def ingest_events(session: Session, *, workspace: Workspace, items: list[dict],
+                  now: datetime | None = None) -> list[EventResult]:
+    """Record validated events in order; results line up with ``items``."""
+    now = now or utcnow()
+    ids = [str(item["id"]) for item in items]
+    results: dict[str, EventResult] = _known(session, workspace.id, list(set(ids)))
+    fresh: dict[str, dict] = {}
+    for external_id, item in zip(ids, items, strict=True):
+        if external_id not in results and external_id not in fresh:
+            fresh[external_id] = item
+    if fresh:
+        results.update(_store(session, workspace, fresh, now))
+    out, seen = [], set()
+    for external_id in ids:
+        result = results[external_id]
+        if external_id in seen and not result.duplicate:  # repeated inside this very batch
+            result = EventResult(result.event, True, result.invitations, result.cancelled)
+        seen.add(external_id)
+        out.append(result)
+    return out
+
+
+def _store(session: Session, workspace: Workspace, fresh: dict[str, dict], now: datetime
+           ) -> dict[str, EventResult]:
+    contacts = lock_contacts(session, workspace_id=workspace.id,
+                             items=[item["contact"] for item in fresh.values()])
+    rows = []
+    for external_id, item in fresh.items():
+        contact = contacts[_contact_key(item["contact"])]
+        rows.append({
+            "id": new_id("evt"), "workspace_id": workspace.id, "external_id": external_id,
+            "name": item["name"], "occurred_at": item.get("occurred_at") or now,
+            "received_at": now, "contact_id": contact.id,
+            "properties": item.get("properties") or {},
+        })
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stored_ids = set(session.execute(
+        insert(Event.__table__).values(rows)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+        .returning(Event.__table__.c.id)
+    ).scalars())
+    # Rows not stored were inserted by a concurrent request a moment ago: they are duplicates.
+    lost = [r["external_id"] for r in rows if r["id"] not in stored_ids]
+    results = _known(session, workspace.id, lost) if lost else {}
+    events = {e.id: e for e in session.execute(
+        select(Event).where(Event.id.in_(stored_ids))).scalars()} if stored_ids else {}
+
     touchpoints = session.execute(
-        select(Touchpoint)
-        .join(Survey, Survey.id == Touchpoint.survey_id)
-        .where(
-            Touchpoint.workspace_id == workspace.id,
-            Touchpoint.event == event.name,
-            Touchpoint.active.is_(True),
-            Survey.status == "active",
-        )
+        select(Touchpoint).join(Survey, Survey.id == Touchpoint.survey_id)
+        .where(Touchpoint.workspace_id == workspace.id, Touchpoint.active.is_(True))
         .order_by(Touchpoint.id)
     ).scalars().all()
-    context = {
-        "contact": {
-            "external_id": contact.external_id, "email": contact.email,
-            "locale": contact.locale, "attributes": contact.attributes or {},
-        },
-        "event": {"name": event.name, "properties": event.properties or {}},
-    }
-    for touchpoint in touchpoints:
-        result.invitations.append(
-            _invite(session, workspace=workspace, touchpoint=touchpoint, contact=contact,
-                    event=event, context=context, now=now)
-        )
-    return result
+    longest = max([workspace.recontact_days, *(tp.recontact_days or 0 for tp in touchpoints)])
+    recent = rules.recent_invitations(
+        session, contact_ids=[c.id for c in contacts.values()],
+        since=now - timedelta(days=longest),
+    )
+    for row in rows:
+        event = events.get(row["id"])
+        if event is None:
+            continue
+        contact = contacts[_contact_key(fresh[row["external_id"]]["contact"])]
+        result = EventResult(event=event, duplicate=False)
+        result.cancelled = _cancel_pending(session, touchpoints, event)
+        context = {
+            "contact": {"external_id": contact.external_id, "email": contact.email,
+                        "locale": contact.locale, "attributes": contact.attributes or {}},
+            "event": {"name": event.name, "properties": event.properties or {}},
+        }
+        for touchpoint in touchpoints:
+            if touchpoint.event == event.name and touchpoint.survey.status == "active":
+                invitation = _invite(workspace, touchpoint, contact, event, context,
+                                     recent[contact.id], now)
+                session.add(invitation)
+                result.invitations.append(invitation)
+        results[row["external_id"]] = result
+    session.flush()
+    return results
 
 
-def _invite(session, *, workspace, touchpoint, contact, event, context, now) -> Invitation:
+def _contact_key(contact: dict) -> str:
+    return str(contact.get("external_id") or contact.get("email"))
+
+
+def _invite(workspace, touchpoint, contact, event, context, recent: list, now) -> Invitation:
     scheduled_for = max(now, event.occurred_at + timedelta(seconds=touchpoint.delay_seconds))
     reason = rules.suppression_reason(
-        session, touchpoint=touchpoint, contact=contact, context=context,
-        event_key=event.external_id, workspace_recontact_days=workspace.recontact_days,
-        at=scheduled_for,
+        touchpoint=touchpoint, contact=contact, context=context, event_key=event.external_id,
+        workspace_recontact_days=workspace.recontact_days, recent=recent, at=scheduled_for,
     )
-    invitation = Invitation(
-        workspace_id=workspace.id,
-        contact_id=contact.id,
-        survey_id=touchpoint.survey_id,
-        touchpoint_id=touchpoint.id,
-        event_id=event.id,
-        token=secrets.token_urlsafe(24),
-        channel=touchpoint.channel,
-        status="suppressed" if reason else "scheduled",
-        reason=reason,
+    if reason is None:
+        recent.append(scheduled_for)  # later events in this batch see this invitation
+    return Invitation(
+        id=new_id("inv"), workspace_id=workspace.id, contact_id=contact.id,
+        survey_id=touchpoint.survey_id, touchpoint_id=touchpoint.id, event_id=event.id,
+        token=secrets.token_urlsafe(24), channel=touchpoint.channel,
+        status="suppressed" if reason else "scheduled", reason=reason,
         scheduled_for=scheduled_for,
         expires_at=scheduled_for + timedelta(days=touchpoint.expires_after_days),
+        attempts=0, created_at=now,
     )
-    session.add(invitation)
-    # Flush so the next touchpoint's fatigue check sees this invitation.
-    session.flush()
-    return invitation
 
 
-def _cancel_pending(session: Session, *, workspace: Workspace, event: Event) -> int:
-    touchpoint_ids = [
-        tp.id
-        for tp in session.execute(
-            select(Touchpoint).where(Touchpoint.workspace_id == workspace.id)
-        ).scalars()
-        if event.name in (tp.cancel_on or [])
-    ]
-    if not touchpoint_ids:
+def _cancel_pending(session: Session, touchpoints: list[Touchpoint], event: Event) -> int:
+    ids = [tp.id for tp in touchpoints if event.name in (tp.cancel_on or [])]
+    if not ids:
         return 0
+    session.flush()  # invitations created earlier in this batch must be visible to the update
     result = session.execute(
         update(Invitation)
-        .where(
-            Invitation.contact_id == event.contact_id,
-            Invitation.touchpoint_id.in_(touchpoint_ids),
-            Invitation.status.in_(PENDING),
-        )
+        .where(Invitation.contact_id == event.contact_id, Invitation.touchpoint_id.in_(ids),
+               Invitation.status == "scheduled")
         .values(status="cancelled", reason=f"cancelled_by:{event.name}")
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     return result.rowcount or 0

@@ -5,6 +5,7 @@ with its cause on the invitation row.
 """
 
 import hashlib
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,34 +73,39 @@ def sampled_in(touchpoint_id: str, event_key: str, rate: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
-def fatigued(
-    session: Session, *, contact: Contact, window_days: int, at: datetime
-) -> bool:
+def recent_invitations(session: Session, *, contact_ids: list[str], since: datetime
+                       ) -> dict[str, list[datetime]]:
+    """When each contact was (or will be) asked, for invitations that count towards fatigue."""
+    recent: dict[str, list[datetime]] = defaultdict(list)
+    if not contact_ids:
+        return recent
+    for contact_id, at in session.execute(
+        select(Invitation.contact_id, Invitation.scheduled_for).where(
+            Invitation.contact_id.in_(contact_ids),
+            Invitation.status.in_(COUNTED_STATUSES),
+            Invitation.scheduled_for > since,
+        )
+    ):
+        recent[contact_id].append(at)
+    return recent
+
+
+def fatigued(recent: list[datetime], *, window_days: int, at: datetime) -> bool:
     """True when any counted invitation of any survey lies within ``window_days`` of ``at``."""
     if window_days <= 0:
         return False
     window = timedelta(days=window_days)
-    recent = session.execute(
-        select(Invitation.id)
-        .where(
-            Invitation.contact_id == contact.id,
-            Invitation.status.in_(COUNTED_STATUSES),
-            Invitation.scheduled_for > at - window,
-            Invitation.scheduled_for < at + window,
-        )
-        .limit(1)
-    ).first()
-    return recent is not None
+    return any(at - window < other < at + window for other in recent)
 
 
 def suppression_reason(
-    session: Session,
     *,
     touchpoint: Touchpoint,
     contact: Contact,
     context: dict,
     event_key: str,
     workspace_recontact_days: int,
+    recent: list[datetime],
     at: datetime,
 ) -> str | None:
     if not conditions_match(touchpoint.conditions or [], context):
@@ -113,6 +119,6 @@ def suppression_reason(
     window = touchpoint.recontact_days
     if window is None:
         window = workspace_recontact_days
-    if fatigued(session, contact=contact, window_days=window, at=at):
+    if fatigued(recent, window_days=window, at=at):
         return "recently_contacted"
     return None

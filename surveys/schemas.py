@@ -204,13 +204,6 @@ class InvitationSchema(Schema):
     contact = fields.Function(lambda inv: {"external_id": inv.contact.external_id})
 
 
-class EventResultSchema(Schema):
-    id = fields.String()
-    duplicate = fields.Boolean()
-    cancelled = fields.Integer()
-    invitations = fields.List(fields.Nested(InvitationSchema(exclude=("contact",))))
-
-
 class ResponseCreateSchema(Base):
     id = fields.String(load_default=None, validate=validate.Length(1, 200))
     survey_id = fields.String(required=True, validate=validate.Length(1, 40))

@@ -7,14 +7,15 @@ from sqlalchemy.orm import Session
 
 from surveys.base import db
 from surveys.dispatch import invitation_url
-from surveys.events import EventResult, ingest_event
+from surveys.events import EventResult, ingest_event, ingest_events
 from surveys.models import Workspace
-from surveys.schemas import EventBatchSchema, EventCreateSchema, EventResultSchema
+from surveys.schemas import EventBatchSchema, EventCreateSchema, InvitationSchema
 from vocservice.api.common import SECURITY
 from vocservice.auth import INGEST, require
 
 PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Journey events that trigger surveys")
+_INVITATION = InvitationSchema(exclude=("contact", "url"))
 
 
 def dump_result(result: EventResult) -> dict:
@@ -26,7 +27,7 @@ def dump_result(result: EventResult) -> dict:
         "invitations": [],
     }
     for invitation in result.invitations:
-        item = EventResultSchema().dump({"invitations": [invitation]})["invitations"][0]
+        item = _INVITATION.dump(invitation)
         item["url"] = invitation_url(invitation) if invitation.status != "suppressed" else None
         body["invitations"].append(item)
     return body
@@ -55,16 +56,19 @@ def post_event(data):
 def post_batch(data):
     """Each event is validated and stored on its own; one bad item does not reject the rest."""
     schema = EventCreateSchema()
-    results = []
+    results: list[dict | None] = []
+    valid: list[tuple[int, dict]] = []
     for index, raw in enumerate(data["events"]):
         try:
-            event = schema.load(raw)
+            valid.append((index, schema.load(raw)))
+            results.append(None)
         except ValidationError as err:
             results.append({"index": index, "status": 422, "errors": err.messages})
-            continue
-        result = ingest_event(db.session, workspace=g.workspace, data=event)
-        status = 200 if result.duplicate else 202
-        results.append({"index": index, "status": status, **dump_result(result)})
+    if valid:
+        stored = ingest_events(db.session, workspace=g.workspace, items=[v for _, v in valid])
+        for (index, _), result in zip(valid, stored, strict=True):
+            status = 200 if result.duplicate else 202
+            results[index] = {"index": index, "status": status, **dump_result(result)}
     db.session.commit()  # one transaction for the batch: all accepted items land together
     accepted = sum(1 for r in results if r["status"] in (200, 202))
     return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
