@@ -1,0 +1,135 @@
+"""Theme taxonomies: the named lists of themes (each with keywords) that comments are tagged with.
+
+A :class:`Taxonomy` is immutable data: a name and a tuple of :class:`Theme` objects, each with the
+keywords or short phrases that signal it. Three taxonomies are built in (``saas``, the default,
+``restaurant`` and ``app-reviews``, defined in :mod:`nlp.taxonomies`); :func:`load_taxonomy` also
+reads a JSON file of the same shape, and :meth:`Taxonomy.from_dicts` builds one from plain
+mappings such as database rows. Validation errors are ``ValueError`` with a message a user can
+act on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TAXONOMY = "saas"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: its unique name, the keywords/phrases that signal it, and optional metadata."""
+
+    name: str
+    keywords: tuple[str, ...]
+    description: str = ""
+    parent: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "keywords": list(self.keywords),
+            "description": self.description,
+            "parent": self.parent,
+        }
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A named, ordered set of themes with unique names."""
+
+    name: str
+    themes: tuple[Theme, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for theme in self.themes:
+            if theme.name in seen:
+                raise ValueError(f"taxonomy {self.name!r}: duplicate theme name {theme.name!r}")
+            seen.add(theme.name)
+
+    @property
+    def theme_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.themes)
+
+    @classmethod
+    def from_dicts(cls, name: str, themes: Iterable[Mapping[str, Any]]) -> Taxonomy:
+        """Build a taxonomy from mappings with ``name``, ``keywords`` and optional
+        ``description`` and ``parent`` (the shape of the JSON file and of theme rows)."""
+        built = []
+        for index, raw in enumerate(themes):
+            if not isinstance(raw, Mapping):
+                raise ValueError(f"taxonomy {name!r}: theme #{index} is not an object")
+            built.append(_theme_from_mapping(name, index, raw))
+        return cls(name=str(name), themes=tuple(built))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "themes": [t.to_dict() for t in self.themes]}
+
+
+def _theme_from_mapping(taxonomy: str, index: int, raw: Mapping[str, Any]) -> Theme:
+    where = f"taxonomy {taxonomy!r}, theme #{index}"
+    theme_name = raw.get("name")
+    if not isinstance(theme_name, str) or not theme_name.strip():
+        raise ValueError(f"{where}: 'name' must be a non-empty string")
+    keywords = raw.get("keywords", [])
+    if isinstance(keywords, str) or not isinstance(keywords, Iterable):
+        raise ValueError(f"{where} ({theme_name}): 'keywords' must be a list of strings")
+    cleaned: list[str] = []
+    for keyword in keywords:
+        if not isinstance(keyword, str):
+            raise ValueError(f"{where} ({theme_name}): keyword {keyword!r} is not a string")
+        keyword = " ".join(keyword.split())
+        if keyword and keyword.lower() not in {k.lower() for k in cleaned}:
+            cleaned.append(keyword)
+    description = raw.get("description") or ""
+    parent = raw.get("parent")
+    if not isinstance(description, str):
+        raise ValueError(f"{where} ({theme_name}): 'description' must be a string")
+    if parent is not None and not isinstance(parent, str):
+        raise ValueError(f"{where} ({theme_name}): 'parent' must be a string or null")
+    return Theme(theme_name.strip(), tuple(cleaned), description, parent or None)
+
+
+def builtin_names() -> tuple[str, ...]:
+    """Names of the built-in taxonomies."""
+    from nlp.taxonomies import BUILTIN
+
+    return tuple(BUILTIN)
+
+
+def load_taxonomy(name_or_path: str | Path | Taxonomy = DEFAULT_TAXONOMY) -> Taxonomy:
+    """Return a built-in taxonomy by name, or read one from a JSON file path.
+
+    The file holds ``{"name": ..., "themes": [{"name", "keywords", "description", "parent"}]}``.
+    Raises ``ValueError`` for an unknown name, an unreadable file or a malformed document.
+    """
+    if isinstance(name_or_path, Taxonomy):
+        return name_or_path
+    from nlp.taxonomies import BUILTIN
+
+    key = str(name_or_path)
+    if key in BUILTIN:
+        return Taxonomy.from_dicts(key, BUILTIN[key])
+    path = Path(key)
+    if not (path.suffix.lower() == ".json" or path.exists()):
+        raise ValueError(
+            f"unknown taxonomy {key!r}: use one of {', '.join(BUILTIN)} or a path to a JSON file"
+        )
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"taxonomy file {key!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"taxonomy file {key!r} cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"taxonomy file {key!r} is not valid JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("themes"), list):
+        raise ValueError(f"taxonomy file {key!r} must be an object with a 'themes' list")
+    name = document.get("name") or path.stem
+    if not isinstance(name, str):
+        raise ValueError(f"taxonomy file {key!r}: 'name' must be a string")
+    return Taxonomy.from_dicts(name, document["themes"])

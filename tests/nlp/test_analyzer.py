@@ -1,0 +1,110 @@
+"""Tests for nlp.analyzer: matching, evidence offsets, clause-scoped sentiment, output shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.analyzer import ANALYZER_VERSION, Analyzer, defuse, truncate
+from nlp.taxonomy import Taxonomy, Theme
+
+
+def test_analyzer_evidence_offsets_point_into_original_text(restaurant: Analyzer) -> None:
+    text = "  The WAITER was rude,\n\tbut the Sushi was delicious! Prices: fair."
+    analysis = restaurant.analyze(text)
+    assert set(analysis.theme_names) == {"service", "food", "price"}
+    for hit in analysis.themes:
+        for evidence in hit.evidence:
+            assert text[evidence.start : evidence.end] == evidence.text
+    assert [e.text for e in analysis.theme("service").evidence] == ["WAITER", "rude"]
+
+
+def test_analyzer_lemma_matching_finds_inflections(saas: Analyzer) -> None:
+    for text in ("We were billed twice.", "The bills are wrong.", "Billing is a mess."):
+        hit = saas.analyze(text).theme("billing")
+        assert hit is not None, text
+
+
+def test_analyzer_inflected_keyword_matches_only_as_written() -> None:
+    taxonomy = Taxonomy("t", (Theme("seating", ("seating",)),))
+    analyzer = Analyzer(taxonomy)
+    assert analyzer.analyze("Outdoor seating is lovely").theme_names == ("seating",)
+    assert analyzer.analyze("We were seated quickly").theme_names == ()
+
+
+def test_analyzer_contrast_scopes_theme_sentiment(restaurant: Analyzer) -> None:
+    analysis = restaurant.analyze("great food but slow service")
+    assert analysis.theme("food").sentiment.label == "positive"
+    assert analysis.theme("service").sentiment.label == "negative"
+
+
+def test_analyzer_although_clause_is_its_own_scope(restaurant: Analyzer) -> None:
+    analysis = restaurant.analyze("Although the food was good, the service was terrible.")
+    assert analysis.theme("food").sentiment.label == "positive"
+    assert analysis.theme("service").sentiment.label == "negative"
+
+
+def test_analyzer_parenthetical_however_does_not_split(restaurant: Analyzer) -> None:
+    analysis = restaurant.analyze("The service, however, was great.")
+    assert analysis.theme("service").sentiment.label == "positive"
+
+
+def test_analyzer_longest_overlapping_match_wins() -> None:
+    taxonomy = Taxonomy("t", (Theme("support", ("service",)), Theme("pricing", ("service charge",))))
+    analysis = Analyzer(taxonomy).analyze("The service charge was outrageous.")
+    assert analysis.theme_names == ("pricing",)
+
+
+def test_analyzer_to_dict_has_the_cli_shape(restaurant: Analyzer) -> None:
+    data = restaurant.analyze("Lovely decor.").to_dict()
+    assert set(data) >= {"sentiment", "themes"}
+    assert set(data["sentiment"]) == {"label", "compound"}
+    (theme,) = data["themes"]
+    assert set(theme) == {"name", "sentiment", "evidence"}
+    assert theme["name"] == "ambience"
+    assert theme["evidence"] == [{"text": "decor", "start": 7, "end": 12}]
+
+
+def test_analyzer_analyze_many_keeps_order_and_handles_empty(restaurant: Analyzer) -> None:
+    texts = ["The pizza was awful.", "", "Friendly staff!", "   "]
+    results = restaurant.analyze_many(texts, batch_size=2)
+    assert [r.theme_names for r in results] == [("food",), (), ("service",), ()]
+    assert results[1].sentiment.label == "neutral"
+    assert results[0].sentiment.label == "negative"
+
+
+def test_analyzer_rejects_non_string(restaurant: Analyzer) -> None:
+    with pytest.raises(TypeError):
+        restaurant.analyze_many(["ok", None])  # type: ignore[list-item]
+
+
+def test_analyzer_truncation_keeps_offsets_valid() -> None:
+    analyzer = Analyzer("restaurant", max_chars=60)
+    text = "The food was good. " * 20
+    analysis = analyzer.analyze(text)
+    evidence = analysis.theme("food").evidence
+    assert all(e.end <= 60 and text[e.start : e.end] == e.text for e in evidence)
+    assert len(evidence) == 3
+
+
+def test_analyzer_truncate_prefers_word_boundary() -> None:
+    assert truncate("short", 10) == "short"
+    cut = truncate("word " * 100, 52)
+    assert len(cut) <= 52 and not cut.endswith("wor")
+
+
+def test_analyzer_version_is_a_string() -> None:
+    assert isinstance(ANALYZER_VERSION, str) and ANALYZER_VERSION
+
+
+def test_analyzer_defuse_preserves_length_and_short_words() -> None:
+    text = "ok " + "x" * 100 + " fine"
+    cleaned = defuse(text)
+    assert len(cleaned) == len(text)
+    assert cleaned.startswith("ok " + "x" * 64 + " ") and cleaned.endswith(" fine")
+
+
+def test_analyzer_evidence_after_defused_run_quotes_original(restaurant: Analyzer) -> None:
+    text = "Wow" + "!" * 200 + " the waiter was great"
+    hit = restaurant.analyze(text).theme("service")
+    (evidence,) = hit.evidence
+    assert text[evidence.start : evidence.end] == evidence.text == "waiter"
