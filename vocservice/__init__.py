@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     health.init_app(app)
     cli.init_app(app)
 
-    from vocservice import docs, forms, webhooks, widget
+    from vocservice import docs, forms, home, webhooks, widget
     from vocservice.api import register as register_api
 
     register_api(api)
@@ -45,4 +45,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     forms.init_app(app)
     widget.init_app(app)
     docs.init_app(app)
+    home.init_app(app)
     return app
