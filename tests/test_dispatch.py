@@ -169,6 +169,7 @@ def receiver():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Receiver
     server.shutdown()
+    server.server_close()
 
 
 def test_dispatch_webhook_channel_posts_signed_invitation(app, client, workspace, receiver,
