@@ -28,10 +28,27 @@ def _json_object(max_keys: int = MAX_ATTRIBUTES):
     return check
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class Base(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_load
+    def refuse_nul(self, data, **kwargs):
+        # PostgreSQL cannot store NUL in text or JSONB: refuse it here as a 422, not a 500.
+        if _has_nul(data):
+            raise ValidationError("NUL characters (\\u0000) are not accepted.", "_schema")
+        return data
 
 
 def Time(**kwargs):  # noqa: N802 - reads like a field class

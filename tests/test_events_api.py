@@ -158,3 +158,12 @@ def test_events_contact_attributes_are_merged(client, workspace, db_session):
     client.post("/api/v1/events", json=later, headers=workspace.headers)
     contact = db_session.query(Contact).one()
     assert contact.attributes == {"plan": "enterprise", "arr": 12000, "region": "emea"}
+
+
+def test_events_nul_characters_are_refused_not_a_500(client, workspace, db_session):
+    for payload in (event(name="order\u0000delivered"),
+                    event(properties={"note": "a\u0000b"}),
+                    event(contact="x\u0000y")):
+        response = client.post("/api/v1/events", json=payload, headers=workspace.headers)
+        assert response.status_code == 422, response.json
+    assert table_count(db_session, Event) == 0

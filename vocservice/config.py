@@ -50,6 +50,9 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_URL": os.environ.get("SMTP_URL", "").strip() or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "vocservice <surveys@localhost>"),
         "VOC_ALLOW_PRIVATE_WEBHOOK_URLS": _flag("VOC_ALLOW_PRIVATE_WEBHOOK_URLS"),
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust
+        # (rate limits key on the client address).
+        "VOC_TRUSTED_PROXIES": int(os.environ.get("VOC_TRUSTED_PROXIES", "0") or 0),
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         "WIDGET_RATE_LIMIT": os.environ.get("VOC_WIDGET_RATE_LIMIT", "30 per minute"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
