@@ -4,12 +4,13 @@ The upsert is a single INSERT ... ON CONFLICT statement so two events about a ne
 arrive at the same moment cannot both create them.
 """
 
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from surveys.base import new_id, utcnow
+from surveys.bulk import insert_rows
 from surveys.errors import Invalid
 from surveys.models import Contact
 
@@ -22,61 +23,71 @@ def _key(data: dict) -> str:
     return str(external_id)
 
 
-def lock_contacts(session: Session, *, workspace_id: str, items: list[dict]) -> dict[str, Contact]:
-    """Create or update the contacts described by ``items`` (external_id, email, name, locale,
-    attributes) and return them by external id, locked for this transaction on PostgreSQL.
+_PG_MERGE = (
+    "ON CONFLICT (workspace_id, external_id) DO UPDATE SET "
+    "email = COALESCE(EXCLUDED.email, contacts.email), "
+    "name = COALESCE(EXCLUDED.name, contacts.name), "
+    "locale = COALESCE(EXCLUDED.locale, contacts.locale), "
+    "attributes = contacts.attributes || EXCLUDED.attributes, "
+    "updated_at = EXCLUDED.updated_at"
+)
 
-    Later items win; attributes are merged key by key. Rows are locked in external-id order so
-    two concurrent batches touching the same customers cannot deadlock.
+
+def _upsert_statement(dialect: str):
+    table = Contact.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table)
+    if dialect == "postgresql":
+        merged = table.c.attributes.op("||")(stmt.excluded.attributes)
+    else:
+        merged = func.json_patch(table.c.attributes, stmt.excluded.attributes)
+    return stmt.on_conflict_do_update(
+        index_elements=["workspace_id", "external_id"],
+        set_={
+            "email": func.coalesce(stmt.excluded.email, table.c.email),
+            "name": func.coalesce(stmt.excluded.name, table.c.name),
+            "locale": func.coalesce(stmt.excluded.locale, table.c.locale),
+            "attributes": merged,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    ).returning(*table.c)
+
+
+def lock_contacts(session: Session, *, workspace_id: str, items: list[dict]) -> dict[str, Row]:
+    """Create or update the contacts described by ``items`` (external_id, email, name, locale,
+    attributes) in one statement and return their rows by external id.
+
+    Later items win; given fields overwrite stored ones and attributes are merged key by key.
+    ``ON CONFLICT DO UPDATE`` also locks each row for the rest of the transaction, and rows go
+    in external-id order, so two concurrent batches touching the same customers serialise on
+    them (fatigue decisions stay correct) without deadlocking.
     """
     merged: dict[str, dict] = {}
     for data in items:
         key = _key(data)
-        current = merged.setdefault(key, {"attributes": {}})
+        current = merged.setdefault(key, {"email": None, "name": None, "locale": None,
+                                          "attributes": {}})
         for field in ("email", "name", "locale"):
             if data.get(field) is not None:
                 current[field] = data[field]
         current["attributes"].update(data.get("attributes") or {})
     now = utcnow()
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(Contact.__table__).values([
-            {"id": new_id("ct"), "workspace_id": workspace_id, "external_id": key,
-             "email": data.get("email"), "name": data.get("name"), "locale": data.get("locale"),
-             "attributes": data["attributes"], "created_at": now, "updated_at": now}
-            for key, data in sorted(merged.items())
-        ]).on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+    rows = [
+        {"id": new_id("ct"), "workspace_id": workspace_id, "external_id": key, **data,
+         "unsubscribed_at": None, "created_at": now, "updated_at": now}
+        for key, data in sorted(merged.items())
+    ]
+    result = insert_rows(
+        session, Contact.__table__, rows, on_conflict=_PG_MERGE, returning="RETURNING *",
+        sqlalchemy_statement=_upsert_statement(session.get_bind().dialect.name),
     )
-    query = (
-        select(Contact)
-        .where(Contact.workspace_id == workspace_id, Contact.external_id.in_(list(merged)))
-        .order_by(Contact.external_id)
-        .execution_options(populate_existing=True)
-    )
-    if dialect == "postgresql":
-        query = query.with_for_update()
-    contacts = {c.external_id: c for c in session.execute(query).scalars()}
-    for key, data in merged.items():
-        contact = contacts[key]
-        changed = False
-        for field in ("email", "name", "locale"):
-            if field in data and getattr(contact, field) != data[field]:
-                setattr(contact, field, data[field])
-                changed = True
-        if data["attributes"]:
-            attributes = {**(contact.attributes or {}), **data["attributes"]}
-            if attributes != contact.attributes:
-                contact.attributes = attributes
-                changed = True
-        if changed:
-            contact.updated_at = now
-    return contacts
+    return {row.external_id: row for row in result}
 
 
 def upsert_contact(session: Session, *, workspace_id: str, data: dict, lock: bool = False) -> Contact:
-    """Create or update one contact (see :func:`lock_contacts`)."""
-    return lock_contacts(session, workspace_id=workspace_id, items=[data])[_key(data)]
+    """Create or update one contact (see :func:`lock_contacts`) and return it as a model."""
+    row = lock_contacts(session, workspace_id=workspace_id, items=[data])[_key(data)]
+    return session.get(Contact, row.id, populate_existing=True)
 
 
 def find_contact(session: Session, *, workspace_id: str, external_id: str) -> Contact | None:

@@ -11,23 +11,28 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from surveys import rules
 from surveys.base import new_id, utcnow
+from surveys.bulk import copy_rows, insert_rows
 from surveys.contacts import lock_contacts
 from surveys.models import Event, Invitation, Survey, Touchpoint, Workspace
+
+# Rows this request writes are plain attribute bags with the columns' names: building ORM
+# objects only to insert them with Core costs more than the insert itself at batch sizes.
+Row = SimpleNamespace
 
 
 @dataclass
 class EventResult:
-    event: Event
+    event: Event | Row
     duplicate: bool
-    invitations: list[Invitation] = field(default_factory=list)
+    invitations: list[Invitation | Row] = field(default_factory=list)
     cancelled: int = 0
 
 
@@ -83,26 +88,24 @@ def _store(session: Session, workspace: Workspace, fresh: dict[str, dict], now: 
            ) -> dict[str, EventResult]:
     contacts = lock_contacts(session, workspace_id=workspace.id,
                              items=[item["contact"] for item in fresh.values()])
-    rows = []
+    events = []
     for external_id, item in fresh.items():
-        contact = contacts[_contact_key(item["contact"])]
-        rows.append({
-            "id": new_id("evt"), "workspace_id": workspace.id, "external_id": external_id,
-            "name": item["name"], "occurred_at": item.get("occurred_at") or now,
-            "received_at": now, "contact_id": contact.id,
-            "properties": item.get("properties") or {},
-        })
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stored_ids = set(session.execute(
-        insert(Event.__table__).values(rows)
+        events.append(Row(
+            id=new_id("evt"), workspace_id=workspace.id, external_id=external_id,
+            name=item["name"], occurred_at=item.get("occurred_at") or now, received_at=now,
+            contact_id=contacts[_contact_key(item["contact"])].id,
+            properties=item.get("properties") or {},
+        ))
+    # ON CONFLICT DO NOTHING turns a lost race with a concurrent request into a duplicate.
+    stored_ids = set(insert_rows(
+        session, Event.__table__, [vars(e) for e in events],
+        on_conflict="ON CONFLICT (workspace_id, external_id) DO NOTHING", returning="RETURNING id",
+        sqlalchemy_statement=sqlite_insert(Event.__table__)
         .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
-        .returning(Event.__table__.c.id)
+        .returning(Event.__table__.c.id),
     ).scalars())
-    # Rows not stored were inserted by a concurrent request a moment ago: they are duplicates.
-    lost = [r["external_id"] for r in rows if r["id"] not in stored_ids]
+    lost = [e.external_id for e in events if e.id not in stored_ids]
     results = _known(session, workspace.id, lost) if lost else {}
-    events = {e.id: e for e in session.execute(
-        select(Event).where(Event.id.in_(stored_ids))).scalars()} if stored_ids else {}
 
     touchpoints = session.execute(
         select(Touchpoint).join(Survey, Survey.id == Touchpoint.survey_id)
@@ -114,12 +117,15 @@ def _store(session: Session, workspace: Workspace, fresh: dict[str, dict], now: 
         session, contact_ids=[c.id for c in contacts.values()],
         since=now - timedelta(days=longest),
     )
-    for row in rows:
-        event = events.get(row["id"])
-        if event is None:
+    invitations: list[Row] = []
+    for event in events:
+        if event.id not in stored_ids:
             continue
-        contact = contacts[_contact_key(fresh[row["external_id"]]["contact"])]
+        contact = contacts[_contact_key(fresh[event.external_id]["contact"])]
         result = EventResult(event=event, duplicate=False)
+        if invitations and any(event.name in (tp.cancel_on or []) for tp in touchpoints):
+            _insert_invitations(session, invitations)  # earlier ones may be cancelled now
+            invitations = []
         result.cancelled = _cancel_pending(session, touchpoints, event)
         context = {
             "contact": {"external_id": contact.external_id, "email": contact.email,
@@ -130,18 +136,22 @@ def _store(session: Session, workspace: Workspace, fresh: dict[str, dict], now: 
             if touchpoint.event == event.name and touchpoint.survey.status == "active":
                 invitation = _invite(workspace, touchpoint, contact, event, context,
                                      recent[contact.id], now)
-                session.add(invitation)
+                invitations.append(invitation)
                 result.invitations.append(invitation)
-        results[row["external_id"]] = result
-    session.flush()
+        results[event.external_id] = result
+    _insert_invitations(session, invitations)
     return results
+
+
+def _insert_invitations(session: Session, invitations: list[Row]) -> None:
+    copy_rows(session, Invitation.__table__, [vars(i) for i in invitations])
 
 
 def _contact_key(contact: dict) -> str:
     return str(contact.get("external_id") or contact.get("email"))
 
 
-def _invite(workspace, touchpoint, contact, event, context, recent: list, now) -> Invitation:
+def _invite(workspace, touchpoint, contact, event, context, recent: list, now) -> Row:
     scheduled_for = max(now, event.occurred_at + timedelta(seconds=touchpoint.delay_seconds))
     reason = rules.suppression_reason(
         touchpoint=touchpoint, contact=contact, context=context, event_key=event.external_id,
@@ -149,14 +159,15 @@ def _invite(workspace, touchpoint, contact, event, context, recent: list, now) -
     )
     if reason is None:
         recent.append(scheduled_for)  # later events in this batch see this invitation
-    return Invitation(
+    return Row(
         id=new_id("inv"), workspace_id=workspace.id, contact_id=contact.id,
         survey_id=touchpoint.survey_id, touchpoint_id=touchpoint.id, event_id=event.id,
         token=secrets.token_urlsafe(24), channel=touchpoint.channel,
         status="suppressed" if reason else "scheduled", reason=reason,
         scheduled_for=scheduled_for,
         expires_at=scheduled_for + timedelta(days=touchpoint.expires_after_days),
-        attempts=0, created_at=now,
+        reminder_due_at=None, sent_at=None, reminded_at=None, responded_at=None,
+        enqueued_at=None, attempts=0, last_error=None, created_at=now,
     )
 
 
@@ -164,12 +175,11 @@ def _cancel_pending(session: Session, touchpoints: list[Touchpoint], event: Even
     ids = [tp.id for tp in touchpoints if event.name in (tp.cancel_on or [])]
     if not ids:
         return 0
-    session.flush()  # invitations created earlier in this batch must be visible to the update
     result = session.execute(
         update(Invitation)
         .where(Invitation.contact_id == event.contact_id, Invitation.touchpoint_id.in_(ids),
                Invitation.status == "scheduled")
         .values(status="cancelled", reason=f"cancelled_by:{event.name}")
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0

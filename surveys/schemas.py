@@ -38,11 +38,15 @@ def _has_nul(value) -> bool:
     return False
 
 
-class Base(Schema):
+class Nested(Schema):
+    """Base of schemas only ever loaded inside another one (which checks the whole input)."""
+
     class Meta:
         unknown = RAISE
         ordered = True
 
+
+class Base(Nested):
     @pre_load
     def refuse_nul(self, data, **kwargs):
         # PostgreSQL cannot store NUL in text or JSONB: refuse it here as a 422, not a 500.
@@ -63,7 +67,7 @@ class ListArgsSchema(Schema):
     cursor = fields.String(load_default=None, validate=validate.Length(max=60))
 
 
-class TranslationSchema(Base):
+class TranslationSchema(Nested):
     question = fields.String(required=True, validate=validate.Length(1, 2000))
     comment_prompt = fields.String(load_default="", validate=validate.Length(max=2000))
 
@@ -102,7 +106,7 @@ class SurveySchema(Schema):
     updated_at = Time()
 
 
-class ConditionSchema(Base):
+class ConditionSchema(Nested):
     field = fields.String(
         required=True,
         validate=validate.Regexp(r"^(contact|event)\.[A-Za-z0-9_.\-]+$",
@@ -170,7 +174,7 @@ class TouchpointSchema(Schema):
     created_at = Time()
 
 
-class ContactInSchema(Base):
+class ContactInSchema(Nested):
     external_id = fields.String(load_default=None, validate=validate.Length(1, 200))
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
@@ -200,7 +204,7 @@ class EventCreateSchema(Base):
     properties = fields.Dict(keys=fields.String(), load_default=dict, validate=_json_object(200))
 
 
-class EventBatchSchema(Base):
+class EventBatchSchema(Nested):  # each item is loaded (and checked) on its own
     events = fields.List(fields.Raw(), required=True, validate=validate.Length(1, 1000))
 
 
@@ -232,7 +236,7 @@ class ResponseCreateSchema(Base):
     metadata = fields.Dict(keys=fields.String(), load_default=dict, validate=_json_object())
 
 
-class ResponseBatchSchema(Base):
+class ResponseBatchSchema(Nested):  # each item is loaded (and checked) on its own
     responses = fields.List(fields.Raw(), required=True, validate=validate.Length(1, 1000))
 
 

@@ -9,13 +9,13 @@ from surveys.base import db
 from surveys.dispatch import invitation_url
 from surveys.events import EventResult, ingest_event, ingest_events
 from surveys.models import Workspace
-from surveys.schemas import EventBatchSchema, EventCreateSchema, InvitationSchema
+from surveys.responses import rfc3339
+from surveys.schemas import EventBatchSchema, EventCreateSchema
 from vocservice.api.common import SECURITY
 from vocservice.auth import INGEST, require
 
 PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Journey events that trigger surveys")
-_INVITATION = InvitationSchema(exclude=("contact", "url"))
 
 
 def dump_result(result: EventResult) -> dict:
@@ -26,17 +26,21 @@ def dump_result(result: EventResult) -> dict:
         "cancelled": result.cancelled,
         "invitations": [],
     }
-    for invitation in result.invitations:
-        item = _INVITATION.dump(invitation)
-        item["url"] = invitation_url(invitation) if invitation.status != "suppressed" else None
-        body["invitations"].append(item)
+    for inv in result.invitations:
+        body["invitations"].append({
+            "id": inv.id, "survey_id": inv.survey_id, "touchpoint_id": inv.touchpoint_id,
+            "channel": inv.channel, "status": inv.status, "reason": inv.reason,
+            "scheduled_for": rfc3339(inv.scheduled_for), "expires_at": rfc3339(inv.expires_at),
+            "url": invitation_url(inv) if inv.status != "suppressed" else None,
+        })
     return body
 
 
 def ingest_and_commit(session: Session, workspace: Workspace, data: dict) -> tuple[dict, int]:
     result = ingest_event(session, workspace=workspace, data=data)
+    body = dump_result(result)  # before commit: nothing needs reloading afterwards
     session.commit()
-    return dump_result(result), 200 if result.duplicate else 202
+    return body, 200 if result.duplicate else 202
 
 
 @blp.route("", methods=["POST"])
