@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.sqltypes import JSON
 
 _SQL_CACHE: dict[tuple, str] = {}
+# Below this many rows one INSERT beats COPY's extra round trips.
+COPY_FROM_ROWS = 50
 
 
 class _Result(list):
@@ -41,7 +43,8 @@ def _pg_sql(session: Session, table: Table, on_conflict: str, returning: str) ->
 def insert_rows(session: Session, table: Table, rows: list[dict], *, on_conflict: str = "",
                 returning: str = "", sqlalchemy_statement=None):
     """Insert ``rows`` (dicts keyed by column name). ``on_conflict``/``returning`` are SQL
-    clauses for PostgreSQL; ``sqlalchemy_statement`` is the equivalent for other dialects."""
+    clauses for PostgreSQL; ``sqlalchemy_statement`` is a callable building the equivalent
+    statement for other dialects (built only when needed)."""
     if not rows:
         return None
     if session.get_bind().dialect.name == "postgresql":
@@ -55,8 +58,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict], *, on_conflict
         cursor = session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row)
         cursor.execute(_pg_sql(session, table, on_conflict, returning), params, binary=True)
         return _Result(cursor.fetchall() if returning else [])
-    return session.execute(sqlalchemy_statement if sqlalchemy_statement is not None
-                           else insert(table), rows)
+    statement = sqlalchemy_statement() if sqlalchemy_statement is not None else insert(table)
+    return session.execute(statement, rows)
 
 
 def copy_rows(session: Session, table: Table, rows: list[dict]) -> None:
@@ -65,8 +68,8 @@ def copy_rows(session: Session, table: Table, rows: list[dict]) -> None:
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        session.execute(insert(table), rows)
+    if connection.dialect.name != "postgresql" or len(rows) < COPY_FROM_ROWS:
+        insert_rows(session, table, rows)
         return
     names = [c.name for c in table.columns]
     json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}

@@ -79,7 +79,7 @@ def lock_contacts(session: Session, *, workspace_id: str, items: list[dict]) -> 
     ]
     result = insert_rows(
         session, Contact.__table__, rows, on_conflict=_PG_MERGE, returning="RETURNING *",
-        sqlalchemy_statement=_upsert_statement(session.get_bind().dialect.name),
+        sqlalchemy_statement=lambda: _upsert_statement(session.get_bind().dialect.name),
     )
     return {row.external_id: row for row in result}
 

@@ -100,7 +100,7 @@ def _store(session: Session, workspace: Workspace, fresh: dict[str, dict], now: 
     stored_ids = set(insert_rows(
         session, Event.__table__, [vars(e) for e in events],
         on_conflict="ON CONFLICT (workspace_id, external_id) DO NOTHING", returning="RETURNING id",
-        sqlalchemy_statement=sqlite_insert(Event.__table__)
+        sqlalchemy_statement=lambda: sqlite_insert(Event.__table__)
         .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
         .returning(Event.__table__.c.id),
     ).scalars())
