@@ -68,7 +68,6 @@ class DemoInfo:
             "Demo workspace 'demo' " + ("created." if self.created else "already there."),
             f"  Service:        {self.base_url}/",
             f"  API docs:       {self.base_url}/api/docs",
-            f"  Demo login:     {DEMO_EMAIL} / {DEMO_PASSWORD} (dashboard users, for the web app)",
             f"  Demo API key:   {self.api_key}",
             f"  Try:            curl -H 'Authorization: Bearer {self.api_key}' "
             f"{self.base_url}/api/v1/responses?limit=5",
@@ -103,7 +102,7 @@ def seed_demo(session: Session, *, responses: int = 2000, base_url: str) -> Demo
     workspace = session.execute(select(Workspace).where(Workspace.slug == SLUG)).scalar_one_or_none()
     created = workspace is None
     if created:
-        workspace = create_workspace(session, name="Demo Company", slug=SLUG)
+        workspace = create_workspace(session, name="Demo Company", slug=SLUG, taxonomy="saas")
         workspace.branding = {"color": "#4f46e5", "name": "Demo Company"}
         create_user(session, workspace=workspace, email=DEMO_EMAIL, role="admin",
                     password=DEMO_PASSWORD)

@@ -46,3 +46,12 @@ def test_ops_unknown_api_path_is_problem_json(client):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert client.delete("/api/v1/events").status_code == 405
+
+
+def test_ops_front_page_links_the_demo_survey(app, client):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "--responses", "20"]).exit_code == 0
+    html = client.get("/").get_data(as_text=True)
+    assert "Answer a demo survey" in html
+    link = html.split('href="/s/')[1].split('"')[0]
+    assert client.get(f"/s/{link}").status_code == 200

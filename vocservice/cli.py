@@ -138,6 +138,50 @@ def analyze(taxonomy: str) -> None:
         raise click.UsageError(str(exc)) from None
 
 
+@click.command()
+@click.option("--survey", "survey_id", default=None, help="Only this survey's responses.")
+@click.option("--workspace", "slug", default=None, help="Only this workspace's responses.")
+@click.option("--enqueue", is_flag=True, help="Put jobs on the queue instead of analysing here.")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 1000))
+@with_appcontext
+@domain_errors
+def reanalyze(survey_id: str | None, slug: str | None, enqueue: bool, batch_size: int) -> None:
+    """Analyse completed responses again (after a new analyser version or taxonomy change)."""
+    from surveys.analysis import analyze_responses as analyse
+    from surveys.analysis import mark_for_reanalysis
+    from surveys.workspaces import get_workspace
+    from vocservice.queue import ANALYSIS_JOB, defer
+
+    session = db.session
+    workspace_id = get_workspace(session, slug).id if slug else None
+    ids = mark_for_reanalysis(session, workspace_id=workspace_id, survey_id=survey_id)
+    if enqueue:
+        for start in range(0, len(ids), batch_size):
+            defer(session, ANALYSIS_JOB, ids[start:start + batch_size])
+        session.commit()
+        click.echo(f"{len(ids)} responses marked pending, "
+                   f"{-(-len(ids) // batch_size)} jobs enqueued.")
+        return
+    # Committed first: if this process dies, the rows stay pending and the sweeper finishes.
+    session.commit()
+    started, done, failed = time.monotonic(), 0, 0
+
+    def rate(_item) -> str:
+        return f"{done / max(time.monotonic() - started, 1e-6):.0f} responses/s"
+
+    with click.progressbar(length=len(ids), label="Analysing", show_pos=True,
+                           item_show_func=rate, file=sys.stderr) as bar:
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start:start + batch_size]
+            result = analyse(session, response_ids=chunk)
+            done += result.done
+            failed += result.failed
+            bar.update(len(chunk), chunk[-1])
+    elapsed = time.monotonic() - started
+    click.echo(json.dumps({"responses": len(ids), "done": done, "failed": failed,
+                           "seconds": round(elapsed, 2)}))
+
+
 def _tick_once() -> dict:
     from surveys.tick import run_tick
     from vocservice.queue import defer
@@ -194,11 +238,14 @@ def serve(host: str, port: int) -> None:
 
         threading.Thread(target=ticker, name="voc-tick", daemon=True).start()
     click.echo(f"vocservice on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # app.run() refuses to start under the flask CLI; run_simple is what it would call.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def init_app(app) -> None:
-    for command in (workspace, apikey, user, demo, analyze, tick, scheduler, serve):
+    for command in (workspace, apikey, user, demo, analyze, reanalyze, tick, scheduler, serve):
         app.cli.add_command(command)
 
 

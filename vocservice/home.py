@@ -3,7 +3,7 @@
 from flask import Blueprint, Flask, current_app, render_template
 from sqlalchemy import func, select
 
-from surveys.base import db
+from surveys.base import db, utcnow
 from surveys.models import Invitation, Response, Survey, Workspace
 
 bp = Blueprint("home", __name__)
@@ -17,8 +17,15 @@ def index():
         "invitations": db.session.scalar(select(func.count()).select_from(Invitation)),
         "responses": db.session.scalar(select(func.count()).select_from(Response)),
     }
+    # The demo workspace's open invitation lets a newcomer answer as a customer would.
+    demo = db.session.execute(
+        select(Invitation.token).join(Workspace, Workspace.id == Invitation.workspace_id)
+        .where(Workspace.slug == "demo", Invitation.status == "sent",
+               Invitation.expires_at > utcnow())
+        .limit(1)
+    ).scalar_one_or_none()
     return render_template(
-        "home.html", counts=counts,
+        "home.html", counts=counts, demo_token=demo,
         embedded=not current_app.config.get("REDIS_URL"),
         database=db.engine.url.get_backend_name(),
     )
