@@ -56,6 +56,8 @@ class Workspace(db.Model):
     webhook_secret: Mapped[str] = mapped_column(String(100), nullable=False)
     recontact_days: Mapped[int] = mapped_column(Integer, default=30, nullable=False)
     revenue_attribute: Mapped[str] = mapped_column(String(100), default="arr", nullable=False)
+    # Bumped whenever the workspace's themes change, so stale analyses can be found.
+    taxonomy_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     allowed_origins: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     branding: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
     created_at: Mapped[datetime] = _created()
@@ -189,6 +191,7 @@ class Response(db.Model):
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
         Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),
+        Index("ix_responses_analysis_status", "analysis_status"),
     )
     id: Mapped[str] = _id("rsp")
     workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
@@ -217,6 +220,12 @@ class Response(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Text analysis is durable work owned by the database: pending until a worker stores a
+    # result; the sweeper re-enqueues pending rows whose job went missing.
+    analysis_status: Mapped[str] = mapped_column(String(8), default="pending", nullable=False)
+    analysis_enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    analysis_attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    analysis_error: Mapped[str | None] = mapped_column(Text)
     survey: Mapped[Survey] = relationship(lazy="joined")
     contact: Mapped[Contact | None] = relationship(lazy="joined")
 
@@ -243,3 +252,6 @@ class WebhookReceipt(db.Model):
     message_id: Mapped[str] = mapped_column(String(200), nullable=False)
     event_id: Mapped[str | None] = mapped_column(String(40))
     received_at: Mapped[datetime] = _created()
+
+
+import surveys.analysis_models  # noqa: E402,F401 - registers the analysis tables with the models

@@ -270,6 +270,8 @@ def rfc3339(value: datetime | None) -> str | None:
 
 
 def serialize_response(response: Response) -> dict:
+    from surveys.analysis import serialize_analysis
+
     contact = response.contact
     return {
         "id": response.id,
@@ -285,4 +287,5 @@ def serialize_response(response: Response) -> dict:
         "metadata": response.meta or {},
         "invitation_id": response.invitation_id,
         "touchpoint_id": response.touchpoint_id,
+        "analysis": serialize_analysis(response),
     }

@@ -12,12 +12,17 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from surveys.base import utcnow
-from surveys.models import IdempotencyRecord, Invitation, WebhookReceipt
+from surveys.models import IdempotencyRecord, Invitation, Response, WebhookReceipt
 
 # A queued job not picked up within this window is enqueued again (e.g. Redis restarted).
 REQUEUE_AFTER = timedelta(minutes=2)
 # A send claimed this long ago without an outcome belongs to a dead worker.
 STUCK_AFTER = timedelta(minutes=15)
+# Analysis jobs queue up behind large imports, so they get a longer window before a pending
+# response counts as lost; a requeue of one still queued is harmless, only wasted work.
+ANALYSIS_REQUEUE_AFTER = timedelta(minutes=10)
+ANALYSIS_JOB_SIZE = 200
+ANALYSIS_SWEEP_LIMIT = 10_000
 RECEIPT_TTL = timedelta(days=8)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 BATCH = 1000
@@ -85,6 +90,8 @@ def run_tick(session: Session, *, enqueue: Callable[..., None], now: datetime | 
         enqueue("vocservice.jobs.send_reminder", invitation_id)
     counts["reminders_enqueued"] = len(reminders)
 
+    counts["analyses_enqueued"] = _sweep_analyses(session, enqueue, now)
+
     counts["receipts_pruned"] = session.execute(
         delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPT_TTL)
     ).rowcount
@@ -93,3 +100,22 @@ def run_tick(session: Session, *, enqueue: Callable[..., None], now: datetime | 
     ).rowcount
     session.commit()
     return result
+
+
+def _sweep_analyses(session: Session, enqueue: Callable[..., None], now: datetime) -> int:
+    """Completed responses still pending whose job never ran or went missing."""
+    stale = or_(Response.analysis_enqueued_at.is_(None),
+                Response.analysis_enqueued_at < now - ANALYSIS_REQUEUE_AFTER)
+    ids = list(session.execute(
+        select(Response.id).where(Response.analysis_status == "pending",
+                                  Response.completed.is_(True), stale)
+        .order_by(Response.id).limit(ANALYSIS_SWEEP_LIMIT)
+    ).scalars())
+    if ids:
+        session.execute(
+            update(Response).where(Response.id.in_(ids)).values(analysis_enqueued_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    for start in range(0, len(ids), ANALYSIS_JOB_SIZE):
+        enqueue("vocservice.jobs.analyze_responses", ids[start:start + ANALYSIS_JOB_SIZE])
+    return len(ids)

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from surveys.base import utcnow
 from surveys.errors import Conflict, Invalid, NotFound
 from surveys.models import ROLES, ApiKey, User, Workspace
+from surveys.themes import seed_themes
 
 KEY_PREFIX = "voc_"
 
@@ -34,7 +35,9 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_workspace(session: Session, *, name: str, slug: str | None = None) -> Workspace:
+def create_workspace(session: Session, *, name: str, slug: str | None = None,
+                     taxonomy: str = "saas") -> Workspace:
+    """Create a workspace that starts with a copy of the built-in ``taxonomy``'s themes."""
     slug = slug or slugify(name)
     if session.execute(select(Workspace.id).where(Workspace.slug == slug)).first():
         raise Conflict(f"A workspace with slug {slug!r} already exists.")
@@ -42,6 +45,7 @@ def create_workspace(session: Session, *, name: str, slug: str | None = None) ->
                           allowed_origins=[], branding={})
     session.add(workspace)
     session.flush()
+    seed_themes(session, workspace=workspace, taxonomy=taxonomy)
     return workspace
 
 

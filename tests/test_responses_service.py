@@ -204,7 +204,7 @@ def test_create_response_upserts_contact_and_is_idempotent(db_session, workspace
     assert body["submitted_at"].endswith("Z") and body["completed"] is True
     assert set(body) == {"id", "survey_id", "score", "category", "comment", "submitted_at",
                          "source", "completed", "contact", "attributes", "metadata",
-                         "invitation_id", "touchpoint_id"}
+                         "invitation_id", "touchpoint_id", "analysis"}
     again, created = create_response(db_session, workspace=ws, data={**data, "score": 1})
     assert (again.id, created, again.score) == (first.id, False, 4)
     assert count(db_session) == 1

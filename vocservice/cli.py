@@ -179,7 +179,8 @@ def reanalyze(survey_id: str | None, slug: str | None, enqueue: bool, batch_size
             bar.update(len(chunk), chunk[-1])
     elapsed = time.monotonic() - started
     click.echo(json.dumps({"responses": len(ids), "done": done, "failed": failed,
-                           "seconds": round(elapsed, 2)}))
+                           "seconds": round(elapsed, 2),
+                           "per_second": round(len(ids) / elapsed, 1) if elapsed else None}))
 
 
 def _tick_once() -> dict:

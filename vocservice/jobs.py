@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from flask import Flask
-from rq import Retry
+from rq import Retry, get_current_job
 
 from surveys.base import db
 
@@ -34,6 +34,11 @@ JOBS: dict[str, JobSpec] = {
     # backoff instead of being retried blindly by RQ.
     "vocservice.jobs.send_invitation": JobSpec(queue="default", timeout=60, max_retries=0),
     "vocservice.jobs.send_reminder": JobSpec(queue="default", timeout=60, max_retries=0),
+    # Up to 200 comments of at most 5,000 characters each: seconds normally, so a job still
+    # running after 10 minutes is stuck. Retries cover a lost database connection; attempts on
+    # the rows themselves decide when one comment is given up on.
+    "vocservice.jobs.analyze_responses": JobSpec(queue="nlp", timeout=600, max_retries=3,
+                                                 backoff=(15, 120, 600)),
 }
 
 _app: Flask | None = None
@@ -92,6 +97,21 @@ def send_reminder(invitation_id: str, *, _app: Flask | None = None) -> str:
         outcome = dispatch.deliver_reminder(db.session, invitation_id=invitation_id)
         log.info("send_reminder %s -> %s", invitation_id, outcome)
         return outcome
+    finally:
+        db.session.remove()
+        ctx.pop()
+
+
+def analyze_responses(response_ids: list[str], *, _app: Flask | None = None) -> dict:
+    from surveys import analysis
+
+    ctx = _context(_app)
+    try:
+        outcome = analysis.analyze_responses(db.session, response_ids=list(response_ids))
+        job = get_current_job()
+        log.info("job %s analyze_responses %d ids -> %s", job.id if job else "in-process",
+                 len(response_ids), outcome)
+        return vars(outcome)
     finally:
         db.session.remove()
         ctx.pop()

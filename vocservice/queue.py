@@ -4,6 +4,10 @@ Code asks for a job with :func:`defer`; the job is put on RQ (or, without REDIS_
 in-process thread) from SQLAlchemy's ``after_commit`` hook, and dropped on rollback. If Redis is
 down the job is simply not enqueued: the database row still says the work is due and the
 periodic sweeper (``vocservice tick``) enqueues it again, so nothing is lost.
+
+Text analysis needs no call at all: a flush listener notices completed responses that are
+pending analysis (new ones, ones just completed, or ones whose comment changed) on whatever path
+stored them, and one batched ``analyze_responses`` job per transaction is enqueued at commit.
 """
 
 import logging
@@ -14,8 +18,10 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.serializers import JSONSerializer
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+
+from surveys.base import new_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +45,53 @@ def defer(session: Session, func_path: str, *args) -> None:
     session.info.setdefault("deferred_jobs", []).append((func_path, args))
 
 
+ANALYSIS_JOB = "vocservice.jobs.analyze_responses"
+ANALYSIS_BATCH = 200
+
+
+def _needs_analysis(obj, is_new: bool) -> bool:
+    if obj.completed is False:  # a partial widget answer: analysed once it is complete
+        return False
+    if is_new:  # ``completed`` defaults to true
+        return (obj.analysis_status or "pending") == "pending"
+    state = inspect(obj)
+    if state.attrs.completed.history.added == [True]:
+        return True
+    return bool(obj.completed) and state.attrs.comment.history.has_changes()
+
+
+@event.listens_for(Session, "before_flush")
+def _analyse_stored_responses(session: Session, flush_context, instances) -> None:
+    from surveys.models import Response
+
+    now = None
+    for obj in (*session.new, *session.dirty):
+        if not isinstance(obj, Response) or not _needs_analysis(obj, obj in session.new):
+            continue
+        now = now or utcnow()
+        if obj.id is None:
+            obj.id = new_id("rsp")  # the id column's own default, needed now for the job
+        obj.analysis_status = "pending"
+        obj.analysis_attempts = 0
+        obj.analysis_error = None
+        obj.analysis_enqueued_at = now  # the sweeper leaves it alone while the job is queued
+        session.info.setdefault("analysis_ids", []).append(obj.id)
+
+
 @event.listens_for(Session, "after_commit")
 def _enqueue_deferred(session: Session) -> None:
     jobs = session.info.pop("deferred_jobs", None)
     for func_path, args in jobs or ():
         enqueue_now(func_path, *args)
+    ids = list(dict.fromkeys(session.info.pop("analysis_ids", None) or ()))
+    for start in range(0, len(ids), ANALYSIS_BATCH):
+        enqueue_now(ANALYSIS_JOB, ids[start:start + ANALYSIS_BATCH])
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_deferred(session: Session) -> None:
     session.info.pop("deferred_jobs", None)
+    session.info.pop("analysis_ids", None)
 
 
 def enqueue_now(func_path: str, *args) -> bool:

@@ -5,7 +5,17 @@ from flask_smorest import Api
 
 
 def register(api: Api) -> None:
-    from vocservice.api import events, invitations, responses, surveys, touchpoints, workspace
+    from vocservice.api import (
+        events,
+        insights,
+        invitations,
+        responses,
+        surveys,
+        themes,
+        touchpoints,
+        workspace,
+    )
 
-    for module in (surveys, touchpoints, events, invitations, responses, workspace):
+    for module in (surveys, touchpoints, events, invitations, responses, themes, insights,
+                   workspace):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")

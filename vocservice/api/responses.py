@@ -7,12 +7,17 @@ from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
-from surveys.responses import create_response, serialize_response
+from sqlalchemy.orm import selectinload
 
+from nlp import ANALYZER_VERSION
+from nlp.results import LABELS
+from surveys.analysis_models import Analysis, ResponseTheme
 from surveys.base import db
 from surveys.errors import DomainError, Invalid
 from surveys.models import Response
+from surveys.responses import create_response, serialize_response
 from surveys.schemas import ListArgsSchema, ResponseBatchSchema, ResponseCreateSchema
+from surveys.themes import resolve_theme_ids
 from vocservice.api.common import SECURITY, owned, paginate
 from vocservice.auth import INGEST, READ, require
 from vocservice.idempotency import idempotent
@@ -77,6 +82,20 @@ def _time_arg(name: str) -> datetime | None:
     return value
 
 
+def _analysis_filters(query):
+    if theme := request.args.get("theme"):
+        theme_ids = resolve_theme_ids(db.session, workspace_id=g.workspace.id, name_or_id=theme)
+        query = query.where(Response.id.in_(select(ResponseTheme.response_id).where(
+            ResponseTheme.workspace_id == g.workspace.id, ResponseTheme.theme_id.in_(theme_ids))))
+    if sentiment := request.args.get("sentiment"):
+        if sentiment not in LABELS:
+            raise Invalid(f"Unknown sentiment {sentiment!r}.",
+                          errors={"sentiment": [f"one of {', '.join(LABELS)}"]})
+        query = query.where(Response.id.in_(select(Analysis.response_id).where(
+            Analysis.analyzer_version == ANALYZER_VERSION, Analysis.sentiment_label == sentiment)))
+    return query
+
+
 @blp.route("", methods=["GET"])
 @blp.doc(security=SECURITY, parameters=[
     {"in": "query", "name": "survey_id", "schema": {"type": "string"}},
@@ -84,6 +103,10 @@ def _time_arg(name: str) -> datetime | None:
     {"in": "query", "name": "to", "schema": {"type": "string", "format": "date-time"}},
     {"in": "query", "name": "attributes.plan", "schema": {"type": "string"},
      "description": "any attributes.NAME=VALUE filters on the snapshot"},
+    {"in": "query", "name": "theme", "schema": {"type": "string"},
+     "description": "theme name or id; includes its sub-themes"},
+    {"in": "query", "name": "sentiment", "schema": {"type": "string", "enum": list(LABELS)},
+     "description": "overall sentiment of the comment"},
 ])
 @require(READ)
 @blp.arguments(ListArgsSchema, location="query")
@@ -98,6 +121,7 @@ def list_responses(args):
     for key, value in request.args.items():
         if key.startswith("attributes.") and len(key) > len("attributes."):
             query = query.where(Response.attributes[key.split(".", 1)[1]].as_string() == value)
+    query = _analysis_filters(query).options(selectinload(Response.analyses))
     items, cursor = paginate(db.session, query, Response.id, **args)
     return {"items": [serialize_response(r) for r in items], "next_cursor": cursor}
 

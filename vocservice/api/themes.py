@@ -1,0 +1,70 @@
+"""Themes: the workspace's taxonomy, with hierarchy. Analysts and admins read and edit them;
+every change re-analyses the responses it may affect, in the background."""
+
+from flask import g
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from surveys import themes as service
+from surveys.analysis_models import Theme
+from surveys.analysis_schemas import ThemeCreateSchema, ThemeSchema, ThemeUpdateSchema
+from surveys.base import db
+from surveys.schemas import ListArgsSchema
+from vocservice.api.common import SECURITY, paginate
+from vocservice.auth import READ, require
+from vocservice.idempotency import idempotent
+
+PREFIX = "/themes"
+blp = Blueprint("themes", __name__, description="Themes comments are tagged with")
+ANALYST = READ  # DESIGN.md: analysts manage themes
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(security=SECURITY)
+@require(READ)
+@blp.arguments(ListArgsSchema, location="query")
+def list_themes(args):
+    query = select(Theme).where(Theme.workspace_id == g.workspace.id)
+    items, cursor = paginate(db.session, query, Theme.id, **args)
+    return {"items": ThemeSchema(many=True).dump(items), "next_cursor": cursor}
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(security=SECURITY)
+@require(ANALYST)
+@idempotent
+@blp.arguments(ThemeCreateSchema)
+@blp.response(201, ThemeSchema)
+def create_theme(data):
+    theme = service.create_theme(db.session, workspace=g.workspace, data=data)
+    db.session.commit()
+    return theme
+
+
+@blp.route("/<theme_id>", methods=["GET"])
+@blp.doc(security=SECURITY)
+@require(READ)
+@blp.response(200, ThemeSchema)
+def get_theme(theme_id):
+    return service.get_theme(db.session, workspace_id=g.workspace.id, theme_id=theme_id)
+
+
+@blp.route("/<theme_id>", methods=["PATCH"])
+@blp.doc(security=SECURITY)
+@require(ANALYST)
+@blp.arguments(ThemeUpdateSchema)
+@blp.response(200, ThemeSchema)
+def update_theme(data, theme_id):
+    theme = service.update_theme(db.session, workspace=g.workspace, theme_id=theme_id, data=data)
+    db.session.commit()
+    return theme
+
+
+@blp.route("/<theme_id>", methods=["DELETE"])
+@blp.doc(security=SECURITY)
+@require(ANALYST)
+@blp.response(204)
+def delete_theme(theme_id):
+    service.delete_theme(db.session, workspace=g.workspace, theme_id=theme_id)
+    db.session.commit()
+    return ""
