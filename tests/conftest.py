@@ -26,10 +26,22 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 def _database_url() -> str:
     url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
+    if "TEST_DATABASE_URL" not in os.environ:
+        # The default is a throwaway database of this run alone, so two runs on one machine
+        # never drop each other's tables.
+        url = url.set(database=f"{url.database}_{os.getpid()}")
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:  # one database per xdist worker
         url = url.set(database=f"{url.database}_{worker}")
     return url.render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
 
 
 def _recreate_database(url: str) -> None:
@@ -66,6 +78,8 @@ def app():
         from surveys.base import db
 
         db.engine.dispose()
+    if "TEST_DATABASE_URL" not in os.environ:
+        _drop_database(url)
 
 
 @pytest.fixture(autouse=True)
