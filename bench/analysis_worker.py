@@ -42,7 +42,7 @@ from eval_nlp import eval_dir  # noqa: E402
 DATABASE_URL = os.environ.get("BENCH_ANALYSIS_DATABASE_URL",
                               "postgresql://postgres@127.0.0.1:5432/vocservice_bench_analysis")
 REDIS_URL = os.environ.get("BENCH_ANALYSIS_REDIS_URL", "redis://127.0.0.1:6379/11")
-JOB_SIZE = 200
+JOB_SIZE = int(os.environ.get("BENCH_JOB_SIZE", "500"))
 
 
 def _recreate_database() -> str:

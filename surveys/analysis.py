@@ -27,6 +27,7 @@ from nlp import ANALYZER_VERSION
 from nlp import Analysis as NlpAnalysis
 from surveys.analysis_models import Analysis, ResponseTheme, Theme
 from surveys.base import new_id, utcnow
+from surveys.bulk import insert_rows
 from surveys.errors import NotFound
 from surveys.models import Response, Survey, Workspace
 from surveys.themes import workspace_analyzer
@@ -92,8 +93,17 @@ def _analyse_texts(analyzer, texts: list[str]) -> list[NlpAnalysis | Exception]:
     return outcomes
 
 
+_UPDATED = ("taxonomy_version", "sentiment_label", "sentiment_compound", "themes", "noun_phrases",
+            "created_at")
+
+
 def _upsert(session: Session, rows: list[dict]) -> None:
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":  # one small statement for the whole batch (surveys.bulk)
+        insert_rows(session, Analysis.__table__, rows, on_conflict=(
+            "ON CONFLICT (response_id, analyzer_version) DO UPDATE SET "
+            + ", ".join(f"{name} = EXCLUDED.{name}" for name in _UPDATED)))
+        return
     if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only these two are run
         session.execute(delete(Analysis).where(
             Analysis.response_id.in_([r["response_id"] for r in rows]),
@@ -103,9 +113,7 @@ def _upsert(session: Session, rows: list[dict]) -> None:
     stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Analysis)
     stmt = stmt.on_conflict_do_update(
         index_elements=["response_id", "analyzer_version"],
-        set_={name: stmt.excluded[name] for name in (
-            "taxonomy_version", "sentiment_label", "sentiment_compound", "themes",
-            "noun_phrases", "created_at")},
+        set_={name: stmt.excluded[name] for name in _UPDATED},
     )
     session.execute(stmt, rows)
 
@@ -168,8 +176,7 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
     if done_ids:
         _upsert(session, stored)
         session.execute(delete(ResponseTheme).where(ResponseTheme.response_id.in_(done_ids)))
-        if theme_rows:
-            session.execute(insert(ResponseTheme), theme_rows)
+        insert_rows(session, ResponseTheme.__table__, theme_rows)
         session.execute(update(Response).where(Response.id.in_(done_ids)).values(
             analysis_status="done", analysis_enqueued_at=None, analysis_attempts=0,
             analysis_error=None,

@@ -21,7 +21,7 @@ STUCK_AFTER = timedelta(minutes=15)
 # Analysis jobs queue up behind large imports, so they get a longer window before a pending
 # response counts as lost; a requeue of one still queued is harmless, only wasted work.
 ANALYSIS_REQUEUE_AFTER = timedelta(minutes=10)
-ANALYSIS_JOB_SIZE = 200
+ANALYSIS_JOB_SIZE = 500
 ANALYSIS_SWEEP_LIMIT = 10_000
 RECEIPT_TTL = timedelta(days=8)
 IDEMPOTENCY_TTL = timedelta(hours=24)
