@@ -36,21 +36,18 @@ def _database_url() -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _drop_database(url: str) -> None:
+def _drop_database(url: str, *, create: bool = False) -> None:
     parsed = make_url(url)
     admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
         hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{parsed.database}"')
 
 
 def _recreate_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{parsed.database}"')
+    _drop_database(url, create=True)
 
 
 @pytest.fixture(scope="session")

@@ -55,3 +55,17 @@ def table_count(db_session, model) -> int:
     from sqlalchemy import func, select
 
     return db_session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def tick(app, now=None) -> dict:
+    """Run ``vocservice tick`` once in its own app context, jobs enqueued after its commit."""
+    from surveys.base import db
+    from surveys.tick import run_tick
+    from vocservice.queue import defer
+
+    with app.app_context():
+        session = db.session
+        counts = run_tick(session, now=now,
+                          enqueue=lambda name, *args: defer(session, name, *args)).counts
+        db.session.remove()
+    return counts

@@ -13,7 +13,7 @@ from surveys.base import db, utcnow
 from surveys.models import Response, Survey
 from surveys.tick import run_tick
 from tests.conftest import TEST_REDIS_URL
-from tests.helpers import create_survey
+from tests.helpers import create_survey, tick
 from vocservice.queue import defer, rq_queue
 
 MIXED = "The billing page is confusing but support was great."
@@ -214,17 +214,9 @@ def test_analysis_sweeper_reenqueues_when_redis_was_down(app, workspace, run_wor
     app.config["REDIS_URL"] = real
     assert run_worker() == 0  # nothing reached the queue
 
-    def tick(now=None) -> dict:
-        with app.app_context():
-            session = db.session
-            counts = run_tick(session, now=now,
-                              enqueue=lambda name, *args: defer(session, name, *args)).counts
-            db.session.remove()
-        return counts
-
-    assert tick()["analyses_enqueued"] == 0  # still inside the window of the lost job
-    assert tick(utcnow() + timedelta(minutes=11))["analyses_enqueued"] == 2
-    assert tick(utcnow() + timedelta(minutes=11))["analyses_enqueued"] == 0  # not twice
+    assert tick(app)["analyses_enqueued"] == 0  # still inside the window of the lost job
+    assert tick(app, utcnow() + timedelta(minutes=11))["analyses_enqueued"] == 2
+    assert tick(app, utcnow() + timedelta(minutes=11))["analyses_enqueued"] == 0  # not twice
     run_worker()
     assert {s for s, _, _ in states(app, ids).values()} == {"done"}
     assert count(app, Analysis) == 2

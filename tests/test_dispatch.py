@@ -11,18 +11,8 @@ from standardwebhooks.webhooks import Webhook
 
 from surveys.base import db, utcnow
 from surveys.models import Invitation
-from surveys.tick import run_tick
-from tests.helpers import create_survey, create_touchpoint, event
+from tests.helpers import create_survey, create_touchpoint, event, tick
 from vocservice.queue import defer
-
-
-def tick(app, now=None) -> dict:
-    with app.app_context():
-        session = db.session
-        counts = run_tick(session, now=now,
-                          enqueue=lambda name, *args: defer(session, name, *args)).counts
-        db.session.remove()
-    return counts
 
 
 def _invitation(app, invitation_id) -> Invitation:

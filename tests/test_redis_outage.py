@@ -4,18 +4,7 @@ from datetime import timedelta
 
 from surveys.base import db, utcnow
 from surveys.models import Event, Response
-from surveys.tick import run_tick
-from tests.helpers import create_survey, create_touchpoint, event, table_count
-from vocservice.queue import defer
-
-
-def _tick(app, now=None) -> dict:
-    with app.app_context():
-        session = db.session
-        counts = run_tick(session, now=now,
-                          enqueue=lambda name, *args: defer(session, name, *args)).counts
-        db.session.remove()
-    return counts
+from tests.helpers import create_survey, create_touchpoint, event, table_count, tick
 
 
 def test_redis_outage_accepts_events_and_answers_then_catches_up(app, client, workspace,
@@ -34,7 +23,7 @@ def test_redis_outage_accepts_events_and_answers_then_catches_up(app, client, wo
     with app.app_context():
         assert table_count(db.session, Event) == 1 and table_count(db.session, Response) == 1
     assert run_worker() == 0  # the job for the answer never reached the queue
-    counts = _tick(app, now=utcnow() + timedelta(minutes=11))
+    counts = tick(app, now=utcnow() + timedelta(minutes=11))
     assert counts["analyses_enqueued"] == 1
     run_worker()
     body = client.get(f"/api/v1/responses/{answer.json['id']}", headers=workspace.headers).json
