@@ -1,8 +1,8 @@
 """Insights read from stored analyses: recurring phrases that no theme covers yet.
 
-Phrases come from ``analyses.noun_phrases``, stored by the worker, so this never parses text;
-only the workspace's analyser (cached per taxonomy version) is needed, for the lemma forms of
-its keywords that decide what is already covered.
+Phrases come from ``analyses.noun_phrases``, stored (lemmatised) by the worker, so the web
+process never loads a language model: what the themes already cover is decided from their
+keywords with a light, model-free normalisation.
 """
 
 from dataclasses import dataclass
@@ -13,12 +13,30 @@ from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION, Sentiment, emerging_phrases
 from nlp import Analysis as NlpAnalysis
-from surveys.analysis_models import Analysis
+from surveys.analysis_models import Analysis, Theme
 from surveys.models import Response
-from surveys.themes import workspace_analyzer
 
 # The newest analysed comments considered: bounds the cost of one request.
 MAX_COMMENTS = 5000
+
+
+def _singular(word: str) -> str:
+    # Enough for matching stored lemmas ("invoices" -> "invoice"), not a lemmatiser.
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ses", "s"), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2 and not word.endswith("ss"):
+            return word[: -len(suffix)] + repl
+    return word
+
+
+def covered_terms(keyword_lists) -> frozenset[str]:
+    """Lower-cased keywords and their singular forms, word by word."""
+    terms: set[str] = set()
+    for keywords in keyword_lists:
+        for keyword in keywords or ():
+            lowered = keyword.lower().strip()
+            terms.add(lowered)
+            terms.add(" ".join(_singular(w) for w in lowered.split()))
+    return frozenset(terms)
 
 
 @dataclass(frozen=True)
@@ -50,8 +68,9 @@ def emerging(session: Session, *, workspace_id: str, survey_id: str | None = Non
     first_id: dict[str, str] = {}
     for row in rows:
         first_id.setdefault(row.comment, row.id)
-    analyzer, _ = workspace_analyzer(session, workspace_id)
-    phrases = emerging_phrases(texts, analyses, analyzer.covered_terms, min_count=min_count,
+    keywords = session.execute(
+        select(Theme.keywords).where(Theme.workspace_id == workspace_id)).scalars()
+    phrases = emerging_phrases(texts, analyses, covered_terms(keywords), min_count=min_count,
                                limit=limit)
     items = [{"phrase": p.phrase, "count": p.count,
               "examples": [{"response_id": first_id[text], "comment": text} for text in p.examples]}
