@@ -183,6 +183,41 @@ def reanalyze(survey_id: str | None, slug: str | None, enqueue: bool, batch_size
                            "per_second": round(len(ids) / elapsed, 1) if elapsed else None}))
 
 
+@click.group("import")
+def import_group() -> None:
+    """Import data collected elsewhere."""
+
+
+@import_group.command("responses")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--survey", "survey_id", required=True, help="Survey the answers belong to.")
+@with_appcontext
+@domain_errors
+def import_responses(file, survey_id: str) -> None:
+    """Import answers from a CSV file (see surveys/importer.py for the columns)."""
+    from surveys.importer import count_rows
+    from surveys.importer import import_responses as run_import
+    from surveys.models import Survey, Workspace
+
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise click.ClickException(f"No survey with id {survey_id!r}.")
+    workspace = db.session.get(Workspace, survey.workspace_id)
+    total = count_rows(file) if file.seekable() else None
+    with click.progressbar(length=total, label="Importing", show_pos=True,
+                           file=sys.stderr) as bar:
+        report = run_import(db.session, workspace=workspace, survey_id=survey_id, stream=file,
+                            progress=bar.update)
+    for error in report.errors[:50]:
+        click.echo(f"line {error['line']}: {json.dumps(error['errors'])}", err=True)
+    if len(report.errors) > 50:
+        click.echo(f"... and {len(report.errors) - 50} more bad rows", err=True)
+    click.echo(json.dumps({"rows": report.rows, "created": report.created,
+                           "already_there": report.existing, "failed": len(report.errors)}))
+    if report.errors:
+        sys.exit(1)
+
+
 def _tick_once() -> dict:
     from surveys.tick import run_tick
     from vocservice.queue import defer
@@ -246,7 +281,8 @@ def serve(host: str, port: int) -> None:
 
 
 def init_app(app) -> None:
-    for command in (workspace, apikey, user, demo, analyze, reanalyze, tick, scheduler, serve):
+    for command in (workspace, apikey, user, demo, analyze, reanalyze, tick, scheduler, serve,
+                    import_group):
         app.cli.add_command(command)
 
 
