@@ -2,8 +2,9 @@
 
 Prints, for SemEval-2014 and SemEval-2015 restaurant sentences (``restaurant`` taxonomy), theme
 micro and per-theme precision/recall/F1 and the 3-way per-theme sentiment accuracy beside plain
-VADER on the whole sentence (a pristine VADER, computed in the same run) and their ratio; and for
-the CLAP app reviews (``app-reviews`` taxonomy) per-label P/R/F1, where OTHER means "no theme".
+VADER on the whole sentence (a pristine VADER with its own +-0.05 thresholds, computed in the same
+run) and their ratio; and for the CLAP app reviews (``app-reviews`` taxonomy) per-label P/R/F1,
+where OTHER means "no theme".
 SemEval-2015 categories map FOOD#* and DRINKS#* (2014 counted drinks and wine as food) to food,
 SERVICE#* to service, *#PRICES to price (before the entity rule, so FOOD#PRICES is price) and
 AMBIENCE#* to ambience; RESTAURANT#GENERAL/MISCELLANEOUS and LOCATION#* are ignored. A category
@@ -28,11 +29,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nlp.analyzer import Analyzer  # noqa: E402
 from nlp.results import Analysis  # noqa: E402
-from nlp.sentiment import label_for  # noqa: E402
 
 RESTAURANT_THEMES = ("food", "service", "price", "ambience")
 APP_LABELS = ("BUG", "FEATURE", "PERFORMANCE", "USABILITY", "ENERGY", "SECURITY")
 POLARITIES = ("positive", "negative", "neutral")
+VADER_THRESHOLD = 0.05  # VADER's published +-0.05 neutral band, for the plain baseline
+
+
+def vader_label(compound: float) -> str:
+    """Plain VADER's own three-way label (independent of the analyser's thresholds)."""
+    if compound >= VADER_THRESHOLD:
+        return "positive"
+    return "negative" if compound <= -VADER_THRESHOLD else "neutral"
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,7 @@ def sentiment_report(examples: Sequence[Example], analyses: Sequence[Analysis]) 
     ours = base = n = fallback = 0
     det_ours = det_base = det_n = 0
     for example, analysis in zip(examples, analyses, strict=True):
-        base_label = label_for(plain.polarity_scores(example.text)["compound"])
+        base_label = vader_label(plain.polarity_scores(example.text)["compound"])
         for theme, polarity in example.gold.items():
             if polarity not in POLARITIES:
                 continue

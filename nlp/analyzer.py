@@ -27,11 +27,14 @@ if TYPE_CHECKING:
 
     from spacy.tokens import Doc
 
-ANALYZER_VERSION = "1.0.0"
+ANALYZER_VERSION = "1.1.0"
 DEFAULT_MAX_CHARS = 5000
 MAX_CHARS_ENV = "VOC_NLP_MAX_CHARS"
 DEFAULT_BATCH_SIZE = 64
 MAX_TOKEN_CHARS = 64
+# A theme's sentiment scope: clause (start, end) token indices and, when the clause also mentions
+# another theme, the token indices of the mention's governing predicate (else empty).
+Scope = tuple[int, int, tuple[int, ...]]
 
 
 def default_max_chars() -> int:
@@ -130,24 +133,29 @@ class Analyzer:
         return kept
 
     def _analyze_doc(self, doc: Doc, text: str) -> Analysis:
-        overall = sent_mod.score(doc.text)
+        overall = sent_mod.make_sentiment(sent_mod.with_cues(sent_mod.compound_of(doc.text), doc))
         matches = self._matches(doc)
         if not matches:
             return Analysis(overall, (), noun_phrases(doc))
         clauses: list[tuple[int, int]] = []
         for sent in doc.sents:
             clauses.extend(sent_mod.clause_bounds(sent))
+        where = {span: next((c for c in clauses if c[0] <= span[0] < c[1]), span) for span in matches}
         evidence: dict[str, list[Evidence]] = {}
-        scopes: dict[str, list[tuple[int, int]]] = {}
+        scopes: dict[str, list[Scope]] = {}
         for (start, end), names in sorted(matches.items()):
             span = doc[start:end]
-            clause = next((c for c in clauses if c[0] <= start < c[1]), (start, end))
+            clause = where[(start, end)]
+            # A clause that also mentions another theme is narrowed to this mention's predicate.
+            shared = any(where[other] == clause and not others <= names for other, others in matches.items())
+            narrowed = tuple(t.i for t in sent_mod.dependency_scope(span.root, *clause)) if shared else ()
+            scope = (clause[0], clause[1], narrowed)
             for name in names:
                 evidence.setdefault(name, []).append(
                     Evidence(text[span.start_char : span.end_char], span.start_char, span.end_char)
                 )
-                if clause not in scopes.setdefault(name, []):
-                    scopes[name].append(clause)
+                if scope not in scopes.setdefault(name, []):
+                    scopes[name].append(scope)
         hits = []
         for theme in self.taxonomy.themes:
             if theme.name not in evidence:
@@ -161,14 +169,19 @@ class Analyzer:
             )
         return Analysis(overall, tuple(hits), noun_phrases(doc))
 
-    def _scoped_sentiment(self, doc: Doc, scopes: Sequence[tuple[int, int]], fallback: float) -> Sentiment:
-        """Mean compound of the clauses mentioning a theme; a clause without any opinion
-        ("We ordered the pasta, but ...") borrows its sentence's compound instead."""
+    def _scoped_sentiment(self, doc: Doc, scopes: Sequence[Scope], fallback: float) -> Sentiment:
+        """Mean compound of the scopes mentioning a theme. A scope without any opinion widens:
+        from the mention's predicate to its clause, and from a clause ("We ordered the pasta,
+        but ...") to its sentence."""
         compounds = []
-        for start, end in scopes:
-            span = doc[start:end]
-            compound = sent_mod.compound_of(span.text)
-            if abs(compound) < sent_mod.POSITIVE_THRESHOLD and span.sent != span:
-                compound = sent_mod.compound_of(span.sent.text)
+        for start, end, narrowed in scopes:
+            compound = 0.0
+            if narrowed:
+                compound = sent_mod.scope_compound([doc[i] for i in narrowed])
+            if abs(compound) < sent_mod.OPINION_MIN:
+                span = doc[start:end]
+                compound = sent_mod.with_cues(sent_mod.compound_of(span.text), span)
+                if abs(compound) < sent_mod.OPINION_MIN and span.sent != span:
+                    compound = sent_mod.with_cues(sent_mod.compound_of(span.sent.text), span.sent)
             compounds.append(compound)
         return sent_mod.make_sentiment(sum(compounds) / len(compounds) if compounds else fallback)

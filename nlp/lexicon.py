@@ -3,9 +3,11 @@
 VADER's general-purpose lexicon has no valence for many words customers use to judge products and
 services ("slow", "overpriced", "bland", "buggy", "laggy"), so "great food but slow service" would
 score the service clause neutral. These entries use VADER's own -4..+4 scale with moderate values
-chosen by hand for their everyday meaning (not fitted to any data set); VADER does not lemmatise,
-so common inflections are listed. Only the analyser's VADER instance gets them: baselines in
-``bench/`` use a pristine one.
+chosen by hand for their everyday meaning (not fitted to any data set; some words were noticed
+while reading misjudged SemEval-2014 sentences, but only ones that mean the same in SaaS or retail
+feedback were added); VADER does not lemmatise, so common inflections are listed. "ok"/"okay" are
+set to 0: in feedback they are a lukewarm verdict ("the export is ok"), not praise. Only the
+analyser's VADER instance gets them: baselines in ``bench/`` use a pristine one.
 """
 
 from __future__ import annotations
@@ -112,4 +114,40 @@ DOMAIN_LEXICON: dict[str, float] = {
     "phenomenal": 3.0,
     "incredible": 2.8,
     "unique": 1.2,
+    # lukewarm verdicts: "the app is ok" is a neutral verdict, not praise (VADER: 0.9-1.2)
+    "ok": 0.0,
+    "okay": 0.0,
+    # quality and effort complaints common to any product or service
+    "inconsistent": -1.2,
+    "consistent": 1.0,
+    "poorly": -1.6,
+    "lacking": -1.2,
+    "lacks": -1.0,
+    "complicated": -1.0,
+    "understaffed": -1.6,
+    "overdone": -1.3,
+    "oily": -1.0,
+    "loud": -0.8,
+    "spacious": 1.3,
+    "waited": -0.8,
+    "exceptional": 2.4,
+    "stellar": 2.5,
+    "top-notch": 2.4,
+    "memorable": 1.5,
+    "polite": 1.5,
+    "knowledgable": 1.6,
+    "comfy": 1.5,
+    "economical": 1.0,
+    "unbearable": -2.2,
+    "subpar": -1.6,
+    "sub-par": -1.6,
+    "lackluster": -1.4,
+    "underwhelming": -1.5,
+    "underwhelmed": -1.5,
+    "forgettable": -1.2,
+    "sloppy": -1.5,
+    "pricy": -1.0,
+    "outdated": -1.2,
+    "dingy": -1.4,
+    "shabby": -1.4,
 }

@@ -43,6 +43,12 @@ def test_analyzer_although_clause_is_its_own_scope(restaurant: Analyzer) -> None
     assert analysis.theme("service").sentiment.label == "negative"
 
 
+def test_analyzer_shared_clause_is_scoped_by_dependency(restaurant: Analyzer) -> None:
+    analysis = restaurant.analyze("The pasta was good and the waiter was rude.")
+    assert analysis.theme("food").sentiment.label == "positive"
+    assert analysis.theme("service").sentiment.label == "negative"
+
+
 def test_analyzer_parenthetical_however_does_not_split(restaurant: Analyzer) -> None:
     analysis = restaurant.analyze("The service, however, was great.")
     assert analysis.theme("service").sentiment.label == "positive"

@@ -5,13 +5,26 @@ from __future__ import annotations
 from nlp.analyzer import Analyzer
 from nlp.pipeline import get_nlp
 from nlp.results import LABELS
-from nlp.sentiment import clause_bounds, label_for, sanitize, score
+from nlp.sentiment import (
+    NEGATIVE_THRESHOLD,
+    POSITIVE_THRESHOLD,
+    clause_bounds,
+    compound_of,
+    cue_valence,
+    dependency_scope,
+    label_for,
+    rewrite_idioms,
+    sanitize,
+    score,
+)
 
 
-def test_sentiment_label_uses_vader_thresholds() -> None:
-    assert label_for(0.05) == "positive"
-    assert label_for(0.0499) == "neutral"
-    assert label_for(-0.05) == "negative"
+def test_sentiment_label_thresholds_are_a_narrow_neutral_band() -> None:
+    assert (POSITIVE_THRESHOLD, NEGATIVE_THRESHOLD) == (0.02, -0.02)
+    assert label_for(0.02) == "positive"
+    assert label_for(0.0199) == "neutral"
+    assert label_for(0.0) == "neutral"
+    assert label_for(-0.02) == "negative"
 
 
 def test_sentiment_domain_lexicon_scores_slow_negative() -> None:
@@ -51,3 +64,51 @@ def test_sentiment_long_unbroken_runs_return_valid_result(restaurant: Analyzer) 
     analysis = restaurant.analyze(text)
     assert analysis.sentiment.label == "negative"
     assert analysis.theme_names == ("food",)  # "rude waiter" lies beyond the 5,000-char cut
+
+
+def test_sentiment_idioms_are_rewritten_before_scoring() -> None:
+    assert score("The tuna is to die for.").label == "positive"
+    assert score("The decor leaves a lot to be desired.").label == "negative"
+    assert score("The new editor is out of this world").label == "positive"
+    assert rewrite_idioms("Food-awesome.") == "Food awesome."
+    assert rewrite_idioms("a top-notch, well-made app") == "a top-notch, well made app"  # known word kept
+    assert compound_of("Food-awesome.") > 0.5
+
+
+def test_sentiment_lukewarm_ok_is_neutral() -> None:
+    assert score("The service was okay.").label == "neutral"
+
+
+def _cue(text: str) -> float:
+    return cue_valence(get_nlp()(text))
+
+
+def test_sentiment_structural_cues() -> None:
+    assert _cue("The room was too loud.") < 0
+    assert _cue("The bill was never too large.") == 0  # negated "too" and no negated action
+    assert _cue("Support never called us back.") < 0
+    assert _cue("I do not know the price.") == 0  # a neutral verb, negated
+    assert _cue("The dashboard does not load.") < 0
+    assert _cue("It is not good.") == 0  # VADER negates "good" itself
+    assert _cue("You can't beat the price.") > 0
+    assert _cue("It took them 40 minutes to answer.") < 0
+    assert _cue("It only took a few minutes to set up.") == 0
+    assert _cue("Try the lamb.") > 0
+    assert _cue("Try to make exports faster.") == 0
+    assert _cue("The onboarding could have been better.") < 0
+    assert _cue("It could not have been better.") == 0
+
+
+def test_sentiment_cues_change_labels(restaurant: Analyzer) -> None:
+    assert restaurant.analyze("The waiter never came back.").theme("service").sentiment.label == "negative"
+    assert restaurant.analyze("The service could have been better.").sentiment.label == "negative"
+    assert restaurant.analyze("Try the lamb.").theme("food").sentiment.label == "positive"
+
+
+def test_sentiment_dependency_scope_keeps_the_mentions_predicate() -> None:
+    doc = get_nlp()("The food was great and the service was slow.")
+    food = next(t for t in doc if t.text == "food")
+    service = next(t for t in doc if t.text == "service")
+    assert [t.text for t in dependency_scope(food, 0, len(doc))] == ["The", "food", "was", "great"]
+    assert "great" not in [t.text for t in dependency_scope(service, 0, len(doc))]
+    assert "slow" in [t.text for t in dependency_scope(service, 0, len(doc))]
