@@ -28,8 +28,11 @@ from nlp import Analysis as NlpAnalysis
 from surveys.analysis_models import Analysis, ResponseTheme, Theme
 from surveys.base import new_id, utcnow
 from surveys.bulk import insert_rows
+from surveys.corrections import correct_hits, corrections_for
 from surveys.errors import NotFound
 from surveys.models import Response, Survey, Workspace
+from surveys.roadmap import response_items
+from surveys.roadmap_mapping import map_responses
 from surveys.themes import workspace_analyzer
 
 log = logging.getLogger(__name__)
@@ -145,6 +148,8 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
     stored, theme_rows = [], []
     theme_ids = dict(session.execute(
         select(Theme.name, Theme.id).where(Theme.workspace_id == workspace_id)).all())
+    # Read under the row locks, like the themes: analysts' tag corrections win over the analyser.
+    corrections = corrections_for(session, [r.id for r in responses])
     for response in responses:
         outcome = outcomes[response.id]
         if isinstance(outcome, Exception):
@@ -158,15 +163,17 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
             result.retrying += not give_up
             continue
         data = outcome.to_dict() if outcome is not None else None
+        hits = correct_hits(data["themes"] if data else [], corrections.get(response.id),
+                            data["sentiment"] if data else None)
         stored.append({
             "id": new_id("an"), "response_id": response.id, "analyzer_version": ANALYZER_VERSION,
             "taxonomy_version": version,
             "sentiment_label": data["sentiment"]["label"] if data else None,
             "sentiment_compound": data["sentiment"]["compound"] if data else None,
-            "themes": data["themes"] if data else [],
+            "themes": hits,
             "noun_phrases": data["noun_phrases"] if data else [], "created_at": now,
         })
-        for hit in data["themes"] if data else ():
+        for hit in hits:
             if hit["name"] in theme_ids:
                 theme_rows.append({
                     "response_id": response.id, "theme_id": theme_ids[hit["name"]],
@@ -177,6 +184,7 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
         _upsert(session, stored)
         session.execute(delete(ResponseTheme).where(ResponseTheme.response_id.in_(done_ids)))
         insert_rows(session, ResponseTheme.__table__, theme_rows)
+        map_responses(session, workspace_id=workspace_id, response_ids=done_ids)  # roadmap links
         session.execute(update(Response).where(Response.id.in_(done_ids)).values(
             analysis_status="done", analysis_enqueued_at=None, analysis_attempts=0,
             analysis_error=None,
@@ -270,4 +278,5 @@ def serialize_analysis(response: Response) -> dict:
     if row is not None and row.sentiment_label is not None:
         sentiment = {"label": row.sentiment_label, "compound": row.sentiment_compound}
     return {"status": response.analysis_status, "sentiment": sentiment,
-            "themes": list(row.themes) if row is not None else []}
+            "themes": list(row.themes) if row is not None else [],
+            "roadmap_items": response_items(response)}

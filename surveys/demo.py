@@ -67,6 +67,7 @@ class DemoInfo:
         lines = [
             "Demo workspace 'demo' " + ("created." if self.created else "already there."),
             f"  Service:        {self.base_url}/",
+            f"  Dashboard:      {self.base_url}/app  (log in as {DEMO_EMAIL} / {DEMO_PASSWORD})",
             f"  API docs:       {self.base_url}/api/docs",
             f"  Demo API key:   {self.api_key}",
             f"  Try:            curl -H 'Authorization: Bearer {self.api_key}' "
@@ -189,3 +190,40 @@ def _seed_content(session: Session, workspace, responses: int) -> None:
             status="sent", scheduled_for=now, sent_at=now, expires_at=now + timedelta(days=14),
         ))
     session.flush()
+    _seed_roadmap(session, workspace)  # issue 4, engineer B: roadmap items and their links
+    _seed_segments(session, workspace)  # issue 4, engineer C: the dashboard's segment story
+    _seed_region_segments(session, workspace)  # issue 4, engineer A: plan x region segments
+
+
+def _seed_roadmap(session: Session, workspace) -> None:
+    from surveys.roadmap_demo import seed_roadmap
+
+    seed_roadmap(session, workspace)
+
+
+DEMO_SEGMENTS = (
+    ("Enterprise accounts", [{"field": "attributes.plan", "op": "eq", "value": "enterprise"}]),
+    ("Pro accounts", [{"field": "attributes.plan", "op": "eq", "value": "pro"}]),
+    ("Starter accounts", [{"field": "attributes.plan", "op": "eq", "value": "starter"}]),
+    ("Large accounts (ARR 50k+)", [{"field": "attributes.arr", "op": "gte", "value": 50000}]),
+)
+
+
+def _seed_segments(session: Session, workspace) -> None:
+    """Saved segments, so the dashboard can say which customers a theme hurts (skipping any
+    name another seeding step already created)."""
+    from surveys.segment_models import Segment
+    from surveys.segments import create_segment
+
+    existing = set(session.execute(select(Segment.name).where(
+        Segment.workspace_id == workspace.id)).scalars())
+    for name, conditions in DEMO_SEGMENTS:
+        if name not in existing:
+            create_segment(session, workspace=workspace, data={"name": name,
+                                                               "conditions": conditions})
+
+
+def _seed_region_segments(session: Session, workspace) -> None:
+    from surveys.segments import seed_demo_segments
+
+    seed_demo_segments(session, workspace)

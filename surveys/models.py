@@ -255,3 +255,6 @@ class WebhookReceipt(db.Model):
 
 
 import surveys.analysis_models  # noqa: E402,F401 - registers the analysis tables with the models
+import surveys.correction_models  # noqa: E402,F401 - registers the tag corrections table
+import surveys.roadmap_models  # noqa: E402,F401 - roadmap items, their themes and links
+import surveys.rollups  # noqa: E402,F401 - segment and rollup tables, rollup upkeep on flush

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from surveys.base import utcnow
 from surveys.models import IdempotencyRecord, Invitation, Response, WebhookReceipt
+from surveys.roadmap_mapping import sweep_remaps
 
 # A queued job not picked up within this window is enqueued again (e.g. Redis restarted).
 REQUEUE_AFTER = timedelta(minutes=2)
@@ -91,6 +92,8 @@ def run_tick(session: Session, *, enqueue: Callable[..., None], now: datetime | 
     counts["reminders_enqueued"] = len(reminders)
 
     counts["analyses_enqueued"] = _sweep_analyses(session, enqueue, now)
+    counts["roadmap_remaps_enqueued"] = sweep_remaps(session, enqueue, now)
+    counts["theme_rollup_days"] = _sync_theme_rollups(session)
 
     counts["receipts_pruned"] = session.execute(
         delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPT_TTL)
@@ -119,3 +122,10 @@ def _sweep_analyses(session: Session, enqueue: Callable[..., None], now: datetim
     for start in range(0, len(ids), ANALYSIS_JOB_SIZE):
         enqueue("vocservice.jobs.analyze_responses", ids[start:start + ANALYSIS_JOB_SIZE])
     return len(ids)
+
+
+def _sync_theme_rollups(session: Session) -> int:
+    """Fold newly analysed answers into the theme rollups (issue 4, surveys.theme_rollups)."""
+    from surveys import theme_rollups
+
+    return theme_rollups.sync(session)

@@ -74,7 +74,8 @@ def test_analysis_stored_with_evidence_through_api_and_worker(app, client, works
         "survey_id": survey["id"], "score": 6, "comment": MIXED,
         "contact": {"external_id": "c-1"}})
     assert posted.status_code == 201, posted.json
-    assert posted.json["analysis"] == {"status": "pending", "sentiment": None, "themes": []}
+    assert posted.json["analysis"] == {"status": "pending", "sentiment": None, "themes": [],
+                                      "roadmap_items": []}
     assert run_worker() == 1
     body = client.get(f"/api/v1/responses/{posted.json['id']}", headers=workspace.headers).json
     result = body["analysis"]

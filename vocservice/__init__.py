@@ -11,7 +11,7 @@ from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from vocservice import cli, config, errors, health, jobs, queue
+    from vocservice import cli, config, errors, health, jobs, queue, rollups_cli
     from vocservice.extensions import api, db, limiter, migrate
 
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
@@ -40,14 +40,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     jobs.init_app(app)
     health.init_app(app)
     cli.init_app(app)
+    rollups_cli.init_app(app)
 
     from vocservice import docs, forms, home, webhooks, widget
     from vocservice.api import register as register_api
 
     register_api(api)
     webhooks.init_app(app)
+    from vocservice import roadmap_hooks
+    roadmap_hooks.init_app(app)
     forms.init_app(app)
     widget.init_app(app)
     docs.init_app(app)
     home.init_app(app)
+    from vocservice import webapp
+
+    webapp.init_app(app)
     return app

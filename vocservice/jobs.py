@@ -39,6 +39,9 @@ JOBS: dict[str, JobSpec] = {
     # the rows themselves decide when one comment is given up on.
     "vocservice.jobs.analyze_responses": JobSpec(queue="nlp", timeout=600, max_retries=3,
                                                  backoff=(15, 120, 600)),
+    # One item's automatic links over its workspace: a scan of matching comments, so minutes
+    # at most; remap_requested_at on the item lets the tick redo it if the job is lost.
+    "vocservice.jobs.remap_roadmap_item": JobSpec(queue="default", timeout=600, max_retries=3),
 }
 
 _app: Flask | None = None
@@ -112,6 +115,22 @@ def analyze_responses(response_ids: list[str], *, _app: Flask | None = None) -> 
         log.info("job %s analyze_responses %d ids -> %s", job.id if job else "in-process",
                  len(response_ids), outcome)
         return vars(outcome)
+    finally:
+        db.session.remove()
+        ctx.pop()
+
+
+def remap_roadmap_item(item_id: str, *, _app: Flask | None = None) -> dict | None:
+    from surveys.roadmap_mapping import remap_item
+
+    ctx = _context(_app)
+    try:
+        outcome = remap_item(db.session, item_id=item_id)
+        db.session.commit()
+        job = get_current_job()
+        log.info("job %s remap_roadmap_item %s -> %s", job.id if job else "in-process", item_id,
+                 outcome)
+        return outcome
     finally:
         db.session.remove()
         ctx.pop()

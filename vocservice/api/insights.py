@@ -7,6 +7,8 @@ from surveys.analysis_schemas import EmergingArgsSchema
 from surveys.base import db
 from surveys.insights import emerging
 from surveys.models import Survey
+from surveys.segment_schemas import ThemeInsightsArgsSchema
+from surveys.theme_insights import theme_insights
 from vocservice.api.common import SECURITY, owned
 from vocservice.auth import READ, require
 
@@ -31,3 +33,17 @@ def get_emerging(args):
                       limit=args["limit"])
     return {"survey_id": args["survey_id"], "from": _time(args["start"]), "to": _time(args["end"]),
             "min_count": args["min_count"], "comments": result.comments, "items": result.items}
+
+
+@blp.route("/themes", methods=["GET"])
+@blp.doc(security=SECURITY)
+@require(READ)
+@blp.arguments(ThemeInsightsArgsSchema, location="query")
+def get_theme_insights(args):
+    """Key drivers: per theme mentions, share of commented answers, sentiment, the score with and
+    without the theme, its impact on the overall score (points) and its trend; most harmful first.
+    """
+    result = theme_insights(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"],
+                            start=args["start"], end=args["end"], segment_id=args["segment_id"],
+                            interval=args["interval"])
+    return {**result, "from": _time(args["start"]), "to": _time(args["end"])}

@@ -17,6 +17,7 @@ from surveys.errors import DomainError, Invalid
 from surveys.models import Response
 from surveys.responses import create_response, serialize_response
 from surveys.schemas import ListArgsSchema, ResponseBatchSchema, ResponseCreateSchema
+from surveys.segments import filter_for
 from surveys.themes import resolve_theme_ids
 from vocservice.api.common import SECURITY, owned, paginate
 from vocservice.auth import INGEST, READ, require
@@ -107,6 +108,8 @@ def _analysis_filters(query):
      "description": "theme name or id; includes its sub-themes"},
     {"in": "query", "name": "sentiment", "schema": {"type": "string", "enum": list(LABELS)},
      "description": "overall sentiment of the comment"},
+    {"in": "query", "name": "segment_id", "schema": {"type": "string"},
+     "description": "only answers in this saved segment"},
 ])
 @require(READ)
 @blp.arguments(ListArgsSchema, location="query")
@@ -121,6 +124,9 @@ def list_responses(args):
     for key, value in request.args.items():
         if key.startswith("attributes.") and len(key) > len("attributes."):
             query = query.where(Response.attributes[key.split(".", 1)[1]].as_string() == value)
+    if segment_id := request.args.get("segment_id"):
+        query = query.where(filter_for(db.session, workspace_id=g.workspace.id,
+                                       segment_id=segment_id))
     query = _analysis_filters(query).options(selectinload(Response.analyses))
     items, cursor = paginate(db.session, query, Response.id, **args)
     return {"items": [serialize_response(r) for r in items], "next_cursor": cursor}

@@ -1,0 +1,157 @@
+"""Dashboard page server time: ``GET /app`` (the product managers' web app) over N responses,
+beside the plain SQL aggregates that answer the same questions, measured in the same run.
+
+Reuses the loader of ``bench/metrics_scale.py`` (responses and theme rows generated inside
+PostgreSQL, rollups rebuilt) in its own throwaway database ``vocservice_bench_dashboard``
+(``BENCH_DASHBOARD_DATABASE_URL``; DROPPED and re-created), adds what the page also shows (a
+saved segment per plan, two roadmap items linked to the feedback of a theme) and a user, logs in
+through the real form, then times the page through Flask's test client (in process: no HTTP
+server or network in the figure). The page's own ``Server-Timing`` header splits data reads
+from template rendering.
+
+Baseline: the raw SQL GROUP BYs over the raw rows that give the page's figures (score counts
+overall, per week, per plan, per segment, per theme), run one after the other.
+
+Run: ``.venv/bin/python bench/dashboard_page.py [--size 1000000]`` (default 1,000,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("BENCH_METRICS_DATABASE_URL", os.environ.get(
+    "BENCH_DASHBOARD_DATABASE_URL",
+    "postgresql://postgres@127.0.0.1:5432/vocservice_bench_dashboard"))
+
+import metrics_scale  # noqa: E402
+from common import Row, recreate_database, report  # noqa: E402
+
+PASSWORD = "bench password 1"  # noqa: S105 - a throwaway database's login
+RAW_SQL = [
+    metrics_scale.RAW_SQL["overall"],
+    "SELECT date_trunc('week', submitted_at AT TIME ZONE 'UTC'), score, count(*) FROM responses "
+    "WHERE survey_id = :sv AND completed AND score IS NOT NULL AND submitted_at >= :start "
+    "GROUP BY 1, 2",
+    metrics_scale.RAW_SQL["plan"],
+    "SELECT attributes->>'plan' = 'enterprise', score, count(*) FROM responses "
+    "WHERE survey_id = :sv AND completed AND score IS NOT NULL GROUP BY 1, 2",
+    metrics_scale.RAW_SQL["themes"],
+]
+
+
+def _extras(app, ctx: dict) -> None:
+    from sqlalchemy import select, text
+
+    from surveys.analysis_models import Theme
+    from surveys.base import db
+    from surveys.models import Workspace
+    from surveys.roadmap import create_item
+    from surveys.segments import create_segment
+    from surveys.workspaces import create_user
+
+    with app.app_context():
+        workspace = db.session.get(Workspace, ctx["workspace_id"])
+        for plan in ("starter", "pro", "enterprise"):
+            create_segment(db.session, workspace=workspace, data={
+                "name": plan.title(), "conditions": [
+                    {"field": "attributes.plan", "op": "eq", "value": plan}]})
+        themes = db.session.execute(select(Theme.id).where(
+            Theme.workspace_id == workspace.id).order_by(Theme.name).limit(2)).scalars().all()
+        for number, theme_id in enumerate(themes):
+            item = create_item(db.session, workspace=workspace, data={
+                "title": f"Item {number}", "status": "planned", "theme_ids": [theme_id]})
+            db.session.flush()
+            # The links re-mapping would make, written in one statement.
+            db.session.execute(text(
+                "INSERT INTO roadmap_links (item_id, response_id, source, created_at) "
+                "SELECT :item, response_id, 'auto', now() FROM response_themes "
+                "WHERE theme_id = :theme"), {"item": item.id, "theme": theme_id})
+            item.remap_requested_at = None
+        create_user(db.session, workspace=workspace, email="pm@bench.test", role="admin",
+                    password=PASSWORD)
+        db.session.commit()
+
+
+def _login(app):
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/app/login").text).group(1)
+    reply = client.post("/app/login", data={"email": "pm@bench.test", "password": PASSWORD,
+                                            "csrf_token": token})
+    assert reply.status_code == 302, reply.status_code
+    return client
+
+
+def _time_page(client, repeats: int) -> tuple[list[float], list[float]]:
+    totals, data = [], []
+    for i in range(repeats + 2):
+        started = time.perf_counter()
+        reply = client.get("/app")
+        elapsed = (time.perf_counter() - started) * 1000
+        if reply.status_code != 200:
+            raise SystemExit(f"/app -> {reply.status_code}: {reply.get_data(as_text=True)[:500]}")
+        if i >= 2:  # two warm-up calls (the first builds the workspace's analyser)
+            totals.append(elapsed)
+            data.append(float(re.search(r"data;dur=([\d.]+)", reply.headers["Server-Timing"])[1]))
+    return totals, data
+
+
+def _time_sql(app, ctx: dict, repeats: int) -> list[float]:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from surveys.base import db
+
+    start = datetime.now(UTC) - timedelta(days=90)
+    samples = []
+    with app.app_context():
+        for i in range(repeats + 1):
+            started = time.perf_counter()
+            for sql in RAW_SQL:
+                db.session.execute(text(sql), {"sv": ctx["survey_id"], "start": start}).all()
+            if i >= 1:
+                samples.append((time.perf_counter() - started) * 1000)
+        db.session.rollback()
+    return samples
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args(argv)
+    recreate_database(metrics_scale.URL)
+    app = metrics_scale._app()
+    ctx = metrics_scale._setup(app)
+    load_s = metrics_scale._load(app, ctx, 1, args.size)
+    rebuild_s = metrics_scale._rebuild(app)
+    _extras(app, ctx)
+    print(f"  {args.size:,} responses: loaded in {load_s:.1f} s, rollups in {rebuild_s:.1f} s",
+          flush=True)
+    totals, data = _time_page(_login(app), args.repeats)
+    raw = _time_sql(app, ctx, max(3, args.repeats // 5))
+    p50, p95 = metrics_scale._percentiles(totals)
+    d50, d95 = metrics_scale._percentiles(data)
+    r50, r95 = metrics_scale._percentiles(raw)
+    size = f"{args.size:,}"
+    rows = [Row(f"GET /app @ {size} p50", p50, r50, "ms", higher_is_better=False),
+            Row(f"GET /app @ {size} p95", p95, r95, "ms", higher_is_better=False),
+            Row(f"GET /app data reads @ {size} p50", d50, r50, "ms", higher_is_better=False)]
+    report("dashboard_page", "Dashboard page server time", rows, notes=[
+        "ours = GET /app through Flask's test client, logged in (session, CSRF, template); "
+        "data reads = the page's Server-Timing 'data' part (metrics, segments, themes, "
+        "emerging, roadmap impact); baseline = the raw SQL GROUP BYs over the raw rows that "
+        "give the same figures, run one after the other",
+        f"{size} rows: load {load_s:.1f} s, rollups rebuild {rebuild_s:.1f} s",
+        f"PostgreSQL on this machine ({os.cpu_count()} cores, shared), default settings"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""Metrics: NPS, CSAT and CES with 95% intervals, overall and grouped, and response rates per
+touchpoint. Read from daily rollups whenever the question allows it."""
+
+from flask import g
+from flask_smorest import Blueprint
+
+from surveys.base import db
+from surveys.metrics import compute_metrics, response_rates
+from surveys.responses import rfc3339
+from surveys.segment_schemas import MetricsArgsSchema, ResponseRateArgsSchema
+from vocservice.api.common import SECURITY
+from vocservice.auth import READ, require
+
+PREFIX = "/metrics"
+blp = Blueprint("metrics", __name__, description="Scores, intervals and response rates")
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(security=SECURITY)
+@require(READ)
+@blp.arguments(MetricsArgsSchema, location="query")
+def get_metrics(args):
+    """Score of one survey (kinds differ, so ``survey_id`` is required), optionally grouped.
+
+    ``promoters``/``passives``/``detractors`` are the kind's top, middle and bottom categories:
+    9-10/7-8/0-6 for NPS, 4-5/3/1-2 for CSAT, 5-7/4/1-3 for CES. ``small_sample`` flags fewer
+    than 30 answers; ``source`` says whether rollups or raw rows answered.
+    """
+    result = compute_metrics(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"],
+                             start=args["start"], end=args["end"], segment_id=args["segment_id"],
+                             group_by=args["group_by"])
+    return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}
+
+
+@blp.route("/response-rates", methods=["GET"])
+@blp.doc(security=SECURITY)
+@require(READ)
+@blp.arguments(ResponseRateArgsSchema, location="query")
+def get_response_rates(args):
+    """Per touchpoint: invitations scheduled, sent, answered, suppressed (by reason) and the
+    response rate (answered / sent), for invitations created in ``[from, to)``. Email opens are
+    not tracked."""
+    result = response_rates(db.session, workspace_id=g.workspace.id, start=args["start"],
+                            end=args["end"])
+    return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}

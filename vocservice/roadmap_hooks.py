@@ -1,0 +1,81 @@
+"""Signed roadmap updates from other systems (an issue tracker): ``POST /webhooks/{workspace}/roadmap``.
+
+Verified exactly like inbound events (:mod:`vocservice.webhooks`: Standard Webhooks headers, the
+workspace's ``whsec_`` secret, 5 minutes' tolerance, any bad signature a 401 with nothing stored)
+and deduplicated by ``webhook-id`` in the same receipts table. The body
+``{"external_ref", "title"?, "status"?, "description"?}`` updates the item with that reference or
+creates it; tracker states such as "open", "todo", "in progress", "done" map to ours.
+"""
+
+import json
+
+from flask import Blueprint, Flask, request
+from marshmallow import ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from surveys.base import db
+from surveys.errors import Invalid, Unauthorized
+from surveys.models import WebhookReceipt, Workspace
+from surveys.roadmap_import import apply_tracker_update
+from surveys.roadmap_schemas import RoadmapItemSchema
+from surveys.schemas import Base
+from vocservice.extensions import limiter
+from vocservice.webhooks import _verify
+
+bp = Blueprint("roadmap_hooks", __name__)
+
+
+class TrackerUpdateSchema(Base):
+    external_ref = fields.String(required=True, validate=validate.Length(1, 200))
+    title = fields.String(allow_none=True, validate=validate.Length(1, 200))
+    status = fields.String(allow_none=True, validate=validate.Length(1, 40))
+    description = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+
+
+def _seen(workspace_id: str, message_id: str):
+    receipt = db.session.execute(select(WebhookReceipt.id).where(
+        WebhookReceipt.workspace_id == workspace_id, WebhookReceipt.message_id == message_id)
+    ).first()
+    return ({"duplicate": True, "webhook_id": message_id}, 200) if receipt else None
+
+
+@bp.post("/webhooks/<slug>/roadmap")
+@limiter.exempt
+def receive_roadmap_update(slug: str):
+    raw = request.get_data(cache=True)
+    workspace = db.session.execute(
+        select(Workspace).where(Workspace.slug == slug)).scalar_one_or_none()
+    _verify(workspace, raw)
+    message_id = request.headers["webhook-id"]
+    if len(message_id) > 200:
+        raise Unauthorized("webhook-id is too long.")
+    seen = _seen(workspace.id, message_id)
+    if seen is not None:
+        return seen
+    try:
+        data = TrackerUpdateSchema().load(json.loads(raw))
+    except ValueError:  # JSONDecodeError
+        raise Invalid("The body is not valid JSON.") from None
+    except ValidationError as err:
+        raise Invalid("The update has invalid fields: see errors.", errors=err.messages) from None
+    item, created = apply_tracker_update(db.session, workspace=workspace, data=data)
+    db.session.add(WebhookReceipt(workspace_id=workspace.id, message_id=message_id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same message delivered twice at once: the other delivery stored it.
+        db.session.rollback()
+        seen = _seen(workspace.id, message_id)
+        if seen is None:
+            raise
+        return seen
+    return {"duplicate": False, "created": created,
+            "item": RoadmapItemSchema().dump(item)}, 201 if created else 200
+
+
+def init_app(app: Flask) -> None:
+    from vocservice.roadmap_cli import roadmap
+
+    app.register_blueprint(bp)
+    app.cli.add_command(roadmap)

@@ -1,0 +1,81 @@
+"""CSV export of the feedback explorer's current filter (``/app/feedback.csv``).
+
+Streamed in keyset-paged batches so a large export neither holds a long transaction open nor
+builds the file in memory. UTF-8 with a byte order mark (Excel then reads accents right), and
+every cell that a spreadsheet would run as a formula is neutralised with a leading quote.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from flask import Response as FlaskResponse
+from flask import g, request, stream_with_context
+from sqlalchemy.orm import selectinload
+
+from surveys.analysis import current_analysis
+from surveys.base import db
+from surveys.models import Response
+from surveys.responses import category, rfc3339
+from vocservice.webapp import bp
+from vocservice.webapp.feedback import filter_query
+from vocservice.webapp.filters import cursor_of, parse
+
+BATCH = 500
+HEADER = ["id", "submitted_at", "survey", "score", "category", "sentiment", "themes",
+          "contact", "plan", "attributes", "comment"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """The cell as text, prefixed with ``'`` when a spreadsheet would read it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _row(response: Response) -> list[str]:
+    analysis = current_analysis(response)
+    themes = [t["name"] for t in analysis.themes] if analysis is not None else []
+    attributes = response.attributes or {}
+    return [safe_cell(v) for v in (
+        response.id, rfc3339(response.submitted_at), response.survey.name, response.score,
+        category(response.survey.kind, response.score),
+        analysis.sentiment_label if analysis is not None else "", "; ".join(themes),
+        response.contact.external_id if response.contact else "", attributes.get("plan", ""),
+        json.dumps(attributes, ensure_ascii=False, sort_keys=True), response.comment or "")]
+
+
+def _lines(flt, workspace_id: str) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(HEADER)
+    yield "\ufeff" + flush()
+    while True:
+        query = filter_query(flt).options(selectinload(Response.analyses)).limit(BATCH)
+        rows = db.session.execute(query).unique().scalars().all()
+        for response in rows:
+            writer.writerow(_row(response))
+        yield flush()
+        db.session.rollback()  # end each batch's transaction; the next starts at the cursor
+        if len(rows) < BATCH:
+            return
+        flt.cursor = cursor_of(rows[-1])
+
+
+@bp.get("/feedback.csv")
+def feedback_csv():
+    flt = parse(request.args)
+    flt.cursor = ""
+    filter_query(flt)  # validate (unknown survey/theme -> 404) before the download starts
+    body = stream_with_context(_lines(flt, g.workspace.id))
+    return FlaskResponse(body, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="feedback.csv"',
+        "Cache-Control": "no-store"})

@@ -1,0 +1,93 @@
+"""The feedback explorer (``/app/feedback``): filtered answers, newest first, with their themes,
+the evidence words highlighted, and tag corrections (remove a wrong theme, add a missed one).
+"""
+
+from flask import flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from surveys.analysis import current_analysis
+from surveys.analysis_models import Theme
+from surveys.base import db
+from surveys.corrections import correct_tag
+from surveys.errors import Invalid
+from surveys.models import Response, Survey
+from surveys.responses import category
+from vocservice.webapp import bp, sources
+from vocservice.webapp.filters import CATEGORIES, FeedbackFilter, build_query, cursor_of, parse
+from vocservice.webapp.highlight import pieces
+
+PAGE_SIZE = 25
+
+
+def filter_query(flt: FeedbackFilter):
+    clause = sources.segment_clause(g.workspace.id, flt.segment_id) if flt.segment_id else None
+    return build_query(flt, g.workspace.id, clause)
+
+
+def choices() -> dict:
+    """What the filter form offers: this workspace's surveys, themes, segments, plans."""
+    workspace_id = g.workspace.id
+    return {
+        "surveys": db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id)
+                                      .order_by(Survey.name)).scalars().all(),
+        "themes": db.session.execute(select(Theme).where(Theme.workspace_id == workspace_id)
+                                     .order_by(Theme.name)).scalars().all(),
+        "segments": sources.segments(workspace_id),
+        "categories": [*CATEGORIES, "neutral"],
+        "sentiments": ("positive", "neutral", "negative"),
+        "attributes": sources.attribute_names(workspace_id),
+    }
+
+
+def _item(response: Response) -> dict:
+    analysis = current_analysis(response)
+    themes = list(analysis.themes) if analysis is not None else []
+    return {
+        "response": response,
+        "category": category(response.survey.kind, response.score),
+        "pieces": pieces(response.comment, themes),
+        "themes": themes,
+        "sentiment": analysis.sentiment_label if analysis is not None else None,
+        "theme_names": {t["name"] for t in themes},
+    }
+
+
+@bp.get("/feedback")
+def feedback():
+    try:
+        flt = parse(request.args)
+    except Invalid as error:
+        flt = FeedbackFilter()
+        flash(error.detail, "error")
+    query = filter_query(flt).options(selectinload(Response.analyses)).limit(PAGE_SIZE + 1)
+    rows = db.session.execute(query).unique().scalars().all()
+    items = [_item(r) for r in rows[:PAGE_SIZE]]
+    next_cursor = cursor_of(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
+    options = choices()
+    theme_ids = {t.name: t.id for t in options["themes"]}
+    return render_template(
+        "app/feedback.html", flt=flt, items=items, next_cursor=next_cursor, theme_ids=theme_ids,
+        plan_values=sources.attribute_values(g.workspace.id, flt.attribute or "plan"),
+        back=request.full_path.rstrip("?"), **options)
+
+
+def _back(default: str) -> str:
+    target = request.form.get("back") or ""
+    return target if target.startswith("/app/") and "//" not in target else default
+
+
+@bp.post("/feedback/<response_id>/themes")
+def correct(response_id: str):
+    theme_id = (request.form.get("theme_id") or "").strip()
+    action = request.form.get("action") or ""
+    if not theme_id:
+        raise Invalid("Choose a theme.", errors={"theme_id": ["required"]})
+    correct_tag(db.session, workspace_id=g.workspace.id, response_id=response_id,
+                theme_id=theme_id, action=action, user_id=g.user.id)
+    theme = db.session.get(Theme, theme_id)
+    db.session.commit()
+    verb = "added to" if action == "add" else "removed from"
+    flash(f"Theme “{theme.name}” {verb} this response; re-analysis keeps your correction.",
+          "success")
+    return redirect(_back(url_for("webapp.feedback")) + f"#r-{response_id}")

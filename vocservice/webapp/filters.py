@@ -1,0 +1,145 @@
+"""The feedback filter shared by the explorer page and its CSV export: parsed from the query
+string, validated against the user's workspace, turned into one SQLAlchemy query.
+
+Pages are ordered newest answer first by (submitted_at, id); the cursor is that pair of the
+last row shown, so paging stays stable while new answers arrive.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, or_, select
+from werkzeug.datastructures import MultiDict
+
+from nlp import ANALYZER_VERSION
+from nlp.results import LABELS
+from surveys.analysis_models import Analysis, ResponseTheme, Theme
+from surveys.base import db
+from surveys.errors import Invalid, NotFound
+from surveys.models import Response, Survey
+
+# Score ranges of each category, per survey kind (surveys.responses.category in reverse).
+CATEGORIES: dict[str, tuple[str, int, int]] = {
+    "promoter": ("nps", 9, 10), "passive": ("nps", 7, 8), "detractor": ("nps", 0, 6),
+    "satisfied": ("csat", 4, 5), "dissatisfied": ("csat", 1, 2),
+    "easy": ("ces", 5, 7), "difficult": ("ces", 1, 3),
+}
+NEUTRAL_RANGES = (("csat", 3, 3), ("ces", 4, 4))
+ATTRIBUTE_NAME_MAX = 64
+
+
+@dataclass
+class FeedbackFilter:
+    survey_id: str = ""
+    start: date | None = None
+    end: date | None = None
+    category: str = ""
+    theme_id: str = ""
+    sentiment: str = ""
+    segment_id: str = ""
+    attribute: str = "plan"
+    value: str = ""
+    q: str = ""
+    cursor: str = ""
+    errors: dict = field(default_factory=dict)
+
+    def args(self, **changes) -> dict:
+        """The filter as query-string arguments (for links and the CSV export)."""
+        raw = {"survey": self.survey_id, "from": self.start.isoformat() if self.start else "",
+               "to": self.end.isoformat() if self.end else "", "category": self.category,
+               "theme": self.theme_id, "sentiment": self.sentiment, "segment": self.segment_id,
+               "attribute": self.attribute if self.value else "", "value": self.value,
+               "q": self.q}
+        raw.update(changes)
+        return {k: v for k, v in raw.items() if v}
+
+
+def _date(args: MultiDict, name: str) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(f"'{name}' must be a date like 2026-01-31.", errors={name: ["not a date"]}) from None
+
+
+def parse(args: MultiDict) -> FeedbackFilter:
+    flt = FeedbackFilter(
+        survey_id=(args.get("survey") or "").strip(), start=_date(args, "from"),
+        end=_date(args, "to"), category=(args.get("category") or "").strip(),
+        theme_id=(args.get("theme") or "").strip(), sentiment=(args.get("sentiment") or "").strip(),
+        segment_id=(args.get("segment") or "").strip(),
+        attribute=(args.get("attribute") or "plan").strip()[:ATTRIBUTE_NAME_MAX],
+        value=(args.get("value") or "").strip()[:200], q=(args.get("q") or "").strip()[:200],
+        cursor=(args.get("cursor") or "").strip(),
+    )
+    if flt.category and flt.category not in CATEGORIES and flt.category != "neutral":
+        raise Invalid(f"Unknown category {flt.category!r}.", errors={"category": ["unknown"]})
+    if flt.sentiment and flt.sentiment not in LABELS:
+        raise Invalid(f"Unknown sentiment {flt.sentiment!r}.", errors={"sentiment": ["unknown"]})
+    if not flt.attribute.replace("_", "").replace("-", "").isalnum():
+        raise Invalid("Attribute names are letters, digits, '-' and '_'.",
+                      errors={"attribute": ["invalid name"]})
+    return flt
+
+
+def _owned(model, object_id: str, workspace_id: str, what: str) -> None:
+    obj = db.session.get(model, object_id) if "\x00" not in object_id else None
+    if obj is None or obj.workspace_id != workspace_id:
+        raise NotFound(f"No {what} with id {object_id!r} in this workspace.")
+
+
+def _category_clause(name: str):
+    ranges = NEUTRAL_RANGES if name == "neutral" else (CATEGORIES[name],)
+    return or_(*(and_(Response.survey_id.in_(select(Survey.id).where(Survey.kind == kind)),
+                      Response.score.between(low, high)) for kind, low, high in ranges))
+
+
+def _cursor(raw: str):
+    stamp, _, last_id = raw.partition("~")
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise Invalid("The page cursor is not valid.", errors={"cursor": ["invalid"]}) from None
+    if when.tzinfo is None or not last_id:
+        raise Invalid("The page cursor is not valid.", errors={"cursor": ["invalid"]})
+    return or_(Response.submitted_at < when,
+               and_(Response.submitted_at == when, Response.id < last_id))
+
+
+def cursor_of(response: Response) -> str:
+    return f"{response.submitted_at.isoformat()}~{response.id}"
+
+
+def build_query(flt: FeedbackFilter, workspace_id: str, segment_clause=None) -> Select:
+    """Completed responses of the workspace matching ``flt``, newest first."""
+    query = select(Response).where(Response.workspace_id == workspace_id,
+                                   Response.completed.is_(True))
+    if flt.survey_id:
+        _owned(Survey, flt.survey_id, workspace_id, "survey")
+        query = query.where(Response.survey_id == flt.survey_id)
+    if flt.start:
+        query = query.where(Response.submitted_at >= datetime.combine(flt.start, time(), UTC))
+    if flt.end:  # inclusive: the whole "to" day
+        query = query.where(
+            Response.submitted_at < datetime.combine(flt.end + timedelta(days=1), time(), UTC))
+    if flt.category:
+        query = query.where(_category_clause(flt.category))
+    if flt.theme_id:
+        _owned(Theme, flt.theme_id, workspace_id, "theme")
+        query = query.where(Response.id.in_(select(ResponseTheme.response_id).where(
+            ResponseTheme.workspace_id == workspace_id, ResponseTheme.theme_id == flt.theme_id)))
+    if flt.sentiment:
+        query = query.where(Response.id.in_(select(Analysis.response_id).where(
+            Analysis.analyzer_version == ANALYZER_VERSION, Analysis.sentiment_label == flt.sentiment)))
+    if segment_clause is not None:
+        query = query.where(segment_clause)
+    if flt.value:
+        query = query.where(Response.attributes[flt.attribute].as_string() == flt.value)
+    if flt.q:
+        pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Response.comment.ilike(pattern, escape="\\"))
+    if flt.cursor:
+        query = query.where(_cursor(flt.cursor))
+    return query.order_by(Response.submitted_at.desc(), Response.id.desc())
