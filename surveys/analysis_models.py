@@ -38,7 +38,11 @@ class Theme(db.Model):
 
 class Analysis(db.Model):
     __tablename__ = "analyses"
-    __table_args__ = (UniqueConstraint("response_id", "analyzer_version"),)
+    __table_args__ = (
+        UniqueConstraint("response_id", "analyzer_version"),
+        # Theme rollups fold in analyses stored since their last run (migration 0003).
+        Index("ix_analyses_created_at", "created_at"),
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("an"))
     response_id: Mapped[str] = _fk("responses.id")
     analyzer_version: Mapped[str] = mapped_column(String(20), nullable=False)

@@ -192,6 +192,8 @@ class Response(db.Model):
         UniqueConstraint("workspace_id", "external_id"),
         Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),
         Index("ix_responses_analysis_status", "analysis_status"),
+        # The feedback explorer and workspace-wide lists read newest first across surveys.
+        Index("ix_responses_workspace_submitted", "workspace_id", "submitted_at"),
     )
     id: Mapped[str] = _id("rsp")
     workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
