@@ -87,7 +87,11 @@ def _comment(rng: random.Random, plan: str, score: int) -> str | None:
     if score >= 7:
         return rng.choice(PRAISE) if rng.random() < 0.5 else rng.choice(PAINS[plan])
     pain = rng.choice(PAINS[plan])
-    return pain if rng.random() < 0.7 else f"{rng.choice(PRAISE)} But {pain[0].lower()}{pain[1:]}"
+    if rng.random() < 0.7:
+        return pain
+    # "But the price..." yet "But SSO...": keep acronyms as they are.
+    joined = pain if pain[:2].isupper() else pain[0].lower() + pain[1:]
+    return f"{rng.choice(PRAISE)} But {joined}"
 
 
 def _nps_score(rng: random.Random, plan: str, days_ago: int) -> int:
