@@ -55,6 +55,7 @@ def from_environment(instance_path: Path) -> dict:
         "VOC_TRUSTED_PROXIES": int(os.environ.get("VOC_TRUSTED_PROXIES", "0") or 0),
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         "WIDGET_RATE_LIMIT": os.environ.get("VOC_WIDGET_RATE_LIMIT", "30 per minute"),
+        "WEBAPP_LOGIN_RATE_LIMIT": os.environ.get("VOC_LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # A Redis outage must not take the public widget down with it.
