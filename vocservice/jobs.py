@@ -7,6 +7,7 @@ once before forking; :func:`run_job` disposes of inherited database connections 
 
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -69,71 +70,63 @@ def run_job(app: Flask, func_path: str, args: tuple):
     return func(*args, _app=app)
 
 
-def _context(app: Flask | None):
+@contextmanager
+def _job_session(app: Flask | None):
+    """An app context and a clean session for one job, whatever the job's outcome."""
     app = app or get_app()
     ctx = app.app_context()
     ctx.push()
     if _engine_pid is not None and os.getpid() != _engine_pid:
         # Forked work horse: never reuse the parent's pooled connections.
         db.engine.dispose(close=False)
-    return ctx
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        ctx.pop()
+
+
+def _log(name: str, subject, outcome) -> None:
+    # Every job log line carries the job id, so one job can be followed across processes.
+    job = get_current_job()
+    log.info("job %s %s %s -> %s", job.id if job else "in-process", name, subject, outcome)
 
 
 def send_invitation(invitation_id: str, *, _app: Flask | None = None) -> str:
     from surveys import dispatch
 
-    ctx = _context(_app)
-    try:
-        outcome = dispatch.deliver_invitation(db.session, invitation_id=invitation_id)
-        log.info("send_invitation %s -> %s", invitation_id, outcome)
-        return outcome
-    finally:
-        db.session.remove()
-        ctx.pop()
+    with _job_session(_app) as session:
+        outcome = dispatch.deliver_invitation(session, invitation_id=invitation_id)
+    _log("send_invitation", invitation_id, outcome)
+    return outcome
 
 
 def send_reminder(invitation_id: str, *, _app: Flask | None = None) -> str:
     from surveys import dispatch
 
-    ctx = _context(_app)
-    try:
-        outcome = dispatch.deliver_reminder(db.session, invitation_id=invitation_id)
-        log.info("send_reminder %s -> %s", invitation_id, outcome)
-        return outcome
-    finally:
-        db.session.remove()
-        ctx.pop()
+    with _job_session(_app) as session:
+        outcome = dispatch.deliver_reminder(session, invitation_id=invitation_id)
+    _log("send_reminder", invitation_id, outcome)
+    return outcome
 
 
 def analyze_responses(response_ids: list[str], *, _app: Flask | None = None) -> dict:
     from surveys import analysis
 
-    ctx = _context(_app)
-    try:
-        outcome = analysis.analyze_responses(db.session, response_ids=list(response_ids))
-        job = get_current_job()
-        log.info("job %s analyze_responses %d ids -> %s", job.id if job else "in-process",
-                 len(response_ids), outcome)
-        return vars(outcome)
-    finally:
-        db.session.remove()
-        ctx.pop()
+    with _job_session(_app) as session:
+        outcome = analysis.analyze_responses(session, response_ids=list(response_ids))
+    _log("analyze_responses", f"{len(response_ids)} ids", outcome)
+    return vars(outcome)
 
 
 def remap_roadmap_item(item_id: str, *, _app: Flask | None = None) -> dict | None:
     from surveys.roadmap_mapping import remap_item
 
-    ctx = _context(_app)
-    try:
-        outcome = remap_item(db.session, item_id=item_id)
-        db.session.commit()
-        job = get_current_job()
-        log.info("job %s remap_roadmap_item %s -> %s", job.id if job else "in-process", item_id,
-                 outcome)
-        return outcome
-    finally:
-        db.session.remove()
-        ctx.pop()
+    with _job_session(_app) as session:
+        outcome = remap_item(session, item_id=item_id)
+        session.commit()
+    _log("remap_roadmap_item", item_id, outcome)
+    return outcome
 
 
 def init_app(app: Flask) -> None:
