@@ -18,6 +18,8 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import make_url, text
 
+pytest_plugins = ["tests.browser"]
+
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/vocservice_test"
 )

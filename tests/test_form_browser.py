@@ -2,62 +2,21 @@
 form answered the no-JavaScript way with a hostile comment, and the widget embedded on a page
 served from another (allowed) origin."""
 
-import threading
 import time
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from surveys.models import Response, Survey, Workspace
+from tests.browser import LiveServer, new_page
 from tests.test_responses_service import make_invitation
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-class _Server:
-    def __init__(self, wsgi_app) -> None:
-        self.server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def live_server(app):
-    server = _Server(app)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-    page = context.new_page()
-    page.dialogs = []
-
-    def on_dialog(dialog) -> None:
-        page.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
+    context, page = new_page(browser, 390, 844)
     yield page
     context.close()
 
@@ -110,7 +69,7 @@ def test_widget_browser_score_then_comment(page, live_server, db_session, worksp
                     question="How satisfied are you with checkout?", comment_prompt="Tell us more")
     db_session.add(survey)
     db_session.commit()
-    host = _Server(_host_page(live_server.url, survey.id))
+    host = LiveServer(_host_page(live_server.url, survey.id))
     try:
         ws.allowed_origins = [host.url]
         db_session.commit()
@@ -150,7 +109,7 @@ def test_widget_browser_refused_on_foreign_origin(page, live_server, db_session,
     survey = Survey(workspace_id=ws.id, name="Widget", kind="nps", question="Recommend us?")
     db_session.add(survey)
     db_session.commit()  # allowed_origins stays empty
-    host = _Server(_host_page(live_server.url, survey.id))
+    host = LiveServer(_host_page(live_server.url, survey.id))
     try:
         page.goto(host.url)
         page.wait_for_load_state("networkidle")

@@ -9,52 +9,20 @@ from sqlalchemy import select
 
 from surveys.analysis_models import ResponseTheme, Theme
 from surveys.base import db
-from tests.test_form_browser import CHROMIUM_ARGS, _Server
+from tests.browser import new_page
 from tests.test_webapp_support import HOSTILE, PASSWORD, make_user, seed_feedback
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def live_server(app):
-    server = _Server(app)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _page(browser, width: int, height: int = 900):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
-    page = context.new_page()
-    page.dialogs = []
-    page.console_errors = []
-
-    def on_dialog(dialog) -> None:
-        page.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
-    return context, page
 
 
 @pytest.fixture
 def desktop(browser):
-    context, page = _page(browser, 1280)
+    context, page = new_page(browser, 1280, 900)
     yield page
     context.close()
 
 
 @pytest.fixture
 def phone(browser):
-    context, page = _page(browser, 375, 812)
+    context, page = new_page(browser, 375, 812)
     yield page
     context.close()
 

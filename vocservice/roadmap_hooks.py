@@ -7,21 +7,19 @@ and deduplicated by ``webhook-id`` in the same receipts table. The body
 creates it; tracker states such as "open", "todo", "in progress", "done" map to ours.
 """
 
-import json
 
-from flask import Blueprint, Flask, request
-from marshmallow import ValidationError, fields, validate
+from flask import Blueprint, Flask
+from marshmallow import fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from surveys.base import db
-from surveys.errors import Invalid, Unauthorized
-from surveys.models import WebhookReceipt, Workspace
+from surveys.models import WebhookReceipt
 from surveys.roadmap_import import apply_tracker_update
 from surveys.roadmap_schemas import RoadmapItemSchema
 from surveys.schemas import Base
 from vocservice.extensions import limiter
-from vocservice.webhooks import _verify
+from vocservice.webhooks import load_body, signed_message
 
 bp = Blueprint("roadmap_hooks", __name__)
 
@@ -43,22 +41,11 @@ def _seen(workspace_id: str, message_id: str):
 @bp.post("/webhooks/<slug>/roadmap")
 @limiter.exempt
 def receive_roadmap_update(slug: str):
-    raw = request.get_data(cache=True)
-    workspace = db.session.execute(
-        select(Workspace).where(Workspace.slug == slug)).scalar_one_or_none()
-    _verify(workspace, raw)
-    message_id = request.headers["webhook-id"]
-    if len(message_id) > 200:
-        raise Unauthorized("webhook-id is too long.")
+    workspace, message_id, raw = signed_message(slug)
     seen = _seen(workspace.id, message_id)
     if seen is not None:
         return seen
-    try:
-        data = TrackerUpdateSchema().load(json.loads(raw))
-    except ValueError:  # JSONDecodeError
-        raise Invalid("The body is not valid JSON.") from None
-    except ValidationError as err:
-        raise Invalid("The update has invalid fields: see errors.", errors=err.messages) from None
+    data = load_body(raw, TrackerUpdateSchema(), "update")
     item, created = apply_tracker_update(db.session, workspace=workspace, data=data)
     db.session.add(WebhookReceipt(workspace_id=workspace.id, message_id=message_id))
     try:

@@ -36,9 +36,8 @@ def _verify(workspace: Workspace | None, raw: bytes) -> None:
         raise Unauthorized(f"Signature check failed: {exc}") from None
 
 
-@bp.post("/webhooks/<slug>/events")
-@limiter.exempt
-def receive_event(slug: str):
+def signed_message(slug: str) -> tuple[Workspace, str, bytes]:
+    """The workspace, ``webhook-id`` and raw body of a correctly signed request, else a 401."""
     raw = request.get_data(cache=True)
     workspace = db.session.execute(
         select(Workspace).where(Workspace.slug == slug)).scalar_one_or_none()
@@ -46,14 +45,26 @@ def receive_event(slug: str):
     message_id = request.headers["webhook-id"]
     if len(message_id) > 200:
         raise Unauthorized("webhook-id is too long.")
+    return workspace, message_id, raw
+
+
+def load_body(raw: bytes, schema, what: str) -> dict:
+    """Parse and validate a signed body: bad JSON or fields are a 422 with nothing stored."""
     try:
         payload = json.loads(raw)
     except ValueError:
         raise Invalid("The body is not valid JSON.") from None
     try:
-        data = EventCreateSchema().load(payload)
+        return schema.load(payload)
     except ValidationError as err:
-        raise Invalid("The event has invalid fields: see errors.", errors=err.messages) from None
+        raise Invalid(f"The {what} has invalid fields: see errors.", errors=err.messages) from None
+
+
+@bp.post("/webhooks/<slug>/events")
+@limiter.exempt
+def receive_event(slug: str):
+    workspace, message_id, raw = signed_message(slug)
+    data = load_body(raw, EventCreateSchema(), "event")
 
     seen = _seen(workspace.id, message_id)
     if seen is not None:
