@@ -11,7 +11,6 @@ creates it; tracker states such as "open", "todo", "in progress", "done" map to 
 from flask import Blueprint, Flask
 from marshmallow import fields, validate
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from surveys.base import db
 from surveys.models import WebhookReceipt
@@ -19,7 +18,7 @@ from surveys.roadmap_import import apply_tracker_update
 from surveys.roadmap_schemas import RoadmapItemSchema
 from surveys.schemas import Base
 from vocservice.extensions import limiter
-from vocservice.webhooks import load_body, signed_message
+from vocservice.webhooks import commit_with_receipt, load_body, signed_message
 
 bp = Blueprint("roadmap_hooks", __name__)
 
@@ -47,15 +46,7 @@ def receive_roadmap_update(slug: str):
         return seen
     data = load_body(raw, TrackerUpdateSchema(), "update")
     item, created = apply_tracker_update(db.session, workspace=workspace, data=data)
-    db.session.add(WebhookReceipt(workspace_id=workspace.id, message_id=message_id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same message delivered twice at once: the other delivery stored it.
-        db.session.rollback()
-        seen = _seen(workspace.id, message_id)
-        if seen is None:
-            raise
+    if (seen := commit_with_receipt(workspace.id, message_id, _seen)):
         return seen
     return {"duplicate": False, "created": created,
             "item": RoadmapItemSchema().dump(item)}, 201 if created else 200

@@ -70,18 +70,25 @@ def receive_event(slug: str):
     if seen is not None:
         return seen
     result = ingest_event(db.session, workspace=workspace, data=data)
-    db.session.add(WebhookReceipt(workspace_id=workspace.id, message_id=message_id,
-                                  event_id=result.event.id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same message was delivered twice at once; the other delivery stored it.
-        db.session.rollback()
-        seen = _seen(workspace.id, message_id)
-        if seen is None:
-            raise
+    if (seen := commit_with_receipt(workspace.id, message_id, _seen, event_id=result.event.id)):
         return seen
     return dump_result(result), 200 if result.duplicate else 202
+
+
+def commit_with_receipt(workspace_id: str, message_id: str, seen, event_id: str | None = None):
+    """Commit the work with its receipt. If the same message was delivered twice at once and the
+    other delivery stored it first, roll back and return ``seen(...)``'s answer instead."""
+    db.session.add(WebhookReceipt(workspace_id=workspace_id, message_id=message_id,
+                                  event_id=event_id))
+    try:
+        db.session.commit()
+        return None
+    except IntegrityError:
+        db.session.rollback()
+        answer = seen(workspace_id, message_id)
+        if answer is None:
+            raise
+        return answer
 
 
 def _seen(workspace_id: str, message_id: str):
