@@ -12,28 +12,29 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from surveys.base import JSONType, UTCDateTime, db, new_id, utcnow
+from surveys.base import (
+    JSONType,
+    created_column,
+    db,
+    fk_column,
+    id_column,
+    updated_column,
+)
 from surveys.models import Response
-
-
-def _fk(target: str, *, ondelete: str = "CASCADE", nullable: bool = False, index: bool = False):
-    return mapped_column(String(40), ForeignKey(target, ondelete=ondelete), nullable=nullable,
-                         index=index)
 
 
 class Theme(db.Model):
     __tablename__ = "themes"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
-    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("th"))
+    id: Mapped[str] = id_column("th")
     # The unique (workspace_id, name) constraint already indexes workspace_id first.
-    workspace_id: Mapped[str] = _fk("workspaces.id")
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     keywords: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
-    parent_id: Mapped[str | None] = _fk("themes.id", ondelete="SET NULL", nullable=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
-                                                 nullable=False)
+    parent_id: Mapped[str | None] = fk_column("themes.id", ondelete="SET NULL", nullable=True, index=True)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
 
 
 class Analysis(db.Model):
@@ -43,8 +44,8 @@ class Analysis(db.Model):
         # Theme rollups fold in analyses stored since their last run (migration 0003).
         Index("ix_analyses_created_at", "created_at"),
     )
-    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("an"))
-    response_id: Mapped[str] = _fk("responses.id")
+    id: Mapped[str] = id_column("an")
+    response_id: Mapped[str] = fk_column("responses.id")
     analyzer_version: Mapped[str] = mapped_column(String(20), nullable=False)
     # The workspace's taxonomy_version the themes were matched with.
     taxonomy_version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -55,7 +56,7 @@ class Analysis(db.Model):
     themes: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     noun_phrases: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     # When this analysis was made; a re-analysis replaces the row and this time with it.
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = created_column()
     # Lazy by default: list endpoints ask for selectinload so a page costs one extra query.
     response: Mapped[Response] = relationship(
         backref=backref("analyses", lazy="select", passive_deletes=True)
@@ -71,6 +72,6 @@ class ResponseTheme(db.Model):
     theme_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True
     )
-    workspace_id: Mapped[str] = _fk("workspaces.id")
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
     sentiment_label: Mapped[str] = mapped_column(String(8), nullable=False)
     sentiment_compound: Mapped[float] = mapped_column(Float, nullable=False)

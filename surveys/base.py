@@ -10,9 +10,9 @@ import time
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -67,3 +67,22 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+# Column helpers shared by every model module, so ids, times and foreign keys are declared alike.
+def id_column(prefix: str):
+    return mapped_column(String(40), primary_key=True, default=lambda: new_id(prefix))
+
+
+def created_column():
+    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+def updated_column():
+    return mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+def fk_column(target: str, *, ondelete: str = "CASCADE", nullable: bool = False,
+              index: bool = False):
+    return mapped_column(String(40), ForeignKey(target, ondelete=ondelete), nullable=nullable,
+                         index=index)

@@ -8,10 +8,10 @@ only has to read a small map per response. The row is the durable truth; the sto
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from surveys.base import UTCDateTime, db, new_id, utcnow
+from surveys.base import created_column, db, fk_column, id_column
 
 ACTIONS = ("add", "remove")
 
@@ -22,15 +22,11 @@ class TagCorrection(db.Model):
         UniqueConstraint("response_id", "theme_id"),
         CheckConstraint("action in ('add','remove')", name="action"),
     )
-    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("tc"))
-    workspace_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True)
+    id: Mapped[str] = id_column("tc")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     # The unique (response_id, theme_id) constraint indexes response_id first.
-    response_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("responses.id", ondelete="CASCADE"), nullable=False)
-    theme_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("themes.id", ondelete="CASCADE"), nullable=False, index=True)
+    response_id: Mapped[str] = fk_column("responses.id")
+    theme_id: Mapped[str] = fk_column("themes.id", index=True)
     action: Mapped[str] = mapped_column(String(8), nullable=False)
-    user_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    user_id: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
+    created_at: Mapped[datetime] = created_column()

@@ -21,7 +21,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveys.base import JSONType, UTCDateTime, db, new_id, utcnow
+from surveys.base import (
+    JSONType,
+    UTCDateTime,
+    created_column,
+    db,
+    fk_column,
+    id_column,
+    updated_column,
+)
 
 ROLES = ("admin", "analyst", "ingest")
 SURVEY_KINDS = ("nps", "csat", "ces")
@@ -33,23 +41,9 @@ INVITATION_STATUSES = (
 )
 
 
-def _id(prefix: str):
-    return mapped_column(String(40), primary_key=True, default=lambda: new_id(prefix))
-
-
-def _created():
-    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-
-
-def _fk(target: str, *, nullable: bool = False, index: bool = True):
-    return mapped_column(
-        String(40), ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index
-    )
-
-
 class Workspace(db.Model):
     __tablename__ = "workspaces"
-    id: Mapped[str] = _id("ws")
+    id: Mapped[str] = id_column("ws")
     slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     # Standard Webhooks secret (whsec_...) for signed inbound events; kept readable to verify.
@@ -60,29 +54,29 @@ class Workspace(db.Model):
     taxonomy_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     allowed_origins: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     branding: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created_column()
 
 
 class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("workspace_id", "email"),)
-    id: Mapped[str] = _id("usr")
-    workspace_id: Mapped[str] = _fk("workspaces.id")
+    id: Mapped[str] = id_column("usr")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     email: Mapped[str] = mapped_column(String(320), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(300), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created_column()
 
 
 class ApiKey(db.Model):
     __tablename__ = "api_keys"
-    id: Mapped[str] = _id("key")
-    workspace_id: Mapped[str] = _fk("workspaces.id")
+    id: Mapped[str] = id_column("key")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     name: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created_column()
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     workspace: Mapped[Workspace] = relationship(lazy="joined")
@@ -91,23 +85,23 @@ class ApiKey(db.Model):
 class Contact(db.Model):
     __tablename__ = "contacts"
     __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
-    id: Mapped[str] = _id("ct")
-    workspace_id: Mapped[str] = _fk("workspaces.id")
+    id: Mapped[str] = id_column("ct")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     external_id: Mapped[str] = mapped_column(String(200), nullable=False)
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(16))
     attributes: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
 
 
 class Survey(db.Model):
     __tablename__ = "surveys"
     __table_args__ = (CheckConstraint("kind in ('nps','csat','ces')", name="kind"),)
-    id: Mapped[str] = _id("sv")
-    workspace_id: Mapped[str] = _fk("workspaces.id")
+    id: Mapped[str] = id_column("sv")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     kind: Mapped[str] = mapped_column(String(8), nullable=False)
     question: Mapped[str] = mapped_column(Text, nullable=False)
@@ -115,15 +109,15 @@ class Survey(db.Model):
     locale: Mapped[str] = mapped_column(String(16), default="en", nullable=False)
     translations: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
     status: Mapped[str] = mapped_column(String(8), default="active", nullable=False)
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
 
 
 class Touchpoint(db.Model):
     __tablename__ = "touchpoints"
-    id: Mapped[str] = _id("tp")
-    workspace_id: Mapped[str] = _fk("workspaces.id")
-    survey_id: Mapped[str] = _fk("surveys.id")
+    id: Mapped[str] = id_column("tp")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    survey_id: Mapped[str] = fk_column("surveys.id", index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     event: Mapped[str] = mapped_column(String(200), nullable=False)
     channel: Mapped[str] = mapped_column(String(8), nullable=False)
@@ -136,20 +130,20 @@ class Touchpoint(db.Model):
     conditions: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     cancel_on: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created_column()
     survey: Mapped[Survey] = relationship(lazy="joined")
 
 
 class Event(db.Model):
     __tablename__ = "events"
     __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
-    id: Mapped[str] = _id("evt")
-    workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
+    id: Mapped[str] = id_column("evt")
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
     external_id: Mapped[str] = mapped_column(String(200), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    received_at: Mapped[datetime] = _created()
-    contact_id: Mapped[str] = _fk("contacts.id")
+    received_at: Mapped[datetime] = created_column()
+    contact_id: Mapped[str] = fk_column("contacts.id", index=True)
     properties: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
 
 
@@ -160,12 +154,12 @@ class Invitation(db.Model):
         Index("ix_invitations_due", "status", "scheduled_for"),
         Index("ix_invitations_contact_recent", "contact_id", "scheduled_for"),
     )
-    id: Mapped[str] = _id("inv")
-    workspace_id: Mapped[str] = _fk("workspaces.id")
-    contact_id: Mapped[str] = _fk("contacts.id", index=False)
-    survey_id: Mapped[str] = _fk("surveys.id")
-    touchpoint_id: Mapped[str | None] = _fk("touchpoints.id", nullable=True, index=False)
-    event_id: Mapped[str | None] = _fk("events.id", nullable=True, index=False)
+    id: Mapped[str] = id_column("inv")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    contact_id: Mapped[str] = fk_column("contacts.id")
+    survey_id: Mapped[str] = fk_column("surveys.id", index=True)
+    touchpoint_id: Mapped[str | None] = fk_column("touchpoints.id", nullable=True)
+    event_id: Mapped[str | None] = fk_column("events.id", nullable=True)
     token: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     channel: Mapped[str] = mapped_column(String(8), nullable=False)
     status: Mapped[str] = mapped_column(String(12), nullable=False)
@@ -180,7 +174,7 @@ class Invitation(db.Model):
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created_column()
     contact: Mapped[Contact] = relationship(lazy="joined")
     survey: Mapped[Survey] = relationship(lazy="joined")
     touchpoint: Mapped[Touchpoint | None] = relationship()
@@ -195,9 +189,9 @@ class Response(db.Model):
         # The feedback explorer and workspace-wide lists read newest first across surveys.
         Index("ix_responses_workspace_submitted", "workspace_id", "submitted_at"),
     )
-    id: Mapped[str] = _id("rsp")
-    workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
-    survey_id: Mapped[str] = _fk("surveys.id", index=False)
+    id: Mapped[str] = id_column("rsp")
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
+    survey_id: Mapped[str] = fk_column("surveys.id")
     invitation_id: Mapped[str | None] = mapped_column(
         String(40), ForeignKey("invitations.id", ondelete="SET NULL"), unique=True
     )
@@ -220,8 +214,8 @@ class Response(db.Model):
     attributes: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
     event_snapshot: Mapped[dict | None] = mapped_column(JSONType)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
     # Text analysis is durable work owned by the database: pending until a worker stores a
     # result; the sweeper re-enqueues pending rows whose job went missing.
     analysis_status: Mapped[str] = mapped_column(String(8), default="pending", nullable=False)
@@ -236,12 +230,12 @@ class IdempotencyRecord(db.Model):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("workspace_id", "key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
     key: Mapped[str] = mapped_column(String(200), nullable=False)
     request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     status_code: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[Any] = mapped_column(JSONType, nullable=True)
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created_column()
 
 
 class WebhookReceipt(db.Model):
@@ -250,10 +244,10 @@ class WebhookReceipt(db.Model):
     __tablename__ = "webhook_receipts"
     __table_args__ = (UniqueConstraint("workspace_id", "message_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = _fk("workspaces.id", index=False)
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
     message_id: Mapped[str] = mapped_column(String(200), nullable=False)
     event_id: Mapped[str | None] = mapped_column(String(40))
-    received_at: Mapped[datetime] = _created()
+    received_at: Mapped[datetime] = created_column()
 
 
 import surveys.analysis_models  # noqa: E402,F401 - registers the analysis tables with the models

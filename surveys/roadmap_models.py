@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from surveys.base import JSONType, UTCDateTime, db, new_id, utcnow
+from surveys.base import JSONType, UTCDateTime, created_column, db, fk_column, id_column, updated_column
 from surveys.models import Response
 
 STATUSES = ("idea", "planned", "in_progress", "shipped")
@@ -29,19 +29,17 @@ class RoadmapItem(db.Model):
         CheckConstraint("status in ('idea','planned','in_progress','shipped')", name="status"),
         Index("ix_roadmap_items_remap", "remap_requested_at"),
     )
-    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("rm"))
+    id: Mapped[str] = id_column("rm")
     # The unique (workspace_id, external_ref) constraint already indexes workspace_id first.
-    workspace_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False)
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     status: Mapped[str] = mapped_column(String(12), default="idea", nullable=False)
     keywords: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     external_ref: Mapped[str | None] = mapped_column(String(200))
     remap_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
-                                                 nullable=False)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
     theme_links: Mapped[list["RoadmapItemTheme"]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", passive_deletes=True,
         order_by="RoadmapItemTheme.theme_id")
@@ -73,7 +71,7 @@ class RoadmapLink(db.Model):
     response_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
     source: Mapped[str] = mapped_column(String(8), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = created_column()
 
 
 # Read-only view from a response to the items it is linked to, loaded with one extra query per

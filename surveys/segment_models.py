@@ -13,17 +13,20 @@ declared there, not on the model, which belongs to the analysis step).
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from surveys.base import JSONType, UTCDateTime, db, new_id, utcnow
+from surveys.base import (
+    JSONType,
+    UTCDateTime,
+    created_column,
+    db,
+    fk_column,
+    id_column,
+    updated_column,
+)
 
 SCORE_COLUMNS = tuple(f"s{value}" for value in range(11))
-
-
-def _fk(target: str, *, index: bool = False):
-    return mapped_column(String(40), ForeignKey(target, ondelete="CASCADE"), nullable=False,
-                         index=index)
 
 
 # s0 .. s10: answers per score value. Declared on a mixin because declarative mapping reads the
@@ -35,14 +38,13 @@ ScoreCounts = type("ScoreCounts", (), {
 class Segment(db.Model):
     __tablename__ = "segments"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
-    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("seg"))
-    workspace_id: Mapped[str] = _fk("workspaces.id")
+    id: Mapped[str] = id_column("seg")
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     conditions: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
-                                                 nullable=False)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
 
 
 class DailyRollup(ScoreCounts, db.Model):
@@ -52,8 +54,8 @@ class DailyRollup(ScoreCounts, db.Model):
                                        "workspace_id",
                                        name="uq_daily_rollups_survey_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = _fk("workspaces.id", index=True)
-    survey_id: Mapped[str] = _fk("surveys.id")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    survey_id: Mapped[str] = fk_column("surveys.id")
     day: Mapped[date] = mapped_column(Date, nullable=False)
     # "" when the answer came without a touchpoint (API, widget): NULL would defeat the key.
     touchpoint_key: Mapped[str] = mapped_column(String(40), nullable=False)
@@ -68,10 +70,10 @@ class ThemeRollup(ScoreCounts, db.Model):
     __table_args__ = (UniqueConstraint("survey_id", "day", "theme_id",
                                        name="uq_theme_rollups_survey_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = _fk("workspaces.id", index=True)
-    survey_id: Mapped[str] = _fk("surveys.id")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    survey_id: Mapped[str] = fk_column("surveys.id")
     day: Mapped[date] = mapped_column(Date, nullable=False)
-    theme_id: Mapped[str] = _fk("themes.id", index=True)
+    theme_id: Mapped[str] = fk_column("themes.id", index=True)
     mentions: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     positive: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     neutral: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
