@@ -37,6 +37,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def rfc3339(value: datetime | None) -> str | None:
+    """The one spelling of times in answers: RFC 3339, UTC, with a ``Z``."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 class UTCDateTime(TypeDecorator):
     """DateTime that refuses naive values on the way in and is never naive on the way out."""
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveys import mail, outbound
-from surveys.base import utcnow
+from surveys.base import rfc3339, utcnow
 from surveys.models import Invitation, Workspace
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,11 @@ def _webhook_payload(invitation: Invitation, kind: str) -> dict:
     contact, survey = invitation.contact, invitation.survey
     return {
         "type": kind,
-        "timestamp": utcnow().isoformat().replace("+00:00", "Z"),
+        "timestamp": rfc3339(utcnow()),
         "data": {
             "invitation_id": invitation.id,
             "url": invitation_url(invitation),
-            "expires_at": invitation.expires_at.isoformat().replace("+00:00", "Z"),
+            "expires_at": rfc3339(invitation.expires_at),
             "survey": {"id": survey.id, "kind": survey.kind, "question": survey.question},
             "contact": {"external_id": contact.external_id, "email": contact.email,
                         "name": contact.name, "locale": contact.locale},

@@ -9,13 +9,13 @@ paths (:func:`open_invitation`) never write, so mail scanners following links ar
 import hmac
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from surveys.base import utcnow
+from surveys.base import rfc3339, utcnow
 from surveys.contacts import find_contact, upsert_contact
 from surveys.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from surveys.models import Event, Invitation, Response, Survey, Workspace
@@ -261,12 +261,6 @@ def widget_update(session: Session, *, workspace: Workspace, response_id: str, e
         response.submitted_at = now or utcnow()
     session.flush()
     return response
-
-
-def rfc3339(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def serialize_response(response: Response) -> dict:

@@ -14,6 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from surveys.base import rfc3339
 from surveys.models import CHANNELS, SURVEY_KINDS, SURVEY_STATUSES
 from surveys.rules import OPERATORS
 
@@ -55,8 +56,14 @@ class Base(Nested):
         return data
 
 
-def Time(**kwargs):  # noqa: N802 - reads like a field class
-    return fields.AwareDateTime(format="iso", default_timezone=UTC, **kwargs)
+class Time(fields.AwareDateTime):
+    """RFC 3339 in and out; naive input is taken as UTC, output is always UTC with a ``Z``."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="iso", default_timezone=UTC, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return rfc3339(value)
 
 
 class ListArgsSchema(Schema):

@@ -5,11 +5,10 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
-from surveys.base import db
+from surveys.base import db, rfc3339
 from surveys.dispatch import invitation_url
 from surveys.events import EventResult, ingest_event, ingest_events
 from surveys.models import Workspace
-from surveys.responses import rfc3339
 from surveys.schemas import EventBatchSchema, EventCreateSchema
 from vocservice.api.common import SECURITY
 from vocservice.auth import INGEST, require

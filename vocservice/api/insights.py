@@ -4,7 +4,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from surveys.analysis_schemas import EmergingArgsSchema
-from surveys.base import db
+from surveys.base import db, rfc3339
 from surveys.insights import emerging
 from surveys.models import Survey
 from surveys.segment_schemas import ThemeInsightsArgsSchema
@@ -14,10 +14,6 @@ from vocservice.auth import READ, require
 
 PREFIX = "/insights"
 blp = Blueprint("insights", __name__, description="Themes, emerging phrases and their impact")
-
-
-def _time(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 @blp.route("/emerging", methods=["GET"])
@@ -31,7 +27,7 @@ def get_emerging(args):
     result = emerging(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"],
                       start=args["start"], end=args["end"], min_count=args["min_count"],
                       limit=args["limit"])
-    return {"survey_id": args["survey_id"], "from": _time(args["start"]), "to": _time(args["end"]),
+    return {"survey_id": args["survey_id"], "from": rfc3339(args["start"]), "to": rfc3339(args["end"]),
             "min_count": args["min_count"], "comments": result.comments, "items": result.items}
 
 
@@ -46,4 +42,4 @@ def get_theme_insights(args):
     result = theme_insights(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"],
                             start=args["start"], end=args["end"], segment_id=args["segment_id"],
                             interval=args["interval"])
-    return {**result, "from": _time(args["start"]), "to": _time(args["end"])}
+    return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}

@@ -4,9 +4,8 @@ touchpoint. Read from daily rollups whenever the question allows it."""
 from flask import g
 from flask_smorest import Blueprint
 
-from surveys.base import db
+from surveys.base import db, rfc3339
 from surveys.metrics import compute_metrics, response_rates
-from surveys.responses import rfc3339
 from surveys.segment_schemas import MetricsArgsSchema, ResponseRateArgsSchema
 from vocservice.api.common import SECURITY
 from vocservice.auth import READ, require

@@ -15,9 +15,9 @@ from flask import g, request, stream_with_context
 from sqlalchemy.orm import selectinload
 
 from surveys.analysis import current_analysis
-from surveys.base import db
+from surveys.base import db, rfc3339
 from surveys.models import Response
-from surveys.responses import category, rfc3339
+from surveys.responses import category
 from vocservice.webapp import bp
 from vocservice.webapp.feedback import filter_query
 from vocservice.webapp.filters import cursor_of, parse
