@@ -1,11 +1,16 @@
-"""Small builders used across the API tests: everything goes through the public HTTP API."""
+"""Small builders shared by the tests: most go through the public HTTP API; ``make_invitation``
+builds the rows dispatch would have left behind."""
 
 import itertools
 import json
+import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from standardwebhooks.webhooks import Webhook
+
+from surveys.base import utcnow
+from surveys.models import Contact, Event, Invitation, Survey, Touchpoint
 
 _counter = itertools.count(1)
 
@@ -69,3 +74,39 @@ def tick(app, now=None) -> dict:
                           enqueue=lambda name, *args: defer(session, name, *args)).counts
         db.session.remove()
     return counts
+
+
+def make_invitation(session, workspace_id: str, *, kind: str = "nps", status: str = "sent",
+                    expires_in: timedelta = timedelta(days=7), locale: str | None = None,
+                    translations: dict | None = None, email: str | None = "ann@example.com",
+                    name: str | None = "Ann", external_id: str | None = None,
+                    survey_status: str = "active", contact: Contact | None = None) -> Invitation:
+    """An invitation with its survey, touchpoint, contact and triggering event, as dispatch
+    would have left it after sending."""
+    now = utcnow()
+    if contact is None:
+        contact = Contact(workspace_id=workspace_id, external_id=external_id or f"c-{secrets.token_hex(4)}",
+                          email=email, name=name, locale=locale,
+                          attributes={"plan": "pro", "arr": 12000})
+        session.add(contact)
+    survey = Survey(workspace_id=workspace_id, name="Rel", kind=kind, status=survey_status,
+                    question="How likely are you to recommend Acme?",
+                    comment_prompt="What is the main reason for your score?", locale="en",
+                    translations=translations or {})
+    session.add(survey)
+    session.flush()
+    touchpoint = Touchpoint(workspace_id=workspace_id, survey_id=survey.id, name="After delivery",
+                            event="order.delivered", channel="email")
+    event = Event(workspace_id=workspace_id, external_id=f"evt-{secrets.token_hex(4)}",
+                  name="order.delivered", occurred_at=now - timedelta(hours=1),
+                  contact_id=contact.id, properties={"order_id": "o-1"})
+    session.add_all([touchpoint, event])
+    session.flush()
+    invitation = Invitation(workspace_id=workspace_id, contact_id=contact.id, survey_id=survey.id,
+                            touchpoint_id=touchpoint.id, event_id=event.id,
+                            token=secrets.token_urlsafe(24), channel="email", status=status,
+                            scheduled_for=now - timedelta(minutes=5), sent_at=now,
+                            expires_at=now + expires_in)
+    session.add(invitation)
+    session.commit()
+    return invitation

@@ -10,42 +10,14 @@ from sqlalchemy import func, make_url, select
 from surveys import analysis
 from surveys.analysis_models import Analysis, ResponseTheme
 from surveys.base import db, utcnow
-from surveys.models import Response, Survey
+from surveys.models import Response
 from surveys.tick import run_tick
+from tests.analysis_support import nlp_jobs, states, store_responses
 from tests.conftest import TEST_REDIS_URL
 from tests.helpers import create_survey, tick
-from vocservice.queue import defer, rq_queue
+from vocservice.queue import defer
 
 MIXED = "The billing page is confusing but support was great."
-
-
-def store_responses(app, workspace_id: str, comments: list, *, completed: bool = True,
-                    survey_id: str | None = None) -> list[str]:
-    """Responses stored straight through the models, in one transaction (as an import would)."""
-    with app.app_context():
-        if survey_id is None:
-            survey = Survey(workspace_id=workspace_id, name="NPS", kind="nps", question="Q?")
-            db.session.add(survey)
-            db.session.flush()
-            survey_id = survey.id
-        rows = [Response(workspace_id=workspace_id, survey_id=survey_id, score=i % 11,
-                         comment=comment, completed=completed, source="api", meta={},
-                         attributes={}, submitted_at=utcnow() - timedelta(minutes=i))
-                for i, comment in enumerate(comments)]
-        db.session.add_all(rows)
-        db.session.commit()
-        ids = [r.id for r in rows]
-        db.session.remove()
-    return ids
-
-
-def states(app, ids: list[str]) -> dict[str, tuple]:
-    with app.app_context():
-        rows = db.session.execute(select(
-            Response.id, Response.analysis_status, Response.analysis_attempts,
-            Response.analysis_error).where(Response.id.in_(ids))).all()
-        db.session.remove()
-    return {r.id: (r.analysis_status, r.analysis_attempts, r.analysis_error) for r in rows}
 
 
 def count(app, model, **where) -> int:
@@ -61,11 +33,6 @@ def analyse(app, ids: list[str]) -> analysis.AnalyzeResult:
         result = analysis.analyze_responses(db.session, response_ids=ids)
         db.session.remove()
     return result
-
-
-def nlp_jobs() -> list:
-    queue = rq_queue("nlp", TEST_REDIS_URL)
-    return [queue.fetch_job(job_id) for job_id in queue.job_ids]
 
 
 def test_analysis_stored_with_evidence_through_api_and_worker(app, client, workspace, run_worker):

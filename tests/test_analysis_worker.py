@@ -16,8 +16,8 @@ from surveys.analysis_models import Analysis, ResponseTheme
 from surveys.base import db, utcnow
 from surveys.models import Response
 from surveys.tick import run_tick
+from tests.analysis_support import store_responses
 from tests.conftest import TEST_REDIS_URL
-from tests.test_analysis import store_responses
 from vocservice.queue import defer
 
 ROOT = Path(__file__).resolve().parents[1]

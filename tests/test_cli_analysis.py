@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from surveys.analysis_models import Analysis
 from surveys.base import db
-from tests.test_analysis import nlp_jobs, states, store_responses
+from tests.analysis_support import nlp_jobs, states, store_responses
 
 
 def test_cli_reanalyze_runs_here_with_progress(app, workspace):

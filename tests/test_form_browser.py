@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from surveys.models import Response, Survey, Workspace
 from tests.browser import LiveServer, new_page
-from tests.test_responses_service import make_invitation
+from tests.helpers import make_invitation
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from surveys.models import Contact, Invitation, Response, Workspace
-from tests.test_responses_service import make_invitation
+from tests.helpers import make_invitation
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 

@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from surveys.base import utcnow
+from tests.analysis_support import store_responses
 from tests.helpers import create_survey
-from tests.test_analysis import store_responses
 
 LOYALTY = [
     "I want loyalty points for every referral.",

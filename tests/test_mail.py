@@ -8,7 +8,7 @@ import pytest
 
 from surveys.mail import MailError, render_invitation, send_message
 from surveys.models import Contact, Workspace
-from tests.test_responses_service import make_invitation
+from tests.helpers import make_invitation
 
 BASE = "http://voc.test"
 

@@ -1,16 +1,14 @@
 """surveys.responses against real PostgreSQL: scores, one answer per invitation under concurrency,
 snapshots, API idempotency and the widget's edit-token flow."""
 
-import secrets
 import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
-from surveys.base import db, utcnow
+from surveys.base import db
 from surveys.errors import Conflict, Forbidden, Gone, Invalid, NotFound
-from surveys.models import Contact, Event, Invitation, Response, Survey, Touchpoint, Workspace
+from surveys.models import Contact, Invitation, Response, Survey, Workspace
 from surveys.responses import (
     category,
     create_response,
@@ -21,46 +19,7 @@ from surveys.responses import (
     widget_start,
     widget_update,
 )
-
-
-def make_invitation(session, workspace_id: str, *, kind: str = "nps", status: str = "sent",
-                    expires_in: timedelta = timedelta(days=7), locale: str | None = None,
-                    translations: dict | None = None, email: str | None = "ann@example.com",
-                    name: str | None = "Ann", external_id: str | None = None,
-                    survey_status: str = "active", contact: Contact | None = None) -> Invitation:
-    """An invitation with its survey, touchpoint, contact and triggering event, as dispatch
-    would have left it after sending."""
-    now = utcnow()
-    if contact is None:
-        contact = Contact(workspace_id=workspace_id, external_id=external_id or f"c-{secrets.token_hex(4)}",
-                          email=email, name=name, locale=locale,
-                          attributes={"plan": "pro", "arr": 12000})
-        session.add(contact)
-    survey = Survey(workspace_id=workspace_id, name="Rel", kind=kind, status=survey_status,
-                    question="How likely are you to recommend Acme?",
-                    comment_prompt="What is the main reason for your score?", locale="en",
-                    translations=translations or {})
-    session.add(survey)
-    session.flush()
-    touchpoint = Touchpoint(workspace_id=workspace_id, survey_id=survey.id, name="After delivery",
-                            event="order.delivered", channel="email")
-    event = Event(workspace_id=workspace_id, external_id=f"evt-{secrets.token_hex(4)}",
-                  name="order.delivered", occurred_at=now - timedelta(hours=1),
-                  contact_id=contact.id, properties={"order_id": "o-1"})
-    session.add_all([touchpoint, event])
-    session.flush()
-    invitation = Invitation(workspace_id=workspace_id, contact_id=contact.id, survey_id=survey.id,
-                            touchpoint_id=touchpoint.id, event_id=event.id,
-                            token=secrets.token_urlsafe(24), channel="email", status=status,
-                            scheduled_for=now - timedelta(minutes=5), sent_at=now,
-                            expires_at=now + expires_in)
-    session.add(invitation)
-    session.commit()
-    return invitation
-
-
-def count(session, model=Response) -> int:
-    return session.execute(select(func.count()).select_from(model)).scalar_one()
+from tests.helpers import make_invitation, table_count
 
 
 @pytest.mark.parametrize(("kind", "good", "bad"), [
@@ -112,7 +71,7 @@ def test_open_invitation_never_writes(db_session, workspace):
     invitation = make_invitation(db_session, workspace.workspace.id)
     open_invitation(db_session, token=invitation.token)
     assert not db_session.new and not db_session.dirty
-    assert count(db_session) == 0
+    assert table_count(db_session, Response) == 0
 
 
 def test_submit_form_partial_then_final_snapshots_everything(db_session, workspace):
@@ -123,7 +82,7 @@ def test_submit_form_partial_then_final_snapshots_everything(db_session, workspa
     final = submit_form(db_session, token=invitation.token, score=9, comment="  Fast delivery ",
                         final=True, source="email", locale="de")
     db_session.commit()
-    assert final.id == partial.id and count(db_session) == 1
+    assert final.id == partial.id and table_count(db_session, Response) == 1
     assert (final.score, final.comment, final.completed) == (9, "Fast delivery", True)
     assert final.attributes == {"plan": "pro", "arr": 12000}
     assert final.event_snapshot["name"] == "order.delivered"
@@ -147,7 +106,7 @@ def test_submit_form_refuses_bad_scores_and_stores_nothing(db_session, workspace
     with pytest.raises(Invalid):
         submit_form(db_session, token=invitation.token, score=None, comment="x", final=True)
     db_session.rollback()
-    assert count(db_session) == 0
+    assert table_count(db_session, Response) == 0
     assert db_session.get(Invitation, invitation.id).status == "sent"
 
 
@@ -177,7 +136,7 @@ def test_submit_form_concurrent_final_submits_serialise(app, db_session, workspa
         thread.join(30)
     assert sorted(outcomes) == ["conflict", "conflict", "conflict", "ok"]
     db_session.expire_all()
-    assert count(db_session) == 1
+    assert table_count(db_session, Response) == 1
 
 
 def _survey(session, workspace_id: str, **kwargs) -> Survey:
@@ -207,7 +166,7 @@ def test_create_response_upserts_contact_and_is_idempotent(db_session, workspace
                          "invitation_id", "touchpoint_id", "analysis"}
     again, created = create_response(db_session, workspace=ws, data={**data, "score": 1})
     assert (again.id, created, again.score) == (first.id, False, 4)
-    assert count(db_session) == 1
+    assert table_count(db_session, Response) == 1
 
 
 def test_create_response_refuses_foreign_survey_and_bad_score(db_session, workspace):
@@ -223,7 +182,7 @@ def test_create_response_refuses_foreign_survey_and_bad_score(db_session, worksp
         create_response(db_session, workspace=ws, data={
             "survey_id": own.id, "score": 11, "contact": {"external_id": "new-guy"}})
     db_session.rollback()
-    assert count(db_session) == 0 and count(db_session, Contact) == 0
+    assert table_count(db_session, Response) == 0 and table_count(db_session, Contact) == 0
 
 
 def test_create_response_same_id_posted_concurrently_creates_one(app, db_session, workspace):
@@ -248,7 +207,7 @@ def test_create_response_same_id_posted_concurrently_creates_one(app, db_session
         thread.join(30)
     assert len(results) == 4 and len({rid for rid, _ in results}) == 1
     assert sum(created for _, created in results) == 1
-    assert count(db_session) == 1
+    assert table_count(db_session, Response) == 1
 
 
 def test_widget_start_links_known_contacts_but_never_creates_them(db_session, workspace):
@@ -264,7 +223,7 @@ def test_widget_start_links_known_contacts_but_never_creates_them(db_session, wo
     db_session.commit()
     assert anonymous.contact_id is None and anonymous.meta == {"page_url": "https://shop.test/x"}
     assert linked.contact_id == known.id and linked.attributes == {"plan": "pro"}
-    assert count(db_session, Contact) == 1
+    assert table_count(db_session, Contact) == 1
     assert not linked.completed and len(linked.edit_token) >= 32
     assert linked.edit_token != anonymous.edit_token
 

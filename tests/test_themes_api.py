@@ -7,7 +7,7 @@ from surveys.analysis_models import Analysis, Theme
 from surveys.base import db
 from surveys.models import Workspace
 from surveys.workspaces import create_api_key, create_workspace
-from tests.test_analysis import states, store_responses
+from tests.analysis_support import states, store_responses
 
 API = "/api/v1/themes"
 

@@ -2,7 +2,7 @@
 
 from surveys.base import db
 from surveys.workspaces import create_workspace
-from tests.test_webapp_support import PASSWORD, csrf_of, login, make_user, seed_feedback
+from tests.webapp_support import PASSWORD, csrf_of, login, make_user, seed_feedback
 
 
 def test_webapp_pages_require_login(client, workspace):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from surveys.analysis_models import ResponseTheme, Theme
 from surveys.base import db
 from tests.browser import new_page
-from tests.test_webapp_support import HOSTILE, PASSWORD, make_user, seed_feedback
+from tests.webapp_support import HOSTILE, PASSWORD, make_user, seed_feedback
 
 
 @pytest.fixture

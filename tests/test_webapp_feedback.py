@@ -13,7 +13,7 @@ from surveys.base import db
 from surveys.correction_models import TagCorrection
 from surveys.corrections import correct_hits
 from surveys.theme_insights import theme_insights
-from tests.test_webapp_support import COMMENTS, HOSTILE, login, make_user, seed_feedback
+from tests.webapp_support import COMMENTS, HOSTILE, login, make_user, seed_feedback
 from vocservice.webapp.export import safe_cell
 from vocservice.webapp.highlight import pieces
 

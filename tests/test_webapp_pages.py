@@ -14,7 +14,7 @@ from surveys.roadmap_models import RoadmapItem
 from surveys.rollups import Bucket
 from surveys.segments import create_segment
 from surveys.workspaces import authenticate_key
-from tests.test_webapp_support import COMMENTS, login, make_user, seed_feedback
+from tests.webapp_support import COMMENTS, login, make_user, seed_feedback
 
 
 def _seed_story(app, workspace_id: str) -> dict:
