@@ -84,7 +84,7 @@ def lock_contacts(session: Session, *, workspace_id: str, items: list[dict]) -> 
     return {row.external_id: row for row in result}
 
 
-def upsert_contact(session: Session, *, workspace_id: str, data: dict, lock: bool = False) -> Contact:
+def upsert_contact(session: Session, *, workspace_id: str, data: dict) -> Contact:
     """Create or update one contact (see :func:`lock_contacts`) and return it as a model."""
     row = lock_contacts(session, workspace_id=workspace_id, items=[data])[_key(data)]
     return session.get(Contact, row.id, populate_existing=True)
