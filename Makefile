@@ -6,9 +6,11 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint bench install dev clean
+.PHONY: run test lint format services bench install dev clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "vocservice needs Python 3.11 or newer: $$($(PYTHON) --version 2>&1)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml requirements.lock requirements-model.txt | $(BIN)/python
@@ -28,11 +30,24 @@ run: $(STAMP)
 	$(BIN)/vocservice demo
 	$(BIN)/vocservice serve
 
-test: $(DEVSTAMP)
+# PostgreSQL, Redis and Debian's chromium: started or installed when possible, else one line
+# saying what to install.
+services:
+	@PYTHON=$(PYTHON) bash .ci/services
+
+test: services $(DEVSTAMP)
+	@$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Format, lint and the import contracts (pyproject.toml [tool.importlinter]).
 lint: $(DEVSTAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
+format: $(DEVSTAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 bench: $(DEVSTAMP)
 	$(BIN)/python bench/run_all.py

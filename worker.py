@@ -10,7 +10,7 @@ from redis import Redis
 from rq import Worker
 from rq.serializers import JSONSerializer
 
-from surveys.base import db
+from surveys.core.db import db
 from vocservice import create_app, jobs
 
 log = logging.getLogger("vocservice.worker")
@@ -27,7 +27,7 @@ def warm_up(app) -> None:
     import gc
 
     import nlp.pipeline
-    from surveys import analysis
+    from surveys.analysis import service as analysis
 
     nlp.pipeline.warm_up()
     with app.app_context():

@@ -60,9 +60,10 @@ def load_texts(limit: int) -> list[str]:
 
 
 def seed(app, texts: list[str]) -> list[str]:
-    from surveys.base import db, utcnow
-    from surveys.models import Response, Survey
-    from surveys.workspaces import create_workspace
+    from surveys.core.db import db, utcnow
+    from surveys.response.models import Response
+    from surveys.survey.models import Survey
+    from surveys.workspace.service import create_workspace
 
     with app.app_context():
         ws = create_workspace(db.session, name="Bench Bistro", slug="bench", taxonomy="restaurant")
@@ -82,8 +83,8 @@ def seed(app, texts: list[str]) -> list[str]:
 
 
 def mark_pending(app) -> None:
-    from surveys.base import db
-    from surveys.models import Response
+    from surveys.core.db import db
+    from surveys.response.models import Response
 
     with app.app_context():
         db.session.execute(update(Response).values(analysis_status="pending", analysis_attempts=0,
@@ -93,8 +94,8 @@ def mark_pending(app) -> None:
 
 
 def done_count(app) -> int:
-    from surveys.base import db
-    from surveys.models import Response
+    from surveys.core.db import db
+    from surveys.response.models import Response
 
     with app.app_context():
         value = db.session.execute(select(func.count()).where(

@@ -48,12 +48,12 @@ RAW_SQL = [
 def _extras(app, ctx: dict) -> None:
     from sqlalchemy import select, text
 
-    from surveys.analysis_models import Theme
-    from surveys.base import db
-    from surveys.models import Workspace
-    from surveys.roadmap import create_item
-    from surveys.segments import create_segment
-    from surveys.workspaces import create_user
+    from surveys.analysis.models import Theme
+    from surveys.core.db import db
+    from surveys.roadmap.service import create_item
+    from surveys.segment.service import create_segment
+    from surveys.workspace.models import Workspace
+    from surveys.workspace.service import create_user
 
     with app.app_context():
         workspace = db.session.get(Workspace, ctx["workspace_id"])
@@ -106,7 +106,7 @@ def _time_sql(app, ctx: dict, repeats: int) -> list[float]:
 
     from sqlalchemy import text
 
-    from surveys.base import db
+    from surveys.core.db import db
 
     start = datetime.now(UTC) - timedelta(days=90)
     samples = []

@@ -3,7 +3,7 @@ raw SQL aggregate over the same rows, measured in the same run.
 
 Loads N1 responses (default 1,000,000; about 40% carry one or two theme rows) into a throwaway
 PostgreSQL database ``vocservice_bench_metrics`` with ``INSERT ... SELECT generate_series``,
-builds the rollups (``surveys.rollups.rebuild`` and ``theme_rollups.rebuild_themes``, what
+builds the rollups (``surveys.metrics.rollups.rebuild`` and ``theme_rollups.rebuild_themes``, what
 ``vocservice rollups rebuild`` runs), then times through Flask's test client (in process, so no
 HTTP server or network in the figure):
 
@@ -49,9 +49,9 @@ def _app():
 def _setup(app) -> dict:
     from flask_migrate import upgrade
 
-    from surveys.base import db
-    from surveys.models import Survey, Touchpoint
-    from surveys.workspaces import create_api_key, create_workspace
+    from surveys.core.db import db
+    from surveys.survey.models import Survey, Touchpoint
+    from surveys.workspace.service import create_api_key, create_workspace
 
     with app.app_context():
         upgrade()
@@ -72,7 +72,7 @@ def _load(app, ctx: dict, first: int, last: int) -> float:
     """Responses first..last (inclusive) and their theme rows, generated inside PostgreSQL."""
     from sqlalchemy import text
 
-    from surveys.base import db
+    from surveys.core.db import db
 
     tp = ctx["touchpoints"]
     started = time.perf_counter()
@@ -116,8 +116,8 @@ def _load(app, ctx: dict, first: int, last: int) -> float:
 
 
 def _rebuild(app) -> float:
-    from surveys import rollups, theme_rollups
-    from surveys.base import db
+    from surveys.core.db import db
+    from surveys.metrics import rollups, theme_rollups
 
     started = time.perf_counter()
     with app.app_context():
@@ -167,7 +167,7 @@ RAW_SQL = {
 def _time_sql(app, ctx: dict, name: str, repeats: int) -> tuple[float, float]:
     from sqlalchemy import text
 
-    from surveys.base import db
+    from surveys.core.db import db
 
     samples = []
     with app.app_context():

@@ -4,16 +4,18 @@ The database says what is due; Redis only carries it. Running the tick twice, or
 previous job for the same row is still queued, is harmless because every job re-checks its row.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from surveys.base import utcnow
-from surveys.models import IdempotencyRecord, Invitation, Response, WebhookReceipt
-from surveys.roadmap_mapping import sweep_remaps
+from surveys.core import jobs
+from surveys.core.db import utcnow
+from surveys.core.ledgers import IdempotencyRecord, WebhookReceipt
+from surveys.invitation.models import Invitation
+from surveys.response.models import Response
+from surveys.roadmap.mapping import sweep_remaps
 
 # A queued job not picked up within this window is enqueued again (e.g. Redis restarted).
 REQUEUE_AFTER = timedelta(minutes=2)
@@ -22,7 +24,6 @@ STUCK_AFTER = timedelta(minutes=15)
 # Analysis jobs queue up behind large imports, so they get a longer window before a pending
 # response counts as lost; a requeue of one still queued is harmless, only wasted work.
 ANALYSIS_REQUEUE_AFTER = timedelta(minutes=10)
-ANALYSIS_JOB_SIZE = 500
 ANALYSIS_SWEEP_LIMIT = 10_000
 RECEIPT_TTL = timedelta(days=8)
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -47,8 +48,8 @@ def _due_ids(session: Session, condition, now: datetime) -> list[str]:
     return list(ids)
 
 
-def run_tick(session: Session, *, enqueue: Callable[..., None], now: datetime | None = None
-             ) -> TickResult:
+def run_tick(session: Session, *, now: datetime | None = None) -> TickResult:
+    """Do what is due and commit; the jobs it defers go on their queues after that commit."""
     now = now or utcnow()
     result = TickResult()
     counts = result.counts
@@ -78,7 +79,7 @@ def run_tick(session: Session, *, enqueue: Callable[..., None], now: datetime | 
         session, (Invitation.status == "scheduled") & (Invitation.scheduled_for <= now), now
     )
     for invitation_id in sends:
-        enqueue("vocservice.jobs.send_invitation", invitation_id)
+        jobs.defer(session, jobs.SEND_INVITATION, invitation_id)
     counts["sends_enqueued"] = len(sends)
 
     reminders = _due_ids(
@@ -88,11 +89,11 @@ def run_tick(session: Session, *, enqueue: Callable[..., None], now: datetime | 
         now,
     )
     for invitation_id in reminders:
-        enqueue("vocservice.jobs.send_reminder", invitation_id)
+        jobs.defer(session, jobs.SEND_REMINDER, invitation_id)
     counts["reminders_enqueued"] = len(reminders)
 
-    counts["analyses_enqueued"] = _sweep_analyses(session, enqueue, now)
-    counts["roadmap_remaps_enqueued"] = sweep_remaps(session, enqueue, now)
+    counts["analyses_enqueued"] = _sweep_analyses(session, now)
+    counts["roadmap_remaps_enqueued"] = sweep_remaps(session, now)
     counts["theme_rollup_days"] = _sync_theme_rollups(session)
 
     counts["receipts_pruned"] = session.execute(
@@ -105,7 +106,7 @@ def run_tick(session: Session, *, enqueue: Callable[..., None], now: datetime | 
     return result
 
 
-def _sweep_analyses(session: Session, enqueue: Callable[..., None], now: datetime) -> int:
+def _sweep_analyses(session: Session, now: datetime) -> int:
     """Completed responses still pending whose job never ran or went missing."""
     stale = or_(Response.analysis_enqueued_at.is_(None),
                 Response.analysis_enqueued_at < now - ANALYSIS_REQUEUE_AFTER)
@@ -119,13 +120,12 @@ def _sweep_analyses(session: Session, enqueue: Callable[..., None], now: datetim
             update(Response).where(Response.id.in_(ids)).values(analysis_enqueued_at=now)
             .execution_options(synchronize_session=False)
         )
-    for start in range(0, len(ids), ANALYSIS_JOB_SIZE):
-        enqueue("vocservice.jobs.analyze_responses", ids[start:start + ANALYSIS_JOB_SIZE])
+    jobs.defer_analysis(session, ids)
     return len(ids)
 
 
 def _sync_theme_rollups(session: Session) -> int:
-    """Fold newly analysed answers into the theme rollups (issue 4, surveys.theme_rollups)."""
-    from surveys import theme_rollups
+    """Fold newly analysed answers into the theme rollups (surveys.metrics.theme_rollups)."""
+    from surveys.metrics import theme_rollups
 
     return theme_rollups.sync(session)

@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from surveys.base import db, utcnow
-from surveys.models import Response, Survey
+from surveys.core.db import db, utcnow
+from surveys.response.models import Response
+from surveys.survey.models import Survey
 from tests.conftest import TEST_REDIS_URL
 from vocservice.queue import rq_queue
 

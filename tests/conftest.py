@@ -74,7 +74,7 @@ def app():
     jobs.set_app(app)
     yield app
     with app.app_context():
-        from surveys.base import db
+        from surveys.core.db import db
 
         db.engine.dispose()
     if "TEST_DATABASE_URL" not in os.environ:
@@ -83,7 +83,7 @@ def app():
 
 @pytest.fixture(autouse=True)
 def _clean_stores(app):
-    from surveys.base import db
+    from surveys.core.db import db
 
     with app.app_context():
         tables = ", ".join(t.name for t in db.metadata.sorted_tables)
@@ -99,7 +99,7 @@ def _clean_stores(app):
 
 @pytest.fixture
 def app_ctx(app):
-    from surveys.base import db
+    from surveys.core.db import db
 
     with app.app_context() as ctx:
         yield ctx
@@ -108,7 +108,7 @@ def app_ctx(app):
 
 @pytest.fixture
 def db_session(app_ctx):
-    from surveys.base import db
+    from surveys.core.db import db
 
     return db.session
 
@@ -137,8 +137,8 @@ class WorkspaceFixture:
 @pytest.fixture
 def workspace(app):
     """A workspace with one key per role; ``headers`` carry the admin key."""
-    from surveys.base import db
-    from surveys.workspaces import create_api_key, create_workspace
+    from surveys.core.db import db
+    from surveys.workspace.service import create_api_key, create_workspace
 
     with app.app_context():
         ws = create_workspace(db.session, name="Acme Test", slug="acme")

@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from standardwebhooks.webhooks import Webhook
 
-from surveys.base import utcnow
-from surveys.models import Contact, Event, Invitation, Survey, Touchpoint
+from surveys.contact.models import Contact
+from surveys.core.db import utcnow
+from surveys.event.models import Event
+from surveys.invitation.models import Invitation
+from surveys.survey.models import Survey, Touchpoint
 
 _counter = itertools.count(1)
 
@@ -64,14 +67,10 @@ def table_count(db_session, model) -> int:
 
 def tick(app, now=None) -> dict:
     """Run ``vocservice tick`` once in its own app context, jobs enqueued after its commit."""
-    from surveys.base import db
+    from surveys.core.db import db
     from surveys.tick import run_tick
-    from vocservice.queue import defer
-
     with app.app_context():
-        session = db.session
-        counts = run_tick(session, now=now,
-                          enqueue=lambda name, *args: defer(session, name, *args)).counts
+        counts = run_tick(db.session, now=now).counts
         db.session.remove()
     return counts
 

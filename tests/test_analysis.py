@@ -7,15 +7,15 @@ import psycopg
 from redis import Redis
 from sqlalchemy import func, make_url, select
 
-from surveys import analysis
-from surveys.analysis_models import Analysis, ResponseTheme
-from surveys.base import db, utcnow
-from surveys.models import Response
+from surveys.analysis import service as analysis
+from surveys.analysis.models import Analysis, ResponseTheme
+from surveys.core import jobs
+from surveys.core.db import db, utcnow
+from surveys.response.models import Response
 from surveys.tick import run_tick
 from tests.analysis_support import nlp_jobs, states, store_responses
 from tests.conftest import TEST_REDIS_URL
 from tests.helpers import create_survey, tick
-from vocservice.queue import defer
 
 MIXED = "The billing page is confusing but support was great."
 
@@ -196,9 +196,7 @@ def test_analysis_sweeper_picks_up_rows_stored_without_the_listener(app, workspa
     with app.app_context():
         db.session.get(Response, rid).analysis_enqueued_at = None
         db.session.commit()
-        session = db.session
-        assert run_tick(session, enqueue=lambda n, *a: defer(session, n, *a)
-                        ).counts["analyses_enqueued"] == 1
+        assert run_tick(db.session).counts["analyses_enqueued"] == 1
         db.session.remove()
     run_worker()
     assert states(app, [rid])[rid][0] == "done"
@@ -207,6 +205,7 @@ def test_analysis_sweeper_picks_up_rows_stored_without_the_listener(app, workspa
 def test_analysis_job_declares_queue_timeout_and_retries():
     from vocservice.jobs import JOBS
 
-    spec = JOBS["vocservice.jobs.analyze_responses"]
+    func, spec = JOBS[jobs.ANALYZE_RESPONSES]
+    assert func.__module__ == "vocservice.jobs" and func.__name__ == "analyze_responses"
     assert spec.queue == "nlp" and spec.timeout >= 60
     assert spec.retry().max == 3

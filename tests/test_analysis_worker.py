@@ -12,13 +12,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from surveys.analysis_models import Analysis, ResponseTheme
-from surveys.base import db, utcnow
-from surveys.models import Response
+from surveys.analysis.models import Analysis, ResponseTheme
+from surveys.core.db import db, utcnow
+from surveys.response.models import Response
 from surveys.tick import run_tick
 from tests.analysis_support import store_responses
 from tests.conftest import TEST_REDIS_URL
-from vocservice.queue import defer
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCES = [
@@ -107,9 +106,7 @@ def test_worker_sigkilled_mid_batch_loses_and_duplicates_nothing(app, workspace,
     # Redis still holds the unstarted job; the sweeper re-enqueues the rows of the killed one
     # (and, harmlessly, the queued ones) once the staleness window has passed.
     with app.app_context():
-        session = db.session
-        counts = run_tick(session, now=utcnow() + timedelta(minutes=11),
-                          enqueue=lambda name, *args: defer(session, name, *args)).counts
+        counts = run_tick(db.session, now=utcnow() + timedelta(minutes=11)).counts
         db.session.remove()
     assert counts["analyses_enqueued"] == total - at_kill["done"]
     run_worker()

@@ -1,8 +1,9 @@
 """API keys, roles and workspace isolation."""
 
-from surveys.base import db
-from surveys.models import ApiKey, Survey
-from surveys.workspaces import create_api_key, create_workspace, hash_key
+from surveys.core.db import db
+from surveys.survey.models import Survey
+from surveys.workspace.models import ApiKey
+from surveys.workspace.service import create_api_key, create_workspace, hash_key
 from tests.helpers import create_survey, table_count
 
 
@@ -40,7 +41,7 @@ def test_auth_roles_limit_what_a_key_may_do(client, workspace, db_session):
 
 
 def test_auth_revoked_key_is_refused(client, workspace, db_session):
-    from surveys.base import utcnow
+    from surveys.core.db import utcnow
 
     key = db_session.query(ApiKey).filter_by(key_hash=hash_key(workspace.api_key)).one()
     key.revoked_at = utcnow()

@@ -2,8 +2,9 @@
 
 import json
 
-from surveys.models import ApiKey, Response, User, Workspace
-from surveys.workspaces import hash_key
+from surveys.response.models import Response
+from surveys.workspace.models import ApiKey, User, Workspace
+from surveys.workspace.service import hash_key
 
 
 def test_cli_workspace_create_prints_key_and_secret_once(app, db_session):

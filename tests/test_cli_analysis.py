@@ -5,8 +5,8 @@ import json
 
 from sqlalchemy import func, select
 
-from surveys.analysis_models import Analysis
-from surveys.base import db
+from surveys.analysis.models import Analysis
+from surveys.core.db import db
 from tests.analysis_support import nlp_jobs, states, store_responses
 
 
@@ -31,7 +31,7 @@ def test_cli_reanalyze_enqueue_and_filters(app, workspace, run_worker):
     ids = store_responses(app, workspace.workspace.id, ["Great support", "Too expensive"])
     run_worker()
     with app.app_context():
-        from surveys.models import Response
+        from surveys.response.models import Response
 
         survey_id = db.session.get(Response, ids[0]).survey_id
         db.session.remove()

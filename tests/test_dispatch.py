@@ -9,10 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from surveys.base import db, utcnow
-from surveys.models import Invitation
+from surveys.core import jobs
+from surveys.core.db import db, utcnow
+from surveys.invitation.models import Invitation
 from tests.helpers import create_survey, create_touchpoint, event, tick
-from vocservice.queue import defer
 
 
 def _invitation(app, invitation_id) -> Invitation:
@@ -47,7 +47,7 @@ def test_dispatch_email_is_sent_once_through_worker(app, client, workspace, smtp
     assert sent.status == "sent" and sent.sent_at is not None and sent.attempts == 1
     # A duplicate job for the same row does nothing.
     with app.app_context():
-        defer(db.session, "vocservice.jobs.send_invitation", invitation_id)
+        jobs.defer(db.session, jobs.SEND_INVITATION, invitation_id)
         db.session.commit()
     run_worker()
     assert len(smtp_server.messages) == 1

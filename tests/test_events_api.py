@@ -4,7 +4,9 @@ duplicates and bad input."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from surveys.models import Contact, Event, Invitation
+from surveys.contact.models import Contact
+from surveys.event.models import Event
+from surveys.invitation.models import Invitation
 from tests.helpers import create_survey, create_touchpoint, event, table_count
 
 

@@ -7,7 +7,9 @@ import time
 import pytest
 from sqlalchemy import select
 
-from surveys.models import Response, Survey, Workspace
+from surveys.response.models import Response
+from surveys.survey.models import Survey
+from surveys.workspace.models import Workspace
 from tests.browser import LiveServer, new_page
 from tests.helpers import make_invitation
 

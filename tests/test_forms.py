@@ -5,7 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from surveys.models import Contact, Invitation, Response, Workspace
+from surveys.contact.models import Contact
+from surveys.invitation.models import Invitation
+from surveys.response.models import Response
+from surveys.workspace.models import Workspace
 from tests.helpers import make_invitation
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"

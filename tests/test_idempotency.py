@@ -2,7 +2,8 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from surveys.models import IdempotencyRecord, Survey
+from surveys.core.ledgers import IdempotencyRecord
+from surveys.survey.models import Survey
 from tests.helpers import table_count
 
 BODY = {"name": "NPS", "kind": "nps", "question": "How likely?"}

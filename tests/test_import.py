@@ -2,7 +2,8 @@
 
 import json
 
-from surveys.models import Contact, Response
+from surveys.contact.models import Contact
+from surveys.response.models import Response
 from tests.helpers import create_survey
 
 CSV = """id,score,comment,submitted_at,external_id,email,attributes.plan,attributes.arr,metadata.channel

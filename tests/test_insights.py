@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from surveys.base import utcnow
+from surveys.core.db import utcnow
 from tests.analysis_support import store_responses
 from tests.helpers import create_survey
 

@@ -6,11 +6,14 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from surveys.mail import MailError, render_invitation, send_message
-from surveys.models import Contact, Workspace
+from surveys.contact.models import Contact
+from surveys.invitation.mail import MailError, render_invitation, send_message
+from surveys.workspace.models import Workspace
 from tests.helpers import make_invitation
+from vocservice.config import links
 
 BASE = "http://voc.test"
+LINKS = links({"PUBLIC_BASE_URL": BASE})
 
 
 def _parts(message) -> tuple[str, str]:
@@ -21,7 +24,7 @@ def _parts(message) -> tuple[str, str]:
 
 def test_render_invitation_has_one_click_links_for_every_score(db_session, workspace):
     invitation = make_invitation(db_session, workspace.workspace.id, kind="csat")
-    message = render_invitation(invitation, base_url=BASE)
+    message = render_invitation(invitation, links=LINKS)
     assert message.get_content_type() == "multipart/alternative"
     text, html = _parts(message)
     links = re.findall(r'href="([^"]+\?score=\d+)"', html)
@@ -34,9 +37,9 @@ def test_render_invitation_has_one_click_links_for_every_score(db_session, works
 
 def test_render_invitation_unsubscribe_headers_and_stable_message_id(db_session, workspace):
     invitation = make_invitation(db_session, workspace.workspace.id)
-    first = render_invitation(invitation, base_url=BASE)
-    again = render_invitation(invitation, base_url=BASE)
-    reminder = render_invitation(invitation, base_url=BASE, reminder=True)
+    first = render_invitation(invitation, links=LINKS)
+    again = render_invitation(invitation, links=LINKS)
+    reminder = render_invitation(invitation, links=LINKS, reminder=True)
     assert first["Message-ID"] == again["Message-ID"] == f"<{invitation.id}@voc.test>"
     assert reminder["Message-ID"] != first["Message-ID"]
     assert reminder["Subject"].startswith("Reminder:")
@@ -54,7 +57,7 @@ def test_render_invitation_localised_and_escaped(db_session, workspace):
     invitation = make_invitation(
         db_session, ws.id, locale="de", name="<img src=x onerror=alert(1)>",
         translations={"de": {"question": "Wie wahrscheinlich empfehlen Sie uns?"}})
-    message = render_invitation(invitation, base_url=BASE)
+    message = render_invitation(invitation, links=LINKS)
     text, html = _parts(message)
     assert '<html lang="de">' in html and "Wie wahrscheinlich empfehlen Sie uns?" in html
     assert "Äußerst wahrscheinlich" in html and "Umfrage öffnen" in text
@@ -69,7 +72,7 @@ def test_render_invitation_localised_and_escaped(db_session, workspace):
 
 def test_render_invitation_keeps_headers_on_one_line(db_session, workspace):
     invitation = make_invitation(db_session, workspace.workspace.id, name="Ann\r\nBcc: x@evil.test")
-    message = render_invitation(invitation, base_url=BASE)
+    message = render_invitation(invitation, links=LINKS)
     assert message["To"].addresses[0].display_name == "Ann Bcc: x@evil.test"
     assert "Bcc" not in message
 
@@ -77,12 +80,12 @@ def test_render_invitation_keeps_headers_on_one_line(db_session, workspace):
 def test_render_invitation_needs_an_address(db_session, workspace):
     invitation = make_invitation(db_session, workspace.workspace.id, email=None)
     with pytest.raises(MailError):
-        render_invitation(invitation, base_url=BASE)
+        render_invitation(invitation, links=LINKS)
 
 
 def test_send_message_over_smtp(db_session, workspace, smtp_server):
     invitation = make_invitation(db_session, workspace.workspace.id)
-    message = render_invitation(invitation, base_url=BASE)
+    message = render_invitation(invitation, links=LINKS)
     assert send_message(message, smtp_url=smtp_server.url, mail_from="Acme <nps@acme.test>") is None
     [received] = smtp_server.messages
     assert received["From"] == "Acme <nps@acme.test>"
@@ -97,18 +100,17 @@ def test_send_message_failure_is_a_clear_error(db_session, workspace):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    message = render_invitation(invitation, base_url=BASE)
+    message = render_invitation(invitation, links=LINKS)
     with pytest.raises(MailError, match=f"127.0.0.1:{port}"):
         send_message(message, smtp_url=f"smtp://127.0.0.1:{port}", mail_from="a@b.test")
     with pytest.raises(MailError, match="SMTP_URL"):
         send_message(message, smtp_url="http://127.0.0.1:25", mail_from="a@b.test")
 
 
-def test_send_message_without_smtp_writes_eml(app, db_session, workspace, tmp_path, monkeypatch):
-    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+def test_send_message_without_smtp_writes_eml(db_session, workspace, tmp_path):
     invitation = make_invitation(db_session, workspace.workspace.id)
-    path = send_message(render_invitation(invitation, base_url=BASE), smtp_url=None,
-                        mail_from="a@b.test")
+    path = send_message(render_invitation(invitation, links=LINKS), smtp_url=None,
+                        mail_from="a@b.test", outbox_dir=tmp_path / "mail")
     assert path.parent == tmp_path / "mail" and path.suffix == ".eml"
     stored = message_from_bytes(path.read_bytes(), policy=policy.default)
     assert stored["Message-ID"] == f"<{invitation.id}@voc.test>" and stored["From"] == "a@b.test"
@@ -117,7 +119,7 @@ def test_send_message_without_smtp_writes_eml(app, db_session, workspace, tmp_pa
 
 def test_one_click_unsubscribe_from_the_header(client, db_session, workspace):
     invitation = make_invitation(db_session, workspace.workspace.id)
-    header = render_invitation(invitation, base_url=BASE)["List-Unsubscribe"]
+    header = render_invitation(invitation, links=LINKS)["List-Unsubscribe"]
     path = header.strip("<>").removeprefix(BASE)
     response = client.post(path, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200

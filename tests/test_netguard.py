@@ -2,8 +2,8 @@
 
 import pytest
 
-from surveys.errors import Invalid
-from surveys.netguard import check_url
+from surveys.core.errors import Invalid
+from surveys.core.netguard import check_url
 
 
 @pytest.mark.parametrize("url", [

@@ -2,8 +2,9 @@
 
 from datetime import timedelta
 
-from surveys.base import db, utcnow
-from surveys.models import Event, Response
+from surveys.core.db import db, utcnow
+from surveys.event.models import Event
+from surveys.response.models import Response
 from tests.helpers import create_survey, create_touchpoint, event, table_count, tick
 
 

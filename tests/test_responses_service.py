@@ -1,4 +1,4 @@
-"""surveys.responses against real PostgreSQL: scores, one answer per invitation under concurrency,
+"""surveys.response.service against real PostgreSQL: scores, one answer per invitation under concurrency,
 snapshots, API idempotency and the widget's edit-token flow."""
 
 import threading
@@ -6,20 +6,23 @@ from datetime import timedelta
 
 import pytest
 
-from surveys.base import db
-from surveys.errors import Conflict, Forbidden, Gone, Invalid, NotFound
-from surveys.models import Contact, Invitation, Response, Survey, Workspace
-from surveys.responses import (
-    category,
+from surveys.contact.models import Contact
+from surveys.core.db import db
+from surveys.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from surveys.invitation.models import Invitation
+from surveys.response.models import Response
+from surveys.response.service import (
     create_response,
     open_invitation,
-    serialize_response,
     submit_form,
-    validate_score,
     widget_start,
     widget_update,
 )
+from surveys.survey.models import Survey
+from surveys.survey.scales import category, validate_score
+from surveys.workspace.models import Workspace
 from tests.helpers import make_invitation, table_count
+from vocservice.api.serializers import response_body
 
 
 @pytest.mark.parametrize(("kind", "good", "bad"), [
@@ -157,7 +160,7 @@ def test_create_response_upserts_contact_and_is_idempotent(db_session, workspace
     first, created = create_response(db_session, workspace=ws, data=data)
     db_session.commit()
     assert created
-    body = serialize_response(first)
+    body = response_body(first)
     assert body["category"] == "satisfied" and body["contact"] == {"external_id": "u-9"}
     assert body["attributes"] == {"plan": "team"} and body["metadata"] == {"ticket": 7}
     assert body["submitted_at"].endswith("Z") and body["completed"] is True
@@ -170,7 +173,7 @@ def test_create_response_upserts_contact_and_is_idempotent(db_session, workspace
 
 
 def test_create_response_refuses_foreign_survey_and_bad_score(db_session, workspace):
-    from surveys.workspaces import create_workspace
+    from surveys.workspace.service import create_workspace
 
     ws = db_session.get(Workspace, workspace.workspace.id)
     other = create_workspace(db_session, name="Other", slug="other")

@@ -5,18 +5,23 @@ independent computation over a generated data set."""
 import random
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from nlp import ANALYZER_VERSION
-from surveys import analysis
-from surveys import roadmap as service
-from surveys.analysis_models import Analysis, ResponseTheme, Theme
-from surveys.base import db, utcnow
-from surveys.models import Contact, Response, Survey, Workspace
-from surveys.roadmap_impact import ImpactFilters, compute_impact, rank
-from surveys.roadmap_mapping import keyword_pattern, map_responses, remap_item
-from surveys.roadmap_models import RoadmapItem, RoadmapLink
-from surveys.workspaces import create_workspace
+from surveys.analysis import service as analysis
+from surveys.analysis.models import Analysis, ResponseTheme, Theme
+from surveys.contact.models import Contact
+from surveys.core import jobs
+from surveys.core.db import db, utcnow
+from surveys.response.models import Response
+from surveys.roadmap import service
+from surveys.roadmap.impact import ImpactFilters, compute_impact, rank
+from surveys.roadmap.mapping import keyword_pattern, map_responses, remap_item
+from surveys.roadmap.models import RoadmapItem, RoadmapLink
+from surveys.survey.models import Survey
+from surveys.workspace.models import Workspace
+from surveys.workspace.service import create_workspace
+from vocservice.api.serializers import response_body
 
 
 def _theme_id(name: str) -> str:
@@ -64,9 +69,9 @@ def test_roadmap_responses_linked_when_their_analysis_is_stored(app, workspace, 
     assert result.done == 5
     assert _links(item.id) == {ids[0]: "auto", ids[1]: "auto"}
     response = db_session.get(Response, ids[1])
-    assert analysis.serialize_analysis(response)["roadmap_items"] == [
+    assert response_body(response)["analysis"]["roadmap_items"] == [
         {"id": item.id, "title": "Fair pricing"}]
-    assert analysis.serialize_analysis(db_session.get(Response, ids[2]))["roadmap_items"] == []
+    assert response_body(db_session.get(Response, ids[2]))["analysis"]["roadmap_items"] == []
 
 
 def test_roadmap_remap_keeps_manual_links_and_exclusions(app, workspace, db_session, run_worker):
@@ -225,7 +230,7 @@ def test_roadmap_impact_matches_an_independent_computation(app, workspace, db_se
 
 
 def test_roadmap_impact_segment_filter(app, workspace, db_session):
-    from surveys.segments import create_segment
+    from surveys.segment.service import create_segment
 
     ws = db_session.get(Workspace, workspace.workspace.id)
     ids = _responses(ws.id, ["okta", "okta", "okta"])
@@ -249,16 +254,23 @@ def test_roadmap_tick_re_enqueues_a_lost_remap(app, workspace, db_session, run_w
     ids = _responses(ws.id, ["okta!"])
     item = service.create_item(db_session, workspace=ws, data={"title": "SSO",
                                                                "keywords": ["okta"]})
-    db_session.info.pop("deferred_jobs")  # the queue lost the job
+    jobs.take_deferred(db_session)  # the queue lost the job
     item.remap_requested_at = utcnow() - timedelta(hours=1)
     db_session.commit()
     enqueued = []
-    counts = run_tick(db_session, enqueue=lambda name, *args: enqueued.append((name, args)),
-                      now=utcnow()).counts
+
+    def lose_jobs(session):  # runs before the queue's own listener: the jobs never reach Redis
+        enqueued.extend(jobs.take_deferred(session))
+
+    event.listen(db_session, "after_commit", lose_jobs, insert=True)
+    try:
+        counts = run_tick(db_session, now=utcnow()).counts
+    finally:
+        event.remove(db_session, "after_commit", lose_jobs)
     assert counts["roadmap_remaps_enqueued"] == 1
-    assert ("vocservice.jobs.remap_roadmap_item", (item.id,)) in enqueued
+    assert (jobs.REMAP_ROADMAP_ITEM, (item.id,)) in enqueued
     # Just re-enqueued: the next tick leaves it alone while the job is queued.
-    assert run_tick(db_session, enqueue=lambda *a: None).counts["roadmap_remaps_enqueued"] == 0
+    assert run_tick(db_session).counts["roadmap_remaps_enqueued"] == 0
     from vocservice.jobs import remap_roadmap_item
 
     assert remap_roadmap_item(item.id, _app=app) == {"added": 1, "removed": 0}

@@ -5,10 +5,10 @@ import base64
 
 from sqlalchemy import select
 
-from surveys.base import db
-from surveys.models import WebhookReceipt
-from surveys.roadmap_models import RoadmapItem, RoadmapLink
-from surveys.workspaces import create_api_key, create_workspace
+from surveys.core.db import db
+from surveys.core.ledgers import WebhookReceipt
+from surveys.roadmap.models import RoadmapItem, RoadmapLink
+from surveys.workspace.service import create_api_key, create_workspace
 from tests.helpers import create_survey, signed, table_count
 
 URL = "/api/v1/roadmap-items"

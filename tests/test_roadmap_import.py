@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from surveys.roadmap_models import RoadmapItem, RoadmapItemTheme
+from surveys.roadmap.models import RoadmapItem, RoadmapItemTheme
 from tests.helpers import table_count
 
 URL = "/api/v1/roadmap-items/import"
@@ -88,9 +88,9 @@ def test_roadmap_import_cli_reports_rows_and_exit_status(app, workspace, db_sess
 
 
 def test_roadmap_demo_ranks_the_story(app, client, db_session):
-    from surveys import analysis
-    from surveys.base import db
-    from surveys.models import Response
+    from surveys.analysis import service as analysis
+    from surveys.core.db import db
+    from surveys.response.models import Response
 
     runner = app.test_cli_runner()
     seeded = runner.invoke(args=["demo", "--responses", "600"])

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from surveys.metrics import compute_metrics
-from surveys.models import Response, Workspace
-from surveys.responses import widget_start, widget_update
-from surveys.rollups import rebuild
-from surveys.segment_models import SCORE_COLUMNS, DailyRollup
+from surveys.metrics.models import SCORE_COLUMNS, DailyRollup
+from surveys.metrics.rollups import rebuild
+from surveys.metrics.service import compute_metrics
+from surveys.response.models import Response
+from surveys.response.service import widget_start, widget_update
+from surveys.workspace.models import Workspace
 from tests import metrics_data as data
 from tests.helpers import create_survey, create_touchpoint
 

@@ -1,6 +1,7 @@
 """Touchpoint conditions and sampling."""
 
-from surveys.rules import conditions_match, sampled_in
+from surveys.core.conditions import conditions_match
+from surveys.event.rules import sampled_in
 
 CONTEXT = {"contact": {"attributes": {"plan": "pro", "seats": 12, "tags": None}},
            "event": {"properties": {"total": 99.5, "country": "DE"}}}

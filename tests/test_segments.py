@@ -1,14 +1,14 @@
 """Segments: CRUD through the API, the SQL translation agreeing with the touchpoint rule
-semantics (surveys.rules) on every kind of JSON value, and ``segment_id=`` as a filter."""
+semantics (surveys.core.conditions) on every kind of JSON value, and ``segment_id=`` as a filter."""
 
 import itertools
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from surveys.models import Response
-from surveys.rules import conditions_match
-from surveys.segments import segment_clause
+from surveys.core.conditions import conditions_match
+from surveys.response.models import Response
+from surveys.segment.service import segment_clause
 from tests import metrics_data as data
 from tests.helpers import create_survey
 
@@ -17,7 +17,7 @@ ENTERPRISE = {"name": "Enterprise", "description": "Big accounts",
 
 
 def test_segments_crud_validation_and_isolation(client, db_session, workspace):
-    from surveys.workspaces import create_api_key, create_workspace
+    from surveys.workspace.service import create_api_key, create_workspace
 
     analyst = workspace.key_headers("analyst")
     created = client.post("/api/v1/segments", json=ENTERPRISE, headers=analyst)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from surveys import theme_rollups
-from surveys.analysis_models import Analysis, ResponseTheme, Theme
-from surveys.models import Response
-from surveys.theme_insights import theme_insights
+from surveys.analysis.models import Analysis, ResponseTheme, Theme
+from surveys.metrics import theme_rollups
+from surveys.metrics.theme_insights import theme_insights
+from surveys.response.models import Response
 from tests import metrics_data as data
 from tests.helpers import create_survey
 
@@ -131,7 +131,7 @@ def test_theme_insights_windows_segments_and_stale_rollups_agree_with_raw(client
 
 
 def test_theme_insights_bad_queries_are_problems(client, db_session, workspace):
-    from surveys.workspaces import create_api_key, create_workspace
+    from surveys.workspace.service import create_api_key, create_workspace
 
     survey = create_survey(client, workspace.headers)
     other = create_workspace(db_session, name="Other", slug="other")

@@ -3,10 +3,10 @@ re-analysis of exactly the responses a change affects."""
 
 from sqlalchemy import select
 
-from surveys.analysis_models import Analysis, Theme
-from surveys.base import db
-from surveys.models import Workspace
-from surveys.workspaces import create_api_key, create_workspace
+from surveys.analysis.models import Analysis, Theme
+from surveys.core.db import db
+from surveys.workspace.models import Workspace
+from surveys.workspace.service import create_api_key, create_workspace
 from tests.analysis_support import states, store_responses
 
 API = "/api/v1/themes"

@@ -1,7 +1,7 @@
 """Web app login, roles, CSRF, session cookie and security headers (vocservice/webapp/auth.py)."""
 
-from surveys.base import db
-from surveys.workspaces import create_workspace
+from surveys.core.db import db
+from surveys.workspace.service import create_workspace
 from tests.webapp_support import PASSWORD, csrf_of, login, make_user, seed_feedback
 
 
@@ -103,7 +103,7 @@ def test_webapp_role_change_ends_the_session(client, app, workspace):
     user_id = make_user(app, workspace.workspace.id)
     login(client)
     with app.app_context():
-        from surveys.models import User
+        from surveys.workspace.models import User
 
         db.session.get(User, user_id).role = "analyst"
         db.session.commit()
@@ -143,7 +143,7 @@ def test_webapp_other_workspace_ids_are_404(client, app, workspace):
     with app.app_context():
         from sqlalchemy import select
 
-        from surveys.analysis_models import Theme
+        from surveys.analysis.models import Theme
 
         theme_id = db.session.execute(select(Theme.id).where(
             Theme.workspace_id == workspace.workspace.id)).scalars().first()

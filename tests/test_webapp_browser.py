@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from surveys.analysis_models import ResponseTheme, Theme
-from surveys.base import db
+from surveys.analysis.models import ResponseTheme, Theme
+from surveys.core.db import db
 from tests.browser import new_page
 from tests.webapp_support import HOSTILE, PASSWORD, make_user, seed_feedback
 

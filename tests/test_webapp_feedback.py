@@ -7,12 +7,12 @@ import re
 
 from sqlalchemy import select
 
-from surveys import analysis, theme_rollups
-from surveys.analysis_models import Analysis, ResponseTheme, Theme
-from surveys.base import db
-from surveys.correction_models import TagCorrection
-from surveys.corrections import correct_hits
-from surveys.theme_insights import theme_insights
+from surveys.analysis import service as analysis
+from surveys.analysis.corrections import correct_hits
+from surveys.analysis.models import Analysis, ResponseTheme, TagCorrection, Theme
+from surveys.core.db import db
+from surveys.metrics import theme_rollups
+from surveys.metrics.theme_insights import theme_insights
 from tests.webapp_support import COMMENTS, HOSTILE, login, make_user, seed_feedback
 from vocservice.webapp.export import safe_cell
 from vocservice.webapp.highlight import pieces

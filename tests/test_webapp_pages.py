@@ -4,16 +4,17 @@ import re
 
 from sqlalchemy import select
 
-from surveys.analysis_models import Theme
-from surveys.base import db
-from surveys.metrics import summarize
-from surveys.models import ApiKey, Survey, Touchpoint, User, Workspace
-from surveys.roadmap import create_item
-from surveys.roadmap_mapping import remap_item
-from surveys.roadmap_models import RoadmapItem
-from surveys.rollups import Bucket
-from surveys.segments import create_segment
-from surveys.workspaces import authenticate_key
+from surveys.analysis.models import Theme
+from surveys.core.db import db
+from surveys.metrics.rollups import Bucket
+from surveys.metrics.service import summarize
+from surveys.roadmap.mapping import remap_item
+from surveys.roadmap.models import RoadmapItem
+from surveys.roadmap.service import create_item
+from surveys.segment.service import create_segment
+from surveys.survey.models import Survey, Touchpoint
+from surveys.workspace.models import ApiKey, User, Workspace
+from surveys.workspace.service import authenticate_key
 from tests.webapp_support import COMMENTS, login, make_user, seed_feedback
 
 

@@ -4,7 +4,8 @@ import base64
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from surveys.models import Event, WebhookReceipt
+from surveys.core.ledgers import WebhookReceipt
+from surveys.event.models import Event
 from tests.helpers import create_survey, create_touchpoint, event, signed, table_count
 
 URL = "/webhooks/acme/events"

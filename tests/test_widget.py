@@ -3,7 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
-from surveys.models import Contact, Response, Survey, Workspace
+from surveys.contact.models import Contact
+from surveys.response.models import Response
+from surveys.survey.models import Survey
+from surveys.workspace.models import Workspace
 
 SHOP = "https://shop.example"
 

@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from surveys.base import db
-from surveys.models import Invitation
+from surveys.core.db import db
+from surveys.invitation.models import Invitation
 from tests.conftest import TEST_REDIS_URL
 from tests.helpers import create_survey, create_touchpoint, event
 

@@ -4,10 +4,12 @@ and a small analysed NPS survey whose comments tell the enterprise/integrations 
 import re
 from datetime import timedelta
 
-from surveys import analysis
-from surveys.base import db, utcnow
-from surveys.models import Response, Survey, Workspace
-from surveys.workspaces import create_user
+from surveys.analysis import service as analysis
+from surveys.core.db import db, utcnow
+from surveys.response.models import Response
+from surveys.survey.models import Survey
+from surveys.workspace.models import Workspace
+from surveys.workspace.service import create_user
 
 PASSWORD = "correct horse battery"
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"

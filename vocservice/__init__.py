@@ -11,7 +11,9 @@ from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from vocservice import cli, config, errors, health, jobs, queue, rollups_cli
+    from surveys import wiring
+    from vocservice import cli, config, errors, health, queue
+    from vocservice.cli import rollups as rollups_cli
     from vocservice.extensions import api, db, limiter, migrate
 
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
@@ -36,18 +38,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         "bearer", {"type": "http", "scheme": "bearer", "description": "Workspace API key"}
     )
     errors.init_app(app)
-    queue.init_app(app)
-    jobs.init_app(app)
+    # What runs on flush, after commit and after analysis: see surveys/wiring.py and queue.py.
+    wiring.install(db.session)
+    queue.install(db.session)
     health.init_app(app)
     cli.init_app(app)
     rollups_cli.init_app(app)
 
-    from vocservice import docs, forms, home, webhooks, widget
+    from vocservice import docs, home
     from vocservice.api import register as register_api
+    from vocservice.hooks import events as event_hooks
+    from vocservice.hooks import roadmap as roadmap_hooks
+    from vocservice.public import forms, widget
 
     register_api(api)
-    webhooks.init_app(app)
-    from vocservice import roadmap_hooks
+    event_hooks.init_app(app)
     roadmap_hooks.init_app(app)
     forms.init_app(app)
     widget.init_app(app)

@@ -9,9 +9,9 @@ from functools import wraps
 
 from flask import g, request
 
-from surveys.base import db, utcnow
-from surveys.errors import Forbidden, Unauthorized
-from surveys.workspaces import authenticate_key
+from surveys.core.db import db, utcnow
+from surveys.core.errors import Forbidden, Unauthorized
+from surveys.workspace.service import authenticate_key
 
 READ = ("admin", "analyst")
 INGEST = ("admin", "ingest")

@@ -8,6 +8,10 @@ import os
 import secrets
 from pathlib import Path
 
+from flask import Flask
+
+from surveys.invitation.settings import DeliverySettings, Links
+
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -75,3 +79,21 @@ def engine_options(db_url: str) -> dict:
         # The embedded database is shared by request threads and the in-process job thread.
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def links(config) -> Links:
+    """The respondent-facing pages (hosted form ``/s/``, unsubscribe ``/u/``) under PUBLIC_BASE_URL."""
+    base = config["PUBLIC_BASE_URL"]
+    return Links(survey=f"{base}/s/{{token}}", unsubscribe=f"{base}/u/{{token}}")
+
+
+def delivery_settings(app: Flask) -> DeliverySettings:
+    """The delivery settings the domain gets as a value (it never reads this configuration)."""
+    config = app.config
+    return DeliverySettings(
+        links=links(config),
+        smtp_url=config["SMTP_URL"],
+        mail_from=config["MAIL_FROM"],
+        allow_private_webhooks=config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"],
+        outbox_dir=Path(app.instance_path) / "mail",
+    )

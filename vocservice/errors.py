@@ -7,11 +7,42 @@ import logging
 from flask import Flask, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from surveys.errors import DomainError
+from surveys.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    Unauthorized,
+)
 
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://vocservice.dev/problems/"
+
+# Domain error class -> (HTTP status, problem type slug, title); subclasses inherit their parent's.
+PROBLEM_TYPES: dict[type[DomainError], tuple[int, str, str]] = {
+    Invalid: (422, "validation-error", "Validation failed"),
+    NotFound: (404, "not-found", "Not found"),
+    Conflict: (409, "conflict", "Conflict"),
+    Gone: (410, "gone", "Gone"),
+    Unauthorized: (401, "unauthorized", "Unauthorized"),
+    Forbidden: (403, "forbidden", "Forbidden"),
+    DomainError: (400, "bad-request", "Bad request"),
+}
+
+
+def problem_type(error: DomainError) -> tuple[int, str, str]:
+    """The status, slug and title of a domain error: its own class's, else its nearest parent's."""
+    for cls in type(error).__mro__:
+        if cls in PROBLEM_TYPES:
+            return PROBLEM_TYPES[cls]
+    return PROBLEM_TYPES[DomainError]
+
+
+def status_of(error: DomainError) -> int:
+    return problem_type(error)[0]
 
 
 def problem(status: int, title: str, detail: str, *, slug: str | None = None, **extra):
@@ -79,11 +110,11 @@ def _slug(status: int) -> str:
 
 
 def handle_domain_error(error: DomainError):
+    status, slug, title = problem_type(error)
     if _wants_html():
-        return _html_error(error.status, error.title, error.detail)
-    response = problem(error.status, error.title, error.detail, slug=error.slug,
-                       errors=error.errors)
-    if error.status == 401:
+        return _html_error(status, title, error.detail)
+    response = problem(status, title, error.detail, slug=slug, errors=error.errors)
+    if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="vocservice"'
     return response
 

@@ -5,7 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
 
-from surveys.base import db
+from surveys.core.db import db
 from vocservice import errors
 
 migrate = Migrate(compare_type=True, render_as_batch=True)

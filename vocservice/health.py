@@ -3,7 +3,7 @@
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 
-from surveys.base import db
+from surveys.core.db import db
 
 bp = Blueprint("health", __name__)
 

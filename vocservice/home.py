@@ -3,8 +3,11 @@
 from flask import Blueprint, Flask, current_app, render_template
 from sqlalchemy import func, select
 
-from surveys.base import db, utcnow
-from surveys.models import Invitation, Response, Survey, Workspace
+from surveys.core.db import db, utcnow
+from surveys.invitation.models import Invitation
+from surveys.response.models import Response
+from surveys.survey.models import Survey
+from surveys.workspace.models import Workspace
 
 bp = Blueprint("home", __name__)
 

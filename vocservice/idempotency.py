@@ -13,9 +13,9 @@ from flask import current_app, g, make_response, request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from surveys.base import db, utcnow
-from surveys.errors import Conflict, Invalid
-from surveys.models import IdempotencyRecord
+from surveys.core.db import db, utcnow
+from surveys.core.errors import Conflict, Invalid
+from surveys.core.ledgers import IdempotencyRecord
 
 ABANDONED_AFTER = timedelta(minutes=2)
 

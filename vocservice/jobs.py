@@ -1,4 +1,5 @@
-"""Background jobs, declared in one place: name, queue, timeout and retries.
+"""Background jobs, declared in one place: the function behind each name of the domain's job
+port (:mod:`surveys.core.jobs`), its queue, timeout and retries.
 
 Jobs take ids, never objects, are idempotent (each re-reads and locks its rows and does nothing
 if the work is already done) and run inside an app context. The RQ worker process builds the app
@@ -7,14 +8,16 @@ once before forking; :func:`run_job` disposes of inherited database connections 
 
 import logging
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib import import_module
 
-from flask import Flask
+from flask import Flask, current_app
 from rq import Retry, get_current_job
 
-from surveys.base import db
+from surveys.core import jobs as port
+from surveys.core.db import db
+from vocservice.config import delivery_settings
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +32,6 @@ class JobSpec:
     def retry(self) -> Retry | None:
         return Retry(max=self.max_retries, interval=list(self.backoff)) if self.max_retries else None
 
-
-JOBS: dict[str, JobSpec] = {
-    # Delivery state lives on the invitation row, so a failed send is rescheduled there with
-    # backoff instead of being retried blindly by RQ.
-    "vocservice.jobs.send_invitation": JobSpec(queue="default", timeout=60, max_retries=0),
-    "vocservice.jobs.send_reminder": JobSpec(queue="default", timeout=60, max_retries=0),
-    # Up to 200 comments of at most 5,000 characters each: seconds normally, so a job still
-    # running after 10 minutes is stuck. Retries cover a lost database connection; attempts on
-    # the rows themselves decide when one comment is given up on.
-    "vocservice.jobs.analyze_responses": JobSpec(queue="nlp", timeout=600, max_retries=3,
-                                                 backoff=(15, 120, 600)),
-    # One item's automatic links over its workspace: a scan of matching comments, so minutes
-    # at most; remap_requested_at on the item lets the tick redo it if the job is lost.
-    "vocservice.jobs.remap_roadmap_item": JobSpec(queue="default", timeout=600, max_retries=3),
-}
 
 _app: Flask | None = None
 _engine_pid: int | None = None
@@ -64,9 +52,8 @@ def get_app() -> Flask:
     return _app
 
 
-def run_job(app: Flask, func_path: str, args: tuple):
-    module, _, name = func_path.rpartition(".")
-    func = getattr(import_module(module), name)
+def run_job(app: Flask, name: str, args: tuple):
+    func, _ = JOBS[name]
     return func(*args, _app=app)
 
 
@@ -93,25 +80,29 @@ def _log(name: str, subject, outcome) -> None:
 
 
 def send_invitation(invitation_id: str, *, _app: Flask | None = None) -> str:
-    from surveys import dispatch
+    from surveys.invitation import delivery as dispatch
 
     with _job_session(_app) as session:
-        outcome = dispatch.deliver_invitation(session, invitation_id=invitation_id)
+        outcome = dispatch.deliver_invitation(
+            session, invitation_id=invitation_id, settings=delivery_settings(current_app)
+        )
     _log("send_invitation", invitation_id, outcome)
     return outcome
 
 
 def send_reminder(invitation_id: str, *, _app: Flask | None = None) -> str:
-    from surveys import dispatch
+    from surveys.invitation import delivery as dispatch
 
     with _job_session(_app) as session:
-        outcome = dispatch.deliver_reminder(session, invitation_id=invitation_id)
+        outcome = dispatch.deliver_reminder(
+            session, invitation_id=invitation_id, settings=delivery_settings(current_app)
+        )
     _log("send_reminder", invitation_id, outcome)
     return outcome
 
 
 def analyze_responses(response_ids: list[str], *, _app: Flask | None = None) -> dict:
-    from surveys import analysis
+    from surveys.analysis import service as analysis
 
     with _job_session(_app) as session:
         outcome = analysis.analyze_responses(session, response_ids=list(response_ids))
@@ -120,7 +111,7 @@ def analyze_responses(response_ids: list[str], *, _app: Flask | None = None) -> 
 
 
 def remap_roadmap_item(item_id: str, *, _app: Flask | None = None) -> dict | None:
-    from surveys.roadmap_mapping import remap_item
+    from surveys.roadmap.mapping import remap_item
 
     with _job_session(_app) as session:
         outcome = remap_item(session, item_id=item_id)
@@ -129,5 +120,20 @@ def remap_roadmap_item(item_id: str, *, _app: Flask | None = None) -> dict | Non
     return outcome
 
 
-def init_app(app: Flask) -> None:
-    app.extensions["voc_jobs"] = JOBS
+JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
+    # Delivery state lives on the invitation row, so a failed send is rescheduled there with
+    # backoff instead of being retried blindly by RQ.
+    port.SEND_INVITATION: (send_invitation, JobSpec(queue="default", timeout=60, max_retries=0)),
+    port.SEND_REMINDER: (send_reminder, JobSpec(queue="default", timeout=60, max_retries=0)),
+    # Up to ANALYSIS_BATCH comments of at most 5,000 characters each: seconds normally, so a job
+    # still running after 10 minutes is stuck. Retries cover a lost database connection; attempts
+    # on the rows themselves decide when one comment is given up on.
+    port.ANALYZE_RESPONSES: (
+        analyze_responses,
+        JobSpec(queue="nlp", timeout=600, max_retries=3, backoff=(15, 120, 600)),
+    ),
+    # One item's automatic links over its workspace: a scan of matching comments, so minutes
+    # at most; remap_requested_at on the item lets the tick redo it if the job is lost.
+    port.REMAP_ROADMAP_ITEM: (remap_roadmap_item, JobSpec(queue="default", timeout=600, max_retries=3)),
+}
+assert set(JOBS) == set(port.NAMES), "every name of the job port has a function here"

@@ -1,13 +1,10 @@
-"""Queue wiring: jobs are enqueued only after the transaction that made their rows commits.
+"""Queue transport: jobs the domain deferred are put on RQ once their transaction commits.
 
-Code asks for a job with :func:`defer`; the job is put on RQ (or, without REDIS_URL, on an
-in-process thread) from SQLAlchemy's ``after_commit`` hook, and dropped on rollback. If Redis is
-down the job is simply not enqueued: the database row still says the work is due and the
-periodic sweeper (``vocservice tick``) enqueues it again, so nothing is lost.
-
-Text analysis needs no call at all: a flush listener notices completed responses that are
-pending analysis (new ones, ones just completed, or ones whose comment changed) on whatever path
-stored them, and one batched ``analyze_responses`` job per transaction is enqueued at commit.
+The domain names work through the job port (:mod:`surveys.core.jobs`); :func:`install` hooks this
+module onto the app's session so that, after a commit, every deferred job goes to its RQ queue
+(or, without REDIS_URL, to an in-process thread), and a rollback drops them. If Redis is down the
+job is simply not enqueued: the database row still says the work is due and the periodic sweeper
+(``vocservice tick``) enqueues it again, so nothing is lost.
 """
 
 import logging
@@ -18,10 +15,10 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.serializers import JSONSerializer
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session
 
-from surveys.base import new_id, utcnow
+from surveys.core import jobs as port
 
 log = logging.getLogger(__name__)
 
@@ -40,81 +37,43 @@ def rq_queue(name: str, url: str | None = None) -> Queue:
     return Queue(name, connection=redis_connection(url), serializer=JSONSerializer)
 
 
-def defer(session: Session, func_path: str, *args) -> None:
-    """Enqueue ``func_path(*args)`` once ``session`` commits; forget it if it rolls back."""
-    session.info.setdefault("deferred_jobs", []).append((func_path, args))
-
-
-ANALYSIS_JOB = "vocservice.jobs.analyze_responses"
-ANALYSIS_BATCH = 200
-
-
-def _needs_analysis(obj, is_new: bool) -> bool:
-    if obj.completed is False:  # a partial widget answer: analysed once it is complete
-        return False
-    if is_new:  # ``completed`` defaults to true
-        return (obj.analysis_status or "pending") == "pending"
-    state = inspect(obj)
-    if state.attrs.completed.history.added == [True]:
-        return True
-    return bool(obj.completed) and state.attrs.comment.history.has_changes()
-
-
-@event.listens_for(Session, "before_flush")
-def _analyse_stored_responses(session: Session, flush_context, instances) -> None:
-    from surveys.models import Response
-
-    now = None
-    for obj in (*session.new, *session.dirty):
-        if not isinstance(obj, Response) or not _needs_analysis(obj, obj in session.new):
-            continue
-        now = now or utcnow()
-        if obj.id is None:
-            obj.id = new_id("rsp")  # the id column's own default, needed now for the job
-        obj.analysis_status = "pending"
-        obj.analysis_attempts = 0
-        obj.analysis_error = None
-        obj.analysis_enqueued_at = now  # the sweeper leaves it alone while the job is queued
-        session.info.setdefault("analysis_ids", []).append(obj.id)
-
-
-@event.listens_for(Session, "after_commit")
 def _enqueue_deferred(session: Session) -> None:
-    jobs = session.info.pop("deferred_jobs", None)
-    for func_path, args in jobs or ():
-        enqueue_now(func_path, *args)
-    ids = list(dict.fromkeys(session.info.pop("analysis_ids", None) or ()))
-    for start in range(0, len(ids), ANALYSIS_BATCH):
-        enqueue_now(ANALYSIS_JOB, ids[start:start + ANALYSIS_BATCH])
+    for name, args in port.take_deferred(session):
+        enqueue_now(name, *args)
 
 
-@event.listens_for(Session, "after_rollback")
 def _drop_deferred(session: Session) -> None:
-    session.info.pop("deferred_jobs", None)
-    session.info.pop("analysis_ids", None)
+    port.drop_deferred(session)
 
 
-def enqueue_now(func_path: str, *args) -> bool:
-    """Put a job on its queue now. Returns False (and logs) when the transport is down."""
+def install(session: scoped_session) -> None:
+    """Send what the domain deferred on ``session`` after each commit; drop it on rollback."""
+    for name, listener in (("after_commit", _enqueue_deferred), ("after_rollback", _drop_deferred)):
+        if not event.contains(session, name, listener):
+            event.listen(session, name, listener)
+
+
+def enqueue_now(name: str, *args) -> bool:
+    """Put job ``name`` on its queue now. Returns False (and logs) when the transport is down."""
     from vocservice.jobs import JOBS
 
-    spec = JOBS[func_path]
+    func, spec = JOBS[name]
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
-        _in_process(app).submit(_run_in_app, app, func_path, args)
+        _in_process().submit(_run_in_app, app, name, args)
         return True
     try:
         rq_queue(spec.queue).enqueue(
-            func_path, *args, job_timeout=spec.timeout, result_ttl=3600, failure_ttl=7 * 86400,
+            func, *args, job_timeout=spec.timeout, result_ttl=3600, failure_ttl=7 * 86400,
             retry=spec.retry(),
         )
         return True
     except RedisError as exc:
-        log.warning("redis unavailable, %s%r left for the sweeper: %s", func_path, args, exc)
+        log.warning("redis unavailable, %s%r left for the sweeper: %s", name, args, exc)
         return False
 
 
-def _in_process(app: Flask) -> ThreadPoolExecutor:
+def _in_process() -> ThreadPoolExecutor:
     global _executor
     if _executor is None:
         # One thread: the embedded SQLite database takes one writer at a time anyway.
@@ -122,14 +81,10 @@ def _in_process(app: Flask) -> ThreadPoolExecutor:
     return _executor
 
 
-def _run_in_app(app: Flask, func_path: str, args: tuple) -> None:
+def _run_in_app(app: Flask, name: str, args: tuple) -> None:
     from vocservice.jobs import run_job
 
     try:
-        run_job(app, func_path, args)
+        run_job(app, name, args)
     except Exception:
-        log.exception("in-process job %s%r failed", func_path, args)
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["voc_queue"] = True
+        log.exception("in-process job %s%r failed", name, args)

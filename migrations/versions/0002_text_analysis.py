@@ -86,7 +86,7 @@ def _seed_existing_workspaces():
     # The built-in taxonomy is plain data in nlp/ (no models, no spaCy), so importing it here
     # is safe; new ids use the same prefixed ULIDs as the models.
     from nlp.taxonomies import BUILTIN
-    from surveys.base import new_id
+    from surveys.core.db import new_id
 
     bind = op.get_bind()
     workspaces = [row[0] for row in bind.execute(sa.text('SELECT id FROM workspaces'))]

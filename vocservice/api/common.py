@@ -4,7 +4,7 @@ from flask import g
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from surveys.errors import NotFound
+from surveys.core.errors import NotFound
 
 
 def paginate(session: Session, query: Select, id_column, *, limit: int, cursor: str | None

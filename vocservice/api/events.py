@@ -1,17 +1,17 @@
 """Journey events in: one or a batch of up to 1,000, idempotent on the sender's event id."""
 
-from flask import g
+from flask import current_app, g
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
-from surveys.base import db, rfc3339
-from surveys.dispatch import invitation_url
-from surveys.events import EventResult, ingest_event, ingest_events
-from surveys.models import Workspace
-from surveys.schemas import EventBatchSchema, EventCreateSchema
+from surveys.core.db import db, rfc3339
+from surveys.event.schemas import EventBatchSchema, EventCreateSchema
+from surveys.event.service import EventResult, ingest_event, ingest_events
+from surveys.workspace.models import Workspace
 from vocservice.api.common import SECURITY
 from vocservice.auth import INGEST, require
+from vocservice.config import links
 
 PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Journey events that trigger surveys")
@@ -25,12 +25,13 @@ def dump_result(result: EventResult) -> dict:
         "cancelled": result.cancelled,
         "invitations": [],
     }
+    respondent = links(current_app.config)
     for inv in result.invitations:
         body["invitations"].append({
             "id": inv.id, "survey_id": inv.survey_id, "touchpoint_id": inv.touchpoint_id,
             "channel": inv.channel, "status": inv.status, "reason": inv.reason,
             "scheduled_for": rfc3339(inv.scheduled_for), "expires_at": rfc3339(inv.expires_at),
-            "url": invitation_url(inv) if inv.status != "suppressed" else None,
+            "url": respondent.survey_url(inv.token) if inv.status != "suppressed" else None,
         })
     return body
 

@@ -3,12 +3,12 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from surveys.analysis_schemas import EmergingArgsSchema
-from surveys.base import db, rfc3339
-from surveys.insights import emerging
-from surveys.models import Survey
-from surveys.segment_schemas import ThemeInsightsArgsSchema
-from surveys.theme_insights import theme_insights
+from surveys.analysis.insights import emerging
+from surveys.analysis.schemas import EmergingArgsSchema
+from surveys.core.db import db, rfc3339
+from surveys.metrics.schemas import ThemeInsightsArgsSchema
+from surveys.metrics.theme_insights import theme_insights
+from surveys.survey.models import Survey
 from vocservice.api.common import SECURITY, owned
 from vocservice.auth import READ, require
 

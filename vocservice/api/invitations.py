@@ -1,16 +1,18 @@
 """Invitations: who was (or was not) asked, when, through which channel, and their link."""
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from surveys.base import db
-from surveys.dispatch import invitation_url
-from surveys.errors import Invalid
-from surveys.models import INVITATION_STATUSES, Contact, Invitation
-from surveys.schemas import InvitationSchema, ListArgsSchema
+from surveys.contact.models import Contact
+from surveys.core.db import db
+from surveys.core.errors import Invalid
+from surveys.core.schemas import ListArgsSchema
+from surveys.invitation.models import INVITATION_STATUSES, Invitation
+from surveys.invitation.schemas import InvitationSchema
 from vocservice.api.common import SECURITY, owned, paginate
 from vocservice.auth import READ, require
+from vocservice.config import links
 
 PREFIX = "/invitations"
 blp = Blueprint("invitations", __name__, description="Scheduled, sent and suppressed invitations")
@@ -18,7 +20,7 @@ blp = Blueprint("invitations", __name__, description="Scheduled, sent and suppre
 
 def dump(invitation: Invitation) -> dict:
     body = InvitationSchema().dump(invitation)
-    body["url"] = invitation_url(invitation)
+    body["url"] = links(current_app.config).survey_url(invitation.token)
     return body
 
 

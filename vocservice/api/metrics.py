@@ -4,9 +4,9 @@ touchpoint. Read from daily rollups whenever the question allows it."""
 from flask import g
 from flask_smorest import Blueprint
 
-from surveys.base import db, rfc3339
-from surveys.metrics import compute_metrics, response_rates
-from surveys.segment_schemas import MetricsArgsSchema, ResponseRateArgsSchema
+from surveys.core.db import db, rfc3339
+from surveys.metrics.schemas import MetricsArgsSchema, ResponseRateArgsSchema
+from surveys.metrics.service import compute_metrics, response_rates
 from vocservice.api.common import SECURITY
 from vocservice.auth import READ, require
 

@@ -11,16 +11,19 @@ from sqlalchemy.orm import selectinload
 
 from nlp import ANALYZER_VERSION
 from nlp.results import LABELS
-from surveys.analysis_models import Analysis, ResponseTheme
-from surveys.base import db
-from surveys.errors import DomainError, Invalid
-from surveys.models import Response
-from surveys.responses import create_response, serialize_response
-from surveys.schemas import ListArgsSchema, ResponseBatchSchema, ResponseCreateSchema
-from surveys.segments import filter_for
-from surveys.themes import resolve_theme_ids
+from surveys.analysis.models import Analysis, ResponseTheme
+from surveys.analysis.themes import resolve_theme_ids
+from surveys.core.db import db
+from surveys.core.errors import DomainError, Invalid
+from surveys.core.schemas import ListArgsSchema
+from surveys.response.models import Response
+from surveys.response.schemas import ResponseBatchSchema, ResponseCreateSchema
+from surveys.response.service import create_response
+from surveys.segment.service import filter_for
 from vocservice.api.common import SECURITY, owned, paginate
+from vocservice.api.serializers import response_body
 from vocservice.auth import INGEST, READ, require
+from vocservice.errors import status_of
 from vocservice.idempotency import idempotent
 
 PREFIX = "/responses"
@@ -36,7 +39,7 @@ blp = Blueprint("responses", __name__, description="Survey answers")
 def post_response(data):
     response, created = create_response(db.session, workspace=g.workspace, data=data)
     db.session.commit()
-    return serialize_response(response), 201 if created else 200
+    return response_body(response), 201 if created else 200
 
 
 @blp.route("/batch", methods=["POST"])
@@ -61,7 +64,7 @@ def post_batch(data):
             results.append({"index": index, "status": 422, "errors": err.messages})
             continue
         except DomainError as err:
-            results.append({"index": index, "status": err.status, "detail": err.detail,
+            results.append({"index": index, "status": status_of(err), "detail": err.detail,
                             "errors": err.errors})
             continue
         results.append({"index": index, "status": 201 if created else 200, "id": response.id})
@@ -129,11 +132,11 @@ def list_responses(args):
                                        segment_id=segment_id))
     query = _analysis_filters(query).options(selectinload(Response.analyses))
     items, cursor = paginate(db.session, query, Response.id, **args)
-    return {"items": [serialize_response(r) for r in items], "next_cursor": cursor}
+    return {"items": [response_body(r) for r in items], "next_cursor": cursor}
 
 
 @blp.route("/<response_id>", methods=["GET"])
 @blp.doc(security=SECURITY)
 @require(READ)
 def get_response(response_id):
-    return serialize_response(owned(db.session, Response, response_id, "response"))
+    return response_body(owned(db.session, Response, response_id, "response"))

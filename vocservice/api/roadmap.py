@@ -10,15 +10,15 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from surveys import roadmap as service
-from surveys.base import db
-from surveys.errors import Invalid, NotFound
-from surveys.models import Response, Survey
-from surveys.responses import serialize_response
-from surveys.roadmap_impact import ImpactFilters, compute_impact, rank
-from surveys.roadmap_import import MAX_ROWS, import_rows, read_csv
-from surveys.roadmap_models import RoadmapItem
-from surveys.roadmap_schemas import (
+from surveys.core.db import db
+from surveys.core.errors import Invalid, NotFound
+from surveys.core.schemas import ListArgsSchema
+from surveys.response.models import Response
+from surveys.roadmap import service
+from surveys.roadmap.impact import ImpactFilters, compute_impact, rank
+from surveys.roadmap.importer import MAX_ROWS, import_rows, read_csv
+from surveys.roadmap.models import RoadmapItem
+from surveys.roadmap.schemas import (
     LinkCreateSchema,
     LinkSchema,
     RoadmapItemCreateSchema,
@@ -26,8 +26,9 @@ from surveys.roadmap_schemas import (
     RoadmapItemUpdateSchema,
     RoadmapListArgsSchema,
 )
-from surveys.schemas import ListArgsSchema
+from surveys.survey.models import Survey
 from vocservice.api.common import SECURITY, paginate
+from vocservice.api.serializers import response_body
 from vocservice.auth import READ, require
 from vocservice.idempotency import idempotent
 
@@ -148,7 +149,7 @@ def item_feedback(args, item_id):
     item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
     query = service.linked_responses_query(item).options(selectinload(Response.analyses))
     items, cursor = paginate(db.session, query, Response.id, **args)
-    return {"items": [serialize_response(r) for r in items], "next_cursor": cursor}
+    return {"items": [response_body(r) for r in items], "next_cursor": cursor}
 
 
 @blp.route("/<item_id>/links", methods=["POST"])

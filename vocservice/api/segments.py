@@ -5,11 +5,11 @@ from flask import g
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from surveys import segments as service
-from surveys.base import db
-from surveys.schemas import ListArgsSchema
-from surveys.segment_models import Segment
-from surveys.segment_schemas import SegmentCreateSchema, SegmentSchema, SegmentUpdateSchema
+from surveys.core.db import db
+from surveys.core.schemas import ListArgsSchema
+from surveys.segment import service
+from surveys.segment.models import Segment
+from surveys.segment.schemas import SegmentCreateSchema, SegmentSchema, SegmentUpdateSchema
 from vocservice.api.common import SECURITY, paginate
 from vocservice.auth import READ, require
 from vocservice.idempotency import idempotent

@@ -4,10 +4,12 @@ from flask import g
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from surveys.base import db
-from surveys.errors import Conflict
-from surveys.models import Response, Survey
-from surveys.schemas import ListArgsSchema, SurveyCreateSchema, SurveySchema, SurveyUpdateSchema
+from surveys.core.db import db
+from surveys.core.errors import Conflict
+from surveys.core.schemas import ListArgsSchema
+from surveys.response.models import Response
+from surveys.survey.models import Survey
+from surveys.survey.schemas import SurveyCreateSchema, SurveySchema, SurveyUpdateSchema
 from vocservice.api.common import SECURITY, owned, paginate
 from vocservice.auth import ADMIN, READ, require
 from vocservice.idempotency import idempotent

@@ -5,11 +5,11 @@ from flask import g
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from surveys import themes as service
-from surveys.analysis_models import Theme
-from surveys.analysis_schemas import ThemeCreateSchema, ThemeSchema, ThemeUpdateSchema
-from surveys.base import db
-from surveys.schemas import ListArgsSchema
+from surveys.analysis import themes as service
+from surveys.analysis.models import Theme
+from surveys.analysis.schemas import ThemeCreateSchema, ThemeSchema, ThemeUpdateSchema
+from surveys.core.db import db
+from surveys.core.schemas import ListArgsSchema
 from vocservice.api.common import SECURITY, paginate
 from vocservice.auth import READ, require
 from vocservice.idempotency import idempotent

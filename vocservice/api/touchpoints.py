@@ -4,16 +4,12 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from surveys.base import db
-from surveys.errors import Invalid
-from surveys.models import Survey, Touchpoint
-from surveys.netguard import check_url
-from surveys.schemas import (
-    ListArgsSchema,
-    TouchpointCreateSchema,
-    TouchpointSchema,
-    TouchpointUpdateSchema,
-)
+from surveys.core.db import db
+from surveys.core.errors import Invalid
+from surveys.core.netguard import check_url
+from surveys.core.schemas import ListArgsSchema
+from surveys.survey.models import Survey, Touchpoint
+from surveys.survey.schemas import TouchpointCreateSchema, TouchpointSchema, TouchpointUpdateSchema
 from vocservice.api.common import SECURITY, owned, paginate
 from vocservice.auth import ADMIN, READ, require
 from vocservice.idempotency import idempotent

@@ -5,9 +5,9 @@ import re
 from flask import g
 from flask_smorest import Blueprint
 
-from surveys.base import db
-from surveys.errors import Invalid
-from surveys.schemas import WorkspaceSchema, WorkspaceUpdateSchema
+from surveys.core.db import db
+from surveys.core.errors import Invalid
+from surveys.workspace.schemas import WorkspaceSchema, WorkspaceUpdateSchema
 from vocservice.api.common import SECURITY
 from vocservice.auth import ADMIN, READ, require
 

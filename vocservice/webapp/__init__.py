@@ -6,7 +6,8 @@ security headers and no third-party assets (local CSS and a small script, inline
 from flask import Blueprint, Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from surveys.errors import DomainError
+from surveys.core.errors import DomainError
+from vocservice.errors import problem_type
 
 bp = Blueprint("webapp", __name__, url_prefix="/app")
 
@@ -30,8 +31,8 @@ def _security_headers(response):
 
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError):
-    return render_template("app/error.html", status=error.status, title=error.title,
-                           detail=error.detail), error.status
+    status, _, title = problem_type(error)
+    return render_template("app/error.html", status=status, title=title, detail=error.detail), status
 
 
 @bp.errorhandler(HTTPException)

@@ -1,6 +1,6 @@
 """Web app users: login and logout with Flask's signed session, roles, and CSRF protection.
 
-Users are ``surveys.models.User`` rows (admin or analyst of one workspace). The session holds
+Users are ``surveys.workspace.models.User`` rows (admin or analyst of one workspace). The session holds
 only the user id and a CSRF token; every ``/app`` page except the login form needs a user, and
 every state-changing request must echo the session's token (constant-time compare).
 """
@@ -25,8 +25,8 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from surveys.base import db
-from surveys.models import User, Workspace
+from surveys.core.db import db
+from surveys.workspace.models import User, Workspace
 from vocservice.extensions import limiter
 from vocservice.webapp import bp
 

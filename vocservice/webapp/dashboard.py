@@ -9,9 +9,9 @@ from datetime import time as clock
 
 from flask import g, redirect, render_template, request, url_for
 
-from surveys.base import db
-from surveys.errors import Invalid
-from surveys.metrics import owned_survey
+from surveys.core.db import db
+from surveys.core.errors import Invalid
+from surveys.metrics.service import owned_survey
 from vocservice.webapp import bp, charts, sources
 from vocservice.webapp.filters import ATTRIBUTE_NAME_MAX
 

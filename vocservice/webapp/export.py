@@ -14,10 +14,10 @@ from flask import Response as FlaskResponse
 from flask import g, request, stream_with_context
 from sqlalchemy.orm import selectinload
 
-from surveys.analysis import current_analysis
-from surveys.base import db, rfc3339
-from surveys.models import Response
-from surveys.responses import category
+from surveys.analysis.service import current_analysis
+from surveys.core.db import db, rfc3339
+from surveys.response.models import Response
+from surveys.survey.scales import category
 from vocservice.webapp import bp
 from vocservice.webapp.feedback import filter_query
 from vocservice.webapp.filters import cursor_of, parse

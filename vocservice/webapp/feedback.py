@@ -6,13 +6,14 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from surveys.analysis import current_analysis
-from surveys.analysis_models import Theme
-from surveys.base import db
-from surveys.corrections import correct_tag
-from surveys.errors import Invalid
-from surveys.models import Response, Survey
-from surveys.responses import category
+from surveys.analysis.corrections import correct_tag
+from surveys.analysis.models import Theme
+from surveys.analysis.service import current_analysis
+from surveys.core.db import db
+from surveys.core.errors import Invalid
+from surveys.response.models import Response
+from surveys.survey.models import Survey
+from surveys.survey.scales import category
 from vocservice.webapp import bp, sources
 from vocservice.webapp.filters import CATEGORIES, FeedbackFilter, build_query, cursor_of, parse
 from vocservice.webapp.highlight import pieces

@@ -13,12 +13,13 @@ from werkzeug.datastructures import MultiDict
 
 from nlp import ANALYZER_VERSION
 from nlp.results import LABELS
-from surveys.analysis_models import Analysis, ResponseTheme, Theme
-from surveys.base import db
-from surveys.errors import Invalid, NotFound
-from surveys.models import Response, Survey
+from surveys.analysis.models import Analysis, ResponseTheme, Theme
+from surveys.core.db import db
+from surveys.core.errors import Invalid, NotFound
+from surveys.response.models import Response
+from surveys.survey.models import Survey
 
-# Score ranges of each category, per survey kind (surveys.responses.category in reverse).
+# Score ranges of each category, per survey kind (surveys.survey.scales.category in reverse).
 CATEGORIES: dict[str, tuple[str, int, int]] = {
     "promoter": ("nps", 9, 10), "passive": ("nps", 7, 8), "detractor": ("nps", 0, 6),
     "satisfied": ("csat", 4, 5), "dissatisfied": ("csat", 1, 2),

@@ -6,13 +6,13 @@ to it; admins and analysts move items between statuses.
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import selectinload
 
-from surveys.analysis import current_analysis
-from surveys.base import db
-from surveys.errors import Invalid
-from surveys.models import Response
-from surveys.responses import category
-from surveys.roadmap import get_item, linked_responses_query, update_item
-from surveys.roadmap_models import STATUSES
+from surveys.analysis.service import current_analysis
+from surveys.core.db import db
+from surveys.core.errors import Invalid
+from surveys.response.models import Response
+from surveys.roadmap.models import STATUSES
+from surveys.roadmap.service import get_item, linked_responses_query, update_item
+from surveys.survey.scales import category
 from vocservice.webapp import bp, sources
 from vocservice.webapp.highlight import pieces
 

@@ -5,10 +5,11 @@ once, revoked), the inbound webhook secret, and the team's users.
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from surveys.base import db
-from surveys.errors import DomainError
-from surveys.models import ROLES, ApiKey, User
-from surveys.workspaces import create_api_key, create_user, revoke_api_key
+from surveys.core.db import db
+from surveys.core.errors import DomainError
+from surveys.workspace.models import ROLES, ApiKey, User
+from surveys.workspace.service import create_api_key, create_user, revoke_api_key
+from vocservice.errors import status_of
 from vocservice.webapp import bp
 from vocservice.webapp.auth import admin_required
 
@@ -40,7 +41,7 @@ def create_key():
                                     role=request.form.get("role") or "", name=name)
     except DomainError as error:
         db.session.rollback()
-        return _page(error.status, key_error=error.detail)
+        return _page(status_of(error), key_error=error.detail)
     db.session.commit()
     # Rendered, not redirected: the plain key exists only in this response, never in a
     # session cookie or a log line.
@@ -66,7 +67,7 @@ def create_team_user():
                            password=(request.form.get("password") or "")[:1000])
     except DomainError as error:
         db.session.rollback()
-        return _page(error.status, user_error=error.detail,
+        return _page(status_of(error), user_error=error.detail,
                      user_form={"email": request.form.get("email", ""),
                                 "role": request.form.get("role", "")})
     db.session.commit()

@@ -7,17 +7,20 @@ and a service change touches one place.
 
 from sqlalchemy import func, select
 
-from surveys.analysis_models import ResponseTheme
-from surveys.base import db
-from surveys.insights import emerging
-from surveys.metrics import compute_metrics
-from surveys.models import Response, Survey, Workspace
-from surveys.roadmap_impact import ImpactFilters, compute_impact, rank
-from surveys.roadmap_models import LINKED, RoadmapItem, RoadmapLink
-from surveys.rollups import TOTAL
-from surveys.segment_models import DailyRollup, Segment
-from surveys.segments import filter_for, list_segments
-from surveys.theme_insights import theme_insights
+from surveys.analysis.insights import emerging
+from surveys.analysis.models import ResponseTheme
+from surveys.core.db import db
+from surveys.metrics.models import DailyRollup
+from surveys.metrics.rollups import TOTAL
+from surveys.metrics.service import compute_metrics
+from surveys.metrics.theme_insights import theme_insights
+from surveys.response.models import Response
+from surveys.roadmap.impact import ImpactFilters, compute_impact, rank
+from surveys.roadmap.models import LINKED, RoadmapItem, RoadmapLink
+from surveys.segment.models import Segment
+from surveys.segment.service import filter_for, list_segments
+from surveys.survey.models import Survey
+from surveys.workspace.models import Workspace
 
 # Attribute names/values offered in pickers come from the newest answers: bounded cost.
 SAMPLE = 2000
@@ -76,7 +79,7 @@ def emerging_phrases(workspace_id: str, survey_id: str, start, end) -> list[dict
 
 def roadmap_ranked(workspace: Workspace, *, survey_id: str | None = None, start=None, end=None,
                    status: str | None = None, limit: int | None = None) -> list[dict]:
-    """Roadmap items best first with their impact figures (surveys.roadmap_impact)."""
+    """Roadmap items best first with their impact figures (surveys.roadmap.impact)."""
     query = select(RoadmapItem).where(RoadmapItem.workspace_id == workspace.id)
     if status:
         query = query.where(RoadmapItem.status == status)
@@ -110,7 +113,7 @@ def surveys(workspace_id: str) -> list[Survey]:
 
 
 def theme_list(workspace_id: str) -> list:
-    from surveys.themes import list_themes
+    from surveys.analysis.themes import list_themes
 
     return list_themes(db.session, workspace_id=workspace_id)
 

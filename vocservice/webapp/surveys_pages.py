@@ -5,13 +5,13 @@ pause or activate them, through the same schemas and checks as the API.
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from surveys.base import db
-from surveys.errors import Invalid, NotFound
-from surveys.models import SURVEY_STATUSES, Survey, Touchpoint
-from surveys.netguard import check_url
-from surveys.rollups import TOTAL
-from surveys.schemas import SurveyCreateSchema, TouchpointCreateSchema
-from surveys.segment_models import DailyRollup
+from surveys.core.db import db
+from surveys.core.errors import Invalid, NotFound
+from surveys.core.netguard import check_url
+from surveys.metrics.models import DailyRollup
+from surveys.metrics.rollups import TOTAL
+from surveys.survey.models import SURVEY_STATUSES, Survey, Touchpoint
+from surveys.survey.schemas import SurveyCreateSchema, TouchpointCreateSchema
 from vocservice.webapp import bp
 from vocservice.webapp.auth import admin_required
 from vocservice.webapp.forms_util import load_form

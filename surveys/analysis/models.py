@@ -1,0 +1,86 @@
+"""Tables of text analysis: a workspace's themes, the stored analysis of each response, and the
+response-to-theme rows that filtering and aggregation read.
+
+``analyses`` holds one row per response and analyser version (a database constraint, so a retried
+or duplicated job replaces the row instead of adding one). ``response_themes`` is derived from the
+analysis and rewritten with it; it exists so "responses about billing" is an indexed lookup rather
+than a scan of JSON.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveys.core.db import JSONType, created_column, db, fk_column, id_column, updated_column
+from surveys.response.models import Response
+
+
+class Theme(db.Model):
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Mapped[str] = id_column("th")
+    # The unique (workspace_id, name) constraint already indexes workspace_id first.
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    keywords: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    parent_id: Mapped[str | None] = fk_column("themes.id", ondelete="SET NULL", nullable=True, index=True)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+
+
+class Analysis(db.Model):
+    __tablename__ = "analyses"
+    __table_args__ = (
+        UniqueConstraint("response_id", "analyzer_version"),
+        # Theme rollups fold in analyses stored since their last run (migration 0003).
+        Index("ix_analyses_created_at", "created_at"),
+    )
+    id: Mapped[str] = id_column("an")
+    response_id: Mapped[str] = fk_column("responses.id")
+    analyzer_version: Mapped[str] = mapped_column(String(20), nullable=False)
+    # The workspace's taxonomy_version the themes were matched with.
+    taxonomy_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Overall sentiment of the comment; null when there is no comment to read.
+    sentiment_label: Mapped[str | None] = mapped_column(String(8))
+    sentiment_compound: Mapped[float | None] = mapped_column(Float)
+    # nlp ThemeHit.to_dict() items: name, sentiment and the quoted evidence with offsets.
+    themes: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    noun_phrases: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    # When this analysis was made; a re-analysis replaces the row and this time with it.
+    created_at: Mapped[datetime] = created_column()
+    # Lazy by default: list endpoints ask for selectinload so a page costs one extra query.
+    response: Mapped[Response] = relationship(back_populates="analyses")
+
+
+class ResponseTheme(db.Model):
+    __tablename__ = "response_themes"
+    __table_args__ = (Index("ix_response_themes_workspace_theme", "workspace_id", "theme_id"),)
+    response_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
+    sentiment_label: Mapped[str] = mapped_column(String(8), nullable=False)
+    sentiment_compound: Mapped[float] = mapped_column(Float, nullable=False)
+
+ACTIONS = ("add", "remove")
+
+
+class TagCorrection(db.Model):
+    __tablename__ = "tag_corrections"
+    __table_args__ = (
+        UniqueConstraint("response_id", "theme_id"),
+        CheckConstraint("action in ('add','remove')", name="action"),
+    )
+    id: Mapped[str] = id_column("tc")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    # The unique (response_id, theme_id) constraint indexes response_id first.
+    response_id: Mapped[str] = fk_column("responses.id")
+    theme_id: Mapped[str] = fk_column("themes.id", index=True)
+    action: Mapped[str] = mapped_column(String(8), nullable=False)
+    user_id: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
+    created_at: Mapped[datetime] = created_column()

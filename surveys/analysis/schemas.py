@@ -1,0 +1,69 @@
+"""Schemas of the analysis API: themes in and out, and the emerging-phrases query."""
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate
+
+from surveys.core.schemas import Base, Time
+
+MAX_KEYWORDS = 200
+
+
+def _clean_keywords(values: list[str]) -> list[str]:
+    """Collapse whitespace and drop blanks and case-insensitive repeats, keeping the order."""
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        keyword = " ".join(value.split())
+        if keyword and keyword.lower() not in seen:
+            seen.add(keyword.lower())
+            cleaned.append(keyword)
+    return cleaned
+
+
+def _name(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
+class ThemeCreateSchema(Base):
+    name = fields.String(required=True, validate=[validate.Length(1, 100), _name])
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    keywords = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list,
+                           validate=validate.Length(max=MAX_KEYWORDS))
+    parent_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 40))
+
+    @post_load
+    def normalise(self, data: dict, **kwargs) -> dict:
+        if "name" in data:
+            data["name"] = " ".join(data["name"].split())
+        if "keywords" in data:
+            data["keywords"] = _clean_keywords(data["keywords"])
+        return data
+
+
+class ThemeUpdateSchema(ThemeCreateSchema):
+    """Every field optional; only those sent change."""
+
+    name = fields.String(validate=[validate.Length(1, 100), _name])
+    description = fields.String(validate=validate.Length(max=2000))
+    keywords = fields.List(fields.String(validate=validate.Length(1, 100)),
+                           validate=validate.Length(max=MAX_KEYWORDS))
+    parent_id = fields.String(allow_none=True, validate=validate.Length(1, 40))
+
+
+class ThemeSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    description = fields.String()
+    keywords = fields.List(fields.String())
+    parent_id = fields.String(allow_none=True)
+    created_at = Time()
+    updated_at = Time()
+
+
+class EmergingArgsSchema(Schema):
+    survey_id = fields.String(load_default=None, validate=validate.Length(1, 40))
+    start = Time(data_key="from", load_default=None)
+    end = Time(data_key="to", load_default=None)
+    min_count = fields.Integer(load_default=3, validate=validate.Range(2, 10_000))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+

@@ -1,0 +1,98 @@
+"""Contacts: upserted from journey events and API responses, keyed by the sender's external id.
+
+The upsert is a single INSERT ... ON CONFLICT statement so two events about a new customer that
+arrive at the same moment cannot both create them.
+"""
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from surveys.contact.models import Contact
+from surveys.core.bulk import insert_rows
+from surveys.core.db import new_id, utcnow
+from surveys.core.errors import Invalid
+
+
+def _key(data: dict) -> str:
+    external_id = data.get("external_id") or data.get("email")
+    if not external_id:
+        raise Invalid("A contact needs an external_id or an email.",
+                      errors={"contact": ["external_id or email is required"]})
+    return str(external_id)
+
+
+_PG_MERGE = (
+    "ON CONFLICT (workspace_id, external_id) DO UPDATE SET "
+    "email = COALESCE(EXCLUDED.email, contacts.email), "
+    "name = COALESCE(EXCLUDED.name, contacts.name), "
+    "locale = COALESCE(EXCLUDED.locale, contacts.locale), "
+    "attributes = contacts.attributes || EXCLUDED.attributes, "
+    "updated_at = EXCLUDED.updated_at"
+)
+
+
+def _upsert_statement(dialect: str):
+    table = Contact.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table)
+    if dialect == "postgresql":
+        merged = table.c.attributes.op("||")(stmt.excluded.attributes)
+    else:
+        merged = func.json_patch(table.c.attributes, stmt.excluded.attributes)
+    return stmt.on_conflict_do_update(
+        index_elements=["workspace_id", "external_id"],
+        set_={
+            "email": func.coalesce(stmt.excluded.email, table.c.email),
+            "name": func.coalesce(stmt.excluded.name, table.c.name),
+            "locale": func.coalesce(stmt.excluded.locale, table.c.locale),
+            "attributes": merged,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    ).returning(*table.c)
+
+
+def lock_contacts(session: Session, *, workspace_id: str, items: list[dict]) -> dict[str, Row]:
+    """Create or update the contacts described by ``items`` (external_id, email, name, locale,
+    attributes) in one statement and return their rows by external id.
+
+    Later items win; given fields overwrite stored ones and attributes are merged key by key.
+    ``ON CONFLICT DO UPDATE`` also locks each row for the rest of the transaction, and rows go
+    in external-id order, so two concurrent batches touching the same customers serialise on
+    them (fatigue decisions stay correct) without deadlocking.
+    """
+    merged: dict[str, dict] = {}
+    for data in items:
+        key = _key(data)
+        current = merged.setdefault(key, {"email": None, "name": None, "locale": None,
+                                          "attributes": {}})
+        for field in ("email", "name", "locale"):
+            if data.get(field) is not None:
+                current[field] = data[field]
+        current["attributes"].update(data.get("attributes") or {})
+    now = utcnow()
+    rows = [
+        {"id": new_id("ct"), "workspace_id": workspace_id, "external_id": key, **data,
+         "unsubscribed_at": None, "created_at": now, "updated_at": now}
+        for key, data in sorted(merged.items())
+    ]
+    result = insert_rows(
+        session, Contact.__table__, rows, on_conflict=_PG_MERGE, returning="RETURNING *",
+        sqlalchemy_statement=lambda: _upsert_statement(session.get_bind().dialect.name),
+    )
+    return {row.external_id: row for row in result}
+
+
+def upsert_contact(session: Session, *, workspace_id: str, data: dict) -> Contact:
+    """Create or update one contact (see :func:`lock_contacts`) and return it as a model."""
+    row = lock_contacts(session, workspace_id=workspace_id, items=[data])[_key(data)]
+    return session.get(Contact, row.id, populate_existing=True)
+
+
+def find_contact(session: Session, *, workspace_id: str, external_id: str) -> Contact | None:
+    return session.execute(
+        select(Contact).where(
+            Contact.workspace_id == workspace_id, Contact.external_id == external_id
+        )
+    ).scalar_one_or_none()

@@ -1,0 +1,29 @@
+"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
+journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
+
+Uniqueness that protects correctness is a database constraint: one event per sender id, one
+invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column, id_column
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+    id: Mapped[str] = id_column("evt")
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
+    external_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    received_at: Mapped[datetime] = created_column()
+    contact_id: Mapped[str] = fk_column("contacts.id", index=True)
+    properties: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)

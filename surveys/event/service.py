@@ -1,0 +1,188 @@
+"""Journey events: stored once per sender id, they upsert the contact, cancel pending
+invitations named in ``cancel_on`` and schedule (or record the suppression of) invitations for
+every matching touchpoint, all in the caller's transaction.
+
+Work is set-based so a batch of 1,000 events costs a handful of statements, not thousands:
+one lookup of known ids, one contact upsert and lock, one event insert, one fatigue read and
+one invitation insert. A single event is a batch of one.
+"""
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from surveys.contact.service import lock_contacts
+from surveys.core.bulk import copy_rows, insert_rows
+from surveys.core.db import new_id, utcnow
+from surveys.event import rules
+from surveys.event.models import Event
+from surveys.invitation.models import Invitation
+from surveys.survey.models import Survey, Touchpoint
+from surveys.workspace.models import Workspace
+
+# Rows this request writes are plain attribute bags with the columns' names: building ORM
+# objects only to insert them with Core costs more than the insert itself at batch sizes.
+Row = SimpleNamespace
+
+
+@dataclass
+class EventResult:
+    event: Event | Row
+    duplicate: bool
+    invitations: list[Invitation | Row] = field(default_factory=list)
+    cancelled: int = 0
+
+
+def find_result(session: Session, workspace_id: str, external_id: str) -> EventResult | None:
+    return _known(session, workspace_id, [external_id]).get(external_id)
+
+
+def _known(session: Session, workspace_id: str, external_ids: list[str]) -> dict[str, EventResult]:
+    events = session.execute(
+        select(Event).where(Event.workspace_id == workspace_id, Event.external_id.in_(external_ids))
+    ).scalars().all()
+    if not events:
+        return {}
+    by_event = defaultdict(list)
+    for invitation in session.execute(
+        select(Invitation).where(Invitation.event_id.in_([e.id for e in events]))
+        .order_by(Invitation.id)
+    ).scalars():
+        by_event[invitation.event_id].append(invitation)
+    return {e.external_id: EventResult(event=e, duplicate=True, invitations=by_event[e.id])
+            for e in events}
+
+
+def ingest_event(session: Session, *, workspace: Workspace, data: dict,
+                 now: datetime | None = None) -> EventResult:
+    """Record one journey event. The same sender id again returns the first result, unchanged."""
+    return ingest_events(session, workspace=workspace, items=[data], now=now)[0]
+
+
+def ingest_events(session: Session, *, workspace: Workspace, items: list[dict],
+                  now: datetime | None = None) -> list[EventResult]:
+    """Record validated events in order; results line up with ``items``."""
+    now = now or utcnow()
+    ids = [str(item["id"]) for item in items]
+    results: dict[str, EventResult] = _known(session, workspace.id, list(set(ids)))
+    fresh: dict[str, dict] = {}
+    for external_id, item in zip(ids, items, strict=True):
+        if external_id not in results and external_id not in fresh:
+            fresh[external_id] = item
+    if fresh:
+        results.update(_store(session, workspace, fresh, now))
+    out, seen = [], set()
+    for external_id in ids:
+        result = results[external_id]
+        if external_id in seen and not result.duplicate:  # repeated inside this very batch
+            result = EventResult(result.event, True, result.invitations, result.cancelled)
+        seen.add(external_id)
+        out.append(result)
+    return out
+
+
+def _store(session: Session, workspace: Workspace, fresh: dict[str, dict], now: datetime
+           ) -> dict[str, EventResult]:
+    contacts = lock_contacts(session, workspace_id=workspace.id,
+                             items=[item["contact"] for item in fresh.values()])
+    events = []
+    for external_id, item in fresh.items():
+        events.append(Row(
+            id=new_id("evt"), workspace_id=workspace.id, external_id=external_id,
+            name=item["name"], occurred_at=item.get("occurred_at") or now, received_at=now,
+            contact_id=contacts[_contact_key(item["contact"])].id,
+            properties=item.get("properties") or {},
+        ))
+    # ON CONFLICT DO NOTHING turns a lost race with a concurrent request into a duplicate.
+    stored_ids = set(insert_rows(
+        session, Event.__table__, [vars(e) for e in events],
+        on_conflict="ON CONFLICT (workspace_id, external_id) DO NOTHING", returning="RETURNING id",
+        sqlalchemy_statement=lambda: sqlite_insert(Event.__table__)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+        .returning(Event.__table__.c.id),
+    ).scalars())
+    lost = [e.external_id for e in events if e.id not in stored_ids]
+    results = _known(session, workspace.id, lost) if lost else {}
+
+    touchpoints = session.execute(
+        select(Touchpoint).join(Survey, Survey.id == Touchpoint.survey_id)
+        .where(Touchpoint.workspace_id == workspace.id, Touchpoint.active.is_(True))
+        .order_by(Touchpoint.id)
+    ).scalars().all()
+    longest = max([workspace.recontact_days, *(tp.recontact_days or 0 for tp in touchpoints)])
+    recent = rules.recent_invitations(
+        session, contact_ids=[c.id for c in contacts.values()],
+        since=now - timedelta(days=longest),
+    )
+    invitations: list[Row] = []
+    for event in events:
+        if event.id not in stored_ids:
+            continue
+        contact = contacts[_contact_key(fresh[event.external_id]["contact"])]
+        result = EventResult(event=event, duplicate=False)
+        if invitations and any(event.name in (tp.cancel_on or []) for tp in touchpoints):
+            _insert_invitations(session, invitations)  # earlier ones may be cancelled now
+            invitations = []
+        result.cancelled = _cancel_pending(session, touchpoints, event)
+        context = {
+            "contact": {"external_id": contact.external_id, "email": contact.email,
+                        "locale": contact.locale, "attributes": contact.attributes or {}},
+            "event": {"name": event.name, "properties": event.properties or {}},
+        }
+        for touchpoint in touchpoints:
+            if touchpoint.event == event.name and touchpoint.survey.status == "active":
+                invitation = _invite(workspace, touchpoint, contact, event, context,
+                                     recent[contact.id], now)
+                invitations.append(invitation)
+                result.invitations.append(invitation)
+        results[event.external_id] = result
+    _insert_invitations(session, invitations)
+    return results
+
+
+def _insert_invitations(session: Session, invitations: list[Row]) -> None:
+    copy_rows(session, Invitation.__table__, [vars(i) for i in invitations])
+
+
+def _contact_key(contact: dict) -> str:
+    return str(contact.get("external_id") or contact.get("email"))
+
+
+def _invite(workspace, touchpoint, contact, event, context, recent: list, now) -> Row:
+    scheduled_for = max(now, event.occurred_at + timedelta(seconds=touchpoint.delay_seconds))
+    reason = rules.suppression_reason(
+        touchpoint=touchpoint, contact=contact, context=context, event_key=event.external_id,
+        workspace_recontact_days=workspace.recontact_days, recent=recent, at=scheduled_for,
+    )
+    if reason is None:
+        recent.append(scheduled_for)  # later events in this batch see this invitation
+    return Row(
+        id=new_id("inv"), workspace_id=workspace.id, contact_id=contact.id,
+        survey_id=touchpoint.survey_id, touchpoint_id=touchpoint.id, event_id=event.id,
+        token=secrets.token_urlsafe(24), channel=touchpoint.channel,
+        status="suppressed" if reason else "scheduled", reason=reason,
+        scheduled_for=scheduled_for,
+        expires_at=scheduled_for + timedelta(days=touchpoint.expires_after_days),
+        reminder_due_at=None, sent_at=None, reminded_at=None, responded_at=None,
+        enqueued_at=None, attempts=0, last_error=None, created_at=now,
+    )
+
+
+def _cancel_pending(session: Session, touchpoints: list[Touchpoint], event: Event) -> int:
+    ids = [tp.id for tp in touchpoints if event.name in (tp.cancel_on or [])]
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Invitation)
+        .where(Invitation.contact_id == event.contact_id, Invitation.touchpoint_id.in_(ids),
+               Invitation.status == "scheduled")
+        .values(status="cancelled", reason=f"cancelled_by:{event.name}")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

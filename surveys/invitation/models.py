@@ -1,0 +1,59 @@
+"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
+journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
+
+Uniqueness that protects correctness is a database constraint: one event per sender id, one
+invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveys.contact.models import Contact
+from surveys.core.db import UTCDateTime, created_column, db, fk_column, id_column
+from surveys.survey.models import Survey, Touchpoint
+
+# scheduled -> sending -> sent -> responded; or suppressed / cancelled / expired / failed.
+INVITATION_STATUSES = (
+    "scheduled", "sending", "sent", "responded", "suppressed", "cancelled", "expired", "failed",
+)
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("touchpoint_id", "event_id"),
+        Index("ix_invitations_due", "status", "scheduled_for"),
+        Index("ix_invitations_contact_recent", "contact_id", "scheduled_for"),
+    )
+    id: Mapped[str] = id_column("inv")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    contact_id: Mapped[str] = fk_column("contacts.id")
+    survey_id: Mapped[str] = fk_column("surveys.id", index=True)
+    touchpoint_id: Mapped[str | None] = fk_column("touchpoints.id", nullable=True)
+    event_id: Mapped[str | None] = fk_column("events.id", nullable=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(64))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a job for this row is put on the queue; the sweeper re-enqueues stale ones.
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_column()
+    contact: Mapped[Contact] = relationship(lazy="joined")
+    survey: Mapped[Survey] = relationship(lazy="joined")
+    touchpoint: Mapped[Touchpoint | None] = relationship()

@@ -1,0 +1,27 @@
+"""Marshmallow schemas: separate input (``...CreateSchema``) and output (``...Schema``) shapes,
+every field declared, unknown fields refused. Times are RFC 3339; naive input is taken as UTC.
+"""
+
+from marshmallow import (
+    Schema,
+    fields,
+)
+
+from surveys.core.schemas import Time
+
+
+class InvitationSchema(Schema):
+    id = fields.String()
+    survey_id = fields.String()
+    touchpoint_id = fields.String(allow_none=True)
+    event_id = fields.String(allow_none=True)
+    channel = fields.String()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    scheduled_for = Time()
+    expires_at = Time()
+    sent_at = Time(allow_none=True)
+    reminded_at = Time(allow_none=True)
+    responded_at = Time(allow_none=True)
+    url = fields.String()
+    contact = fields.Function(lambda inv: {"external_id": inv.contact.external_id})

@@ -1,0 +1,70 @@
+"""Tables of the decide step: saved segments, and the daily rollups metrics read at scale.
+
+``daily_rollups`` holds, per workspace, survey, UTC day, touchpoint and one dimension value, the
+number of completed answers per score value (``s0`` .. ``s10``) plus how many carried a comment.
+Every NPS, CSAT and CES figure and its confidence interval is a function of those counts, so
+summing rows gives exactly what a GROUP BY over the raw responses would. The dimension ``""``
+(value ``""``) is the total; ``attributes.plan`` and the like split the same answers by one
+snapshot attribute. ``theme_rollups`` does the same per theme (from ``response_themes``) with
+the theme's sentiment counts. ``rollup_marks`` remembers how far theme rollups are up to date
+(migration 0003 also indexes ``analyses.created_at`` for that freshness check; the index is
+declared there, not on the model, which belongs to the analysis step).
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from surveys.core.db import JSONType, UTCDateTime, db, fk_column
+
+SCORE_COLUMNS = tuple(f"s{value}" for value in range(11))
+
+
+# s0 .. s10: answers per score value. Declared on a mixin because declarative mapping reads the
+# class body when the class is created.
+ScoreCounts = type("ScoreCounts", (), {
+    name: mapped_column(Integer, default=0, nullable=False) for name in SCORE_COLUMNS})
+
+
+class DailyRollup(ScoreCounts, db.Model):
+    __tablename__ = "daily_rollups"
+    # The unique key leads with survey and day: every read filters on both.
+    __table_args__ = (UniqueConstraint("survey_id", "day", "dim", "value", "touchpoint_key",
+                                       "workspace_id",
+                                       name="uq_daily_rollups_survey_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    survey_id: Mapped[str] = fk_column("surveys.id")
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    # "" when the answer came without a touchpoint (API, widget): NULL would defeat the key.
+    touchpoint_key: Mapped[str] = mapped_column(String(40), nullable=False)
+    dim: Mapped[str] = mapped_column(String(120), nullable=False)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    responses: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    commented: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class ThemeRollup(ScoreCounts, db.Model):
+    __tablename__ = "theme_rollups"
+    __table_args__ = (UniqueConstraint("survey_id", "day", "theme_id",
+                                       name="uq_theme_rollups_survey_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    survey_id: Mapped[str] = fk_column("surveys.id")
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    theme_id: Mapped[str] = fk_column("themes.id", index=True)
+    mentions: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    positive: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    neutral: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    negative: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    compound_sum: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+
+
+class RollupMark(db.Model):
+    """How far a derived table is up to date, e.g. theme rollups up to an analysis time."""
+
+    __tablename__ = "rollup_marks"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    info: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)

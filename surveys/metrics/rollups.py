@@ -1,0 +1,282 @@
+"""Daily rollups: score counts per survey, day, touchpoint and dimension, kept in step with the
+responses in the same transaction, so reading metrics never scans millions of raw rows.
+
+Upkeep: flush listeners (installed on the app's session by ``surveys.wiring``) turn every
+insert, completion, change or ORM deletion of a response into +1/-1 deltas that are upserted
+(``ON CONFLICT ... DO UPDATE SET n = n + excluded.n``) with the flush, so a rollup never shows an
+uncommitted answer nor misses a committed one. Bulk SQL that bypasses the ORM (COPY loads,
+cascading deletes) is followed by ``vocservice rollups rebuild``.
+Reading: :func:`rollup_buckets` and :func:`raw_buckets` give the same ``Bucket`` shape, so the
+callers can use rollups for whole days and raw rows for the partial days at the edges.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import (
+    Date,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    inspect,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from surveys.metrics.models import SCORE_COLUMNS, DailyRollup
+from surveys.response.models import Response
+
+# Snapshot attributes rolled up as dimensions; grouping by any other attribute reads raw rows.
+ROLLUP_ATTRIBUTES = ("plan", "region")
+TOTAL = ""
+# session.info key: (survey, day) pairs whose theme rollups a flush made stale.
+THEME_DAYS = "voc_theme_rollup_days"
+
+
+@dataclass
+class Bucket:
+    """Completed, scored answers: how many per score value (0..10) and how many commented."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * 11)
+    commented: int = 0
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts)
+
+    def add(self, other: "Bucket", sign: int = 1) -> None:
+        for index, count in enumerate(other.counts):
+            self.counts[index] += sign * count
+        self.commented += sign * other.commented
+
+
+def dim_text(value) -> str:
+    """An attribute value as text, the way PostgreSQL's ``->>`` spells it; "" when absent."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def day_expr(session: Session, column=Response.submitted_at):
+    if session.get_bind().dialect.name == "postgresql":
+        # A literal, not a bound parameter: PostgreSQL matches GROUP BY expressions textually.
+        return cast(func.timezone(literal_column("'UTC'"), column), Date)
+    return func.date(column)
+
+
+def as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def split_range(start: datetime | None, end: datetime | None):
+    """Whole UTC days ``[d0, d1)`` for rollups (None = open) and partial-day ranges for raw."""
+    first = None if start is None else (start.astimezone(UTC) + timedelta(days=1) - timedelta(
+        microseconds=1)).date()
+    last = None if end is None else end.astimezone(UTC).date()
+    if first is not None and last is not None and first >= last:
+        return None, [(start, end)]  # less than one whole day: raw rows only
+    raw = []
+    if start is not None and start < day_start(first):
+        raw.append((start, day_start(first)))
+    if end is not None and day_start(last) < end:
+        raw.append((day_start(last), end))
+    return (first, last), raw
+
+
+# ---- upkeep ------------------------------------------------------------------------------
+
+_TRACKED = ("workspace_id", "survey_id", "submitted_at", "touchpoint_id", "score", "comment",
+            "completed", "attributes")
+
+
+def _values(obj: Response, *, old: bool) -> dict:
+    state = inspect(obj)
+    values = {}
+    for name in _TRACKED:
+        value = getattr(obj, name)
+        if old:
+            history = state.attrs[name].history
+            if history.deleted:
+                value = history.deleted[0]
+        values[name] = value
+    if values["survey_id"] is None and obj.survey is not None:
+        values["survey_id"] = obj.survey.id
+    return values
+
+
+def _deltas(values: dict, sign: int) -> list[tuple]:
+    if not values["completed"] or values["score"] is None or values["survey_id"] is None:
+        return []
+    day = values["submitted_at"].astimezone(UTC).date()
+    base = (values["workspace_id"], values["survey_id"], day, values["touchpoint_id"] or "")
+    dims = [(TOTAL, "")] + [(f"attributes.{name}", dim_text((values["attributes"] or {}).get(name)))
+                            for name in ROLLUP_ATTRIBUTES]
+    commented = 1 if values["comment"] else 0
+    return [(*base, dim, value, values["score"], sign, sign * commented) for dim, value in dims]
+
+
+def collect_deltas(session: Session, flush_context, instances) -> None:
+    """``before_flush``: turn inserted, changed and deleted answers into rollup deltas."""
+    deltas: list[tuple] = []
+    for obj in session.new:
+        if isinstance(obj, Response):
+            deltas += _deltas(_values(obj, old=False), +1)
+    theme_days: set[tuple] = set()
+    for obj in session.dirty:
+        if isinstance(obj, Response) and session.is_modified(obj):
+            old, new = _values(obj, old=True), _values(obj, old=False)
+            if old != new:
+                removed = _deltas(old, -1)
+                deltas += removed + _deltas(new, +1)
+                # A counted answer that changed may carry themes: its days' theme rollups too.
+                theme_days |= {(d[1], d[2]) for d in removed + _deltas(new, +1)} if removed else set()
+    for obj in session.deleted:
+        if isinstance(obj, Response):
+            removed = _deltas(_values(obj, old=True), -1)
+            deltas += removed
+            theme_days |= {(d[1], d[2]) for d in removed}
+    if deltas:
+        session.info.setdefault("rollup_deltas", []).extend(deltas)
+    if theme_days:
+        # Folded in after the flush by surveys.metrics.theme_rollups.refresh_collected.
+        session.info.setdefault(THEME_DAYS, set()).update(theme_days)
+
+
+def apply_collected(session: Session, flush_context) -> None:
+    """``after_flush``: upsert the deltas in the same transaction as the answers."""
+    deltas = session.info.pop("rollup_deltas", None)
+    if deltas:
+        apply_deltas(session, deltas)
+
+
+def drop_collected(session: Session) -> None:
+    """``after_rollback``: the answers were not stored, so neither are their deltas."""
+    session.info.pop("rollup_deltas", None)
+    session.info.pop(THEME_DAYS, None)
+
+
+def apply_deltas(session: Session, deltas: list[tuple]) -> None:
+    rows: dict[tuple, dict] = {}
+    for workspace_id, survey_id, day, touchpoint, dim, value, score, sign, commented in deltas:
+        key = (survey_id, day, dim, value, touchpoint, workspace_id)
+        row = rows.setdefault(key, {
+            "workspace_id": workspace_id, "survey_id": survey_id, "day": day,
+            "touchpoint_key": touchpoint, "dim": dim, "value": value, "responses": 0,
+            "commented": 0, **{name: 0 for name in SCORE_COLUMNS}})
+        row["responses"] += sign
+        row["commented"] += commented
+        row[f"s{score}"] += sign
+    # A fixed order, so two transactions touching the same rows lock them in the same order.
+    ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1], k[2], k[3], k[4]))]
+    ordered = [row for row in ordered  # a score moved within one key keeps responses at 0
+               if any(row[name] for name in ("responses", "commented", *SCORE_COLUMNS))]
+    if not ordered:
+        return
+    dialect = session.get_bind().dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyRollup)
+    added = ("responses", "commented", *SCORE_COLUMNS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["survey_id", "day", "dim", "value", "touchpoint_key", "workspace_id"],
+        set_={name: getattr(DailyRollup, name) + stmt.excluded[name] for name in added})
+    session.connection().execute(stmt, ordered)
+
+
+# ---- rebuild -----------------------------------------------------------------------------
+
+def _score_sums(score_column):
+    return [func.coalesce(func.sum(case((score_column == value, 1), else_=0)), 0)
+            for value in range(11)]
+
+
+def counted(query):
+    """Only finished answers with a score count (a partial widget tap does not)."""
+    return query.where(Response.completed.is_(True), Response.score.is_not(None))
+
+
+def rebuild(session: Session, *, workspace_id: str | None = None, survey_id: str | None = None
+            ) -> int:
+    """Recompute daily rollups from the raw responses (all, one workspace or one survey)."""
+    scope = []
+    if workspace_id:
+        scope.append(DailyRollup.workspace_id == workspace_id)
+    if survey_id:
+        scope.append(DailyRollup.survey_id == survey_id)
+    session.execute(delete(DailyRollup).where(*scope))
+    day = day_expr(session)
+    dims = [(literal(TOTAL), literal(""))] + [
+        (literal(f"attributes.{name}"), func.coalesce(Response.attributes[name].as_string(), ""))
+        for name in ROLLUP_ATTRIBUTES]
+    columns = ["workspace_id", "survey_id", "day", "touchpoint_key", "dim", "value", "responses",
+               "commented", *SCORE_COLUMNS]
+    for index, (dim, value) in enumerate(dims):
+        touchpoint = func.coalesce(Response.touchpoint_id, "")
+        groups = [Response.workspace_id, Response.survey_id, day, touchpoint]
+        query = counted(select(
+            Response.workspace_id, Response.survey_id, day, touchpoint, dim, value, func.count(),
+            func.count(Response.comment), *_score_sums(Response.score),
+        ).group_by(*groups, *([value] if index else [])))
+        if workspace_id:
+            query = query.where(Response.workspace_id == workspace_id)
+        if survey_id:
+            query = query.where(Response.survey_id == survey_id)
+        session.execute(insert(DailyRollup).from_select(columns, query))
+    return session.execute(select(func.count()).select_from(DailyRollup).where(*scope)).scalar_one()
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+def _bucket(row, offset: int) -> Bucket:
+    return Bucket(counts=[int(v or 0) for v in row[offset + 1:offset + 12]],
+                  commented=int(row[offset] or 0))
+
+
+def rollup_buckets(session: Session, *, survey_id: str, days: tuple[date | None, date | None],
+                   dim: str = TOTAL, key: str | None = None) -> dict:
+    """Sums of the rollup rows of ``survey_id`` over ``[days[0], days[1])``, by ``key``:
+    ``value`` (the dimension's value), ``touchpoint`` or ``day``; one bucket under None if none."""
+    key_column = {None: literal(None), "value": DailyRollup.value, "day": DailyRollup.day,
+                  "touchpoint": DailyRollup.touchpoint_key}[key]
+    query = select(key_column, func.sum(DailyRollup.commented),
+                   *[func.sum(getattr(DailyRollup, name)) for name in SCORE_COLUMNS]).where(
+        DailyRollup.survey_id == survey_id, DailyRollup.dim == dim)
+    if key is not None:
+        query = query.group_by(key_column)
+    if days[0] is not None:
+        query = query.where(DailyRollup.day >= days[0])
+    if days[1] is not None:
+        query = query.where(DailyRollup.day < days[1])
+    return {row[0]: _bucket(row, 1) for row in session.execute(query)}
+
+
+def raw_buckets(session: Session, *, survey_id: str, start: datetime | None,
+                end: datetime | None, key_expr=None, where=(), joins=()) -> dict:
+    """The same sums straight from the responses, grouped by ``key_expr`` (None: one bucket)."""
+    key_column = literal(None) if key_expr is None else key_expr
+    query = select(key_column, Response.score, func.count(), func.count(Response.comment))
+    for target, on in joins:
+        query = query.join(target, on)
+    query = counted(query.where(Response.survey_id == survey_id, *where))
+    if start is not None:
+        query = query.where(Response.submitted_at >= start)
+    if end is not None:
+        query = query.where(Response.submitted_at < end)
+    buckets: dict = defaultdict(Bucket)
+    groups = [Response.score] if key_expr is None else [key_expr, Response.score]
+    for key, score, count, commented in session.execute(query.group_by(*groups)):
+        bucket = buckets[key]
+        bucket.counts[score] += count
+        bucket.commented += commented
+    return dict(buckets)

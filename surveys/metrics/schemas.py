@@ -1,0 +1,35 @@
+"""Schemas of segments and of the metrics and theme-insight queries."""
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from surveys.core.schemas import Time
+
+GROUP_BY = re.compile(r"^(attributes\.[A-Za-z0-9_\-]{1,100}|segment|week|month|theme|touchpoint)$")
+
+
+class _RangeArgs(Schema):
+    survey_id = fields.String(required=True, validate=validate.Length(1, 40))
+    start = Time(data_key="from", load_default=None)
+    end = Time(data_key="to", load_default=None)
+    segment_id = fields.String(load_default=None, validate=validate.Length(1, 40))
+
+    @validates_schema
+    def check_range(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise ValidationError("'from' must be before 'to'", "to")
+
+
+class MetricsArgsSchema(_RangeArgs):
+    group_by = fields.String(load_default=None, validate=validate.Regexp(
+        GROUP_BY, error="one of attributes.NAME, segment, week, month, theme, touchpoint"))
+
+
+class ThemeInsightsArgsSchema(_RangeArgs):
+    interval = fields.String(load_default="month", validate=validate.OneOf(("week", "month")))
+
+
+class ResponseRateArgsSchema(Schema):
+    start = Time(data_key="from", load_default=None)
+    end = Time(data_key="to", load_default=None)

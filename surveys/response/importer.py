@@ -1,0 +1,116 @@
+"""CSV import of answers collected elsewhere (``vocservice import responses``).
+
+Columns: ``score`` (required), ``comment``, ``submitted_at`` (RFC 3339), ``id`` (the sender's id:
+makes re-running the import harmless), ``external_id``, ``email``, ``name``, ``locale`` for the
+contact, and any ``attributes.NAME`` / ``metadata.NAME`` columns. Each row goes through the same
+validation as ``POST /api/v1/responses``; bad rows are reported with their line number and
+skipped, good rows are committed in chunks.
+"""
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from surveys.core.errors import DomainError, NotFound
+from surveys.response.schemas import ResponseCreateSchema
+from surveys.response.service import create_response
+from surveys.survey.models import Survey
+from surveys.workspace.models import Workspace
+
+CHUNK = 500
+CONTACT_COLUMNS = ("external_id", "email", "name", "locale")
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    existing: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.existing + len(self.errors)
+
+
+def _value(raw: str):
+    """CSV cells are text; numbers in attribute columns are kept as numbers (e.g. arr)."""
+    for cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError:
+            continue
+    return raw
+
+
+def _payload(row: dict, survey_id: str) -> dict:
+    payload: dict = {"survey_id": survey_id, "source": "import"}
+    contact: dict = {}
+    attributes: dict = {}
+    metadata: dict = {}
+    for column, raw in row.items():
+        if column is None or raw is None or raw == "":
+            continue
+        column = column.strip()
+        if column == "score":
+            payload["score"] = int(raw) if raw.strip().lstrip("-").isdigit() else raw
+        elif column in ("comment", "submitted_at", "id"):
+            payload[column] = raw
+        elif column in CONTACT_COLUMNS:
+            contact[column] = raw
+        elif column.startswith("attributes."):
+            attributes[column.split(".", 1)[1]] = _value(raw)
+        elif column.startswith("metadata."):
+            metadata[column.split(".", 1)[1]] = raw
+        else:
+            raise ValidationError({column: ["unknown column"]})
+    if contact or attributes:
+        payload["contact"] = {**contact, "attributes": attributes}
+    if metadata:
+        payload["metadata"] = metadata
+    return payload
+
+
+def count_rows(stream: TextIO) -> int:
+    total = sum(1 for _ in csv.reader(stream)) - 1
+    stream.seek(0)
+    return max(total, 0)
+
+
+def import_responses(session: Session, *, workspace: Workspace, survey_id: str, stream: TextIO,
+                     progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+    survey = session.get(Survey, survey_id)
+    if survey is None or survey.workspace_id != workspace.id:
+        raise NotFound(f"No survey with id {survey_id!r} in workspace {workspace.slug!r}.")
+    report = ImportReport()
+    schema = ResponseCreateSchema()
+    reader = csv.DictReader(stream)
+    if not reader.fieldnames or "score" not in [f.strip() for f in reader.fieldnames]:
+        raise DomainError("The CSV needs a header row with at least a 'score' column.")
+    for line, row in _numbered(reader):
+        try:
+            data = schema.load(_payload(row, survey_id))
+            with session.begin_nested():
+                _, created = create_response(session, workspace=workspace, data=data)
+        except ValidationError as err:
+            report.errors.append({"line": line, "errors": err.messages})
+        except DomainError as err:
+            report.errors.append({"line": line, "errors": err.errors or {"row": [err.detail]}})
+        else:
+            if created:
+                report.created += 1
+            else:
+                report.existing += 1
+        if report.rows % CHUNK == 0:
+            session.commit()  # analysis jobs for this chunk are enqueued after the commit
+        progress(1)
+    session.commit()
+    return report
+
+
+def _numbered(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:
+    for row in reader:
+        yield reader.line_num, row

@@ -1,0 +1,26 @@
+"""Marshmallow schemas: separate input (``...CreateSchema``) and output (``...Schema``) shapes,
+every field declared, unknown fields refused. Times are RFC 3339; naive input is taken as UTC.
+"""
+
+from marshmallow import (
+    fields,
+    validate,
+)
+
+from surveys.contact.schemas import ContactInSchema
+from surveys.core.schemas import Base, Nested, Time, _json_object
+
+
+class ResponseCreateSchema(Base):
+    id = fields.String(load_default=None, validate=validate.Length(1, 200))
+    survey_id = fields.String(required=True, validate=validate.Length(1, 40))
+    contact = fields.Nested(ContactInSchema, load_default=None, allow_none=True)
+    score = fields.Integer(required=True, strict=True)
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10000))
+    submitted_at = Time(load_default=None)
+    source = fields.String(load_default="api", validate=validate.Length(1, 16))
+    metadata = fields.Dict(keys=fields.String(), load_default=dict, validate=_json_object())
+
+
+class ResponseBatchSchema(Nested):  # each item is loaded (and checked) on its own
+    responses = fields.List(fields.Raw(), required=True, validate=validate.Length(1, 1000))

@@ -1,0 +1,263 @@
+"""Responses: the answers themselves, whichever way they arrive (hosted form, email one-click,
+widget, API), validated against the survey kind and stored with a snapshot of who answered and why.
+
+One response per invitation is a database constraint; the form additionally locks the invitation
+row so two submits racing each other serialise instead of one failing on the constraint. Read
+paths (:func:`open_invitation`) never write, so mail scanners following links are harmless.
+"""
+
+import hmac
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveys.contact.service import find_contact, upsert_contact
+from surveys.core.db import rfc3339, utcnow
+from surveys.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from surveys.event.models import Event
+from surveys.invitation.models import Invitation
+from surveys.response.models import Response
+from surveys.survey.models import Survey
+from surveys.survey.scales import category, validate_score
+from surveys.workspace.models import Workspace
+
+MAX_COMMENT = 10_000
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# Invitations in these states were never meant to be answered (or no longer are).
+_CLOSED_STATUSES = {"cancelled": "This survey link was cancelled.",
+                    "suppressed": "This survey link is no longer active.",
+                    "expired": "This survey link has expired."}
+
+
+def _clean_comment(comment: str | None) -> str | None:
+    if comment is None:
+        return None
+    # PostgreSQL text cannot hold NUL; it is never meaningful in a comment anyway.
+    comment = comment.replace("\x00", "").replace("\r\n", "\n").strip()
+    if len(comment) > MAX_COMMENT:
+        raise Invalid(f"Comments are limited to {MAX_COMMENT} characters.",
+                      errors={"comment": [f"at most {MAX_COMMENT} characters"]})
+    return comment or None
+
+
+def _check_open(invitation: Invitation, response: Response | None, now: datetime) -> None:
+    # "Already answered" wins over "expired": it is the more useful thing to tell the person.
+    if response is not None and response.completed:
+        raise Conflict("This survey has already been answered.")
+    if invitation.status in _CLOSED_STATUSES:
+        raise Gone(_CLOSED_STATUSES[invitation.status])
+    if invitation.expires_at <= now:
+        raise Gone(_CLOSED_STATUSES["expired"])
+    if invitation.survey.status == "closed":
+        raise Gone("This survey is closed.")
+
+
+def response_for_invitation(session: Session, *, invitation_id: str) -> Response | None:
+    return session.execute(
+        select(Response).where(Response.invitation_id == invitation_id)
+    ).unique().scalar_one_or_none()
+
+
+def _valid_token(token: str) -> str:
+    # Tokens are url-safe base64; anything else (NUL bytes included) cannot match a row.
+    if not _TOKEN.fullmatch(token or ""):
+        raise NotFound("There is no survey at this address.")
+    return token
+
+
+def open_invitation(session: Session, *, token: str, now: datetime | None = None) -> Invitation:
+    """The invitation behind a form link, if it may still be answered. Never writes."""
+    _valid_token(token)
+    invitation = session.execute(
+        select(Invitation).where(Invitation.token == token)
+    ).unique().scalar_one_or_none()
+    if invitation is None:
+        raise NotFound("There is no survey at this address.")
+    _check_open(invitation, response_for_invitation(session, invitation_id=invitation.id),
+                now or utcnow())
+    return invitation
+
+
+def _event_snapshot(session: Session, event_id: str | None) -> dict | None:
+    event = session.get(Event, event_id) if event_id else None
+    if event is None:
+        return None
+    return {"name": event.name, "external_id": event.external_id,
+            "occurred_at": rfc3339(event.occurred_at), "properties": dict(event.properties or {})}
+
+
+def submit_form(session: Session, *, token: str, score: int | None, comment: str | None,
+                final: bool, now: datetime | None = None, source: str = "form",
+                locale: str | None = None) -> Response:
+    """Record (``final=False``: save, still editable) or finish the answer to an invitation."""
+    now = now or utcnow()
+    query = select(Invitation).where(Invitation.token == _valid_token(token))
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise concurrent submits of the same link; ``of`` keeps the joined eager loads
+        # (outer joins) out of the lock clause, which PostgreSQL would refuse.
+        query = query.with_for_update(of=Invitation)
+    invitation = session.execute(query).unique().scalar_one_or_none()
+    if invitation is None:
+        raise NotFound("There is no survey at this address.")
+    response = response_for_invitation(session, invitation_id=invitation.id)
+    _check_open(invitation, response, now)
+    if score is None:
+        if final and (response is None or response.score is None):
+            raise Invalid("Please choose a score.", errors={"score": ["required"]})
+    else:
+        score = validate_score(invitation.survey.kind, score)
+    comment = _clean_comment(comment)
+
+    if response is None:
+        contact = invitation.contact
+        response = Response(
+            workspace_id=invitation.workspace_id, survey=invitation.survey,
+            invitation_id=invitation.id, contact=contact,
+            touchpoint_id=invitation.touchpoint_id, source=source,
+            locale=locale or contact.locale, meta={},
+            attributes=dict(contact.attributes or {}),
+            event_snapshot=_event_snapshot(session, invitation.event_id),
+        )
+        session.add(response)
+    if score is not None:
+        response.score = score
+    response.comment = comment
+    response.completed = final
+    response.submitted_at = now
+    if locale:
+        response.locale = locale
+    if final:
+        invitation.status = "responded"
+        invitation.responded_at = now
+    session.flush()
+    return response
+
+
+def create_response(session: Session, *, workspace: Workspace, data: dict,
+                    now: datetime | None = None) -> tuple[Response, bool]:
+    """Store an answer posted through the API; the sender's ``id`` makes it idempotent."""
+    now = now or utcnow()
+    survey = session.get(Survey, data["survey_id"]) if "\x00" not in data["survey_id"] else None
+    if survey is None or survey.workspace_id != workspace.id:
+        raise NotFound(f"No survey with id {data['survey_id']!r} in this workspace.",
+                       errors={"survey_id": ["unknown survey"]})
+    score = validate_score(survey.kind, data["score"])
+    external_id = data.get("id")
+    if external_id and (existing := _by_external_id(session, workspace.id, external_id)):
+        return existing, False
+    contact = None
+    if data.get("contact"):
+        contact = upsert_contact(session, workspace_id=workspace.id, data=data["contact"])
+    response = Response(
+        workspace_id=workspace.id, survey=survey, external_id=external_id,
+        contact=contact, score=score,
+        comment=_clean_comment(data.get("comment")), completed=True,
+        source=data.get("source") or "api", locale=contact.locale if contact else None,
+        meta=dict(data.get("metadata") or {}),
+        attributes=dict(contact.attributes or {}) if contact else {},
+        submitted_at=data.get("submitted_at") or now,
+    )
+    try:
+        # A SAVEPOINT, so losing the race for the same sender id does not poison the caller's
+        # transaction; the winner's row is then returned like any repeat.
+        with session.begin_nested():
+            session.add(response)
+            session.flush()
+    except IntegrityError:
+        existing = _by_external_id(session, workspace.id, external_id) if external_id else None
+        if existing is None:
+            raise
+        return existing, False
+    return response, True
+
+
+def _by_external_id(session: Session, workspace_id: str, external_id: str) -> Response | None:
+    return session.execute(
+        select(Response).where(Response.workspace_id == workspace_id,
+                               Response.external_id == external_id)
+    ).unique().scalar_one_or_none()
+
+
+def public_survey(session: Session, *, workspace: Workspace, survey_id: str) -> Survey:
+    """A survey that public visitors (the widget) may see and answer: active ones only."""
+    survey = session.get(Survey, survey_id) if "\x00" not in survey_id else None
+    if survey is None or survey.workspace_id != workspace.id or survey.status == "draft":
+        raise NotFound(f"No survey with id {survey_id!r}.")
+    if survey.status != "active":
+        raise Gone("This survey is closed.")
+    return survey
+
+
+def widget_start(session: Session, *, workspace: Workspace, survey_id: str, score: int,
+                 contact_external_id: str | None = None, page_url: str | None = None,
+                 locale: str | None = None, now: datetime | None = None) -> Response:
+    """A partial response holding the widget's first tap, editable with its ``edit_token``."""
+    now = now or utcnow()
+    survey = public_survey(session, workspace=workspace, survey_id=survey_id)
+    score = validate_score(survey.kind, score)
+    # Public input may point at a known customer but never creates one.
+    contact = None
+    if contact_external_id:
+        contact = find_contact(session, workspace_id=workspace.id, external_id=contact_external_id)
+    response = Response(
+        workspace_id=workspace.id, survey=survey, score=score, completed=False,
+        edit_token=secrets.token_urlsafe(24), source="widget", submitted_at=now, contact=contact,
+        locale=locale or (contact.locale if contact else None),
+        attributes=dict(contact.attributes or {}) if contact else {},
+        meta={"page_url": page_url} if page_url else {},
+    )
+    session.add(response)
+    session.flush()
+    return response
+
+
+def widget_update(session: Session, *, workspace: Workspace, response_id: str, edit_token: str,
+                  score: int | None = None, comment: str | None = None, final: bool = False,
+                  now: datetime | None = None) -> Response:
+    """Change the score, add the comment and/or finish a widget response."""
+    query = select(Response).where(Response.id == response_id,
+                                   Response.workspace_id == workspace.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Response)
+    response = session.execute(query).unique().scalar_one_or_none()
+    if response is None:
+        raise NotFound(f"No response with id {response_id!r}.")
+    # Constant-time compare: the token is the only thing standing between strangers and the row.
+    if not response.edit_token or not hmac.compare_digest(
+            response.edit_token.encode(), edit_token.encode()):
+        raise Forbidden("The edit token does not match this response.")
+    if response.completed:
+        raise Conflict("This response is already complete.")
+    if score is not None:
+        response.score = validate_score(response.survey.kind, score)
+    if comment is not None:
+        response.comment = _clean_comment(comment)
+    if final:
+        response.completed = True
+        response.submitted_at = now or utcnow()
+    session.flush()
+    return response
+
+
+def serialize_response(response: Response) -> dict:
+    """The answer itself; the shell adds its analysis and roadmap items."""
+    contact = response.contact
+    return {
+        "id": response.id,
+        "survey_id": response.survey_id,
+        "score": response.score,
+        "category": category(response.survey.kind, response.score),
+        "comment": response.comment,
+        "submitted_at": rfc3339(response.submitted_at),
+        "source": response.source,
+        "completed": response.completed,
+        "contact": {"external_id": contact.external_id} if contact else None,
+        "attributes": response.attributes or {},
+        "metadata": response.meta or {},
+        "invitation_id": response.invitation_id,
+        "touchpoint_id": response.touchpoint_id,
+    }

@@ -1,0 +1,149 @@
+"""What is behind each roadmap item: how many responses ask for it, how many of them are
+detractors, how many distinct customers, how much revenue those customers carry, and the share of
+the linked feedback that is negative.
+
+All figures count ``auto`` and ``manual`` links only, over completed responses, optionally
+filtered by survey, time window and saved segment. Two grouped queries per call, whatever the
+number of items: counts and negative share by (item, survey kind, score), and each customer's
+latest linked snapshot of the revenue attribute (which also counts the distinct customers).
+
+- detractors: ``surveys.survey.scales.category`` says detractor (NPS 0-6), dissatisfied (CSAT 1-2) or
+  difficult (CES 1-3);
+- revenue: the workspace's ``revenue_attribute`` (default ``arr``) from the attribute snapshot of
+  each customer's latest linked response, counted once per customer; non-numeric values count 0;
+- negative_share: a response counts as negative when its sentiment for one of the item's themes is
+  negative, or, when it carries none of them (linked by keyword or by hand), its overall sentiment.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from nlp import ANALYZER_VERSION
+from surveys.analysis.models import Analysis, ResponseTheme
+from surveys.response.models import Response
+from surveys.roadmap.models import LINKED, RoadmapItemTheme, RoadmapLink
+from surveys.survey.models import Survey
+from surveys.survey.scales import category
+from surveys.workspace.models import Workspace
+
+NEGATIVE_CATEGORIES = {"detractor", "dissatisfied", "difficult"}
+
+
+@dataclass(frozen=True)
+class ImpactFilters:
+    survey_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    segment_id: str | None = None
+
+
+def _conditions(session: Session, workspace: Workspace, item_ids: list[str],
+                filters: ImpactFilters) -> list:
+    conditions = [RoadmapLink.item_id.in_(item_ids), RoadmapLink.source.in_(LINKED),
+                  Response.workspace_id == workspace.id, Response.completed.is_(True)]
+    if filters.survey_id:
+        conditions.append(Response.survey_id == filters.survey_id)
+    if filters.start:
+        conditions.append(Response.submitted_at >= filters.start)
+    if filters.end:
+        conditions.append(Response.submitted_at < filters.end)
+    if filters.segment_id:
+        from surveys.segment.service import filter_for
+
+        conditions.append(filter_for(session, workspace_id=workspace.id,
+                                     segment_id=filters.segment_id))
+    return conditions
+
+
+def _negative():
+    def item_theme(*extra):
+        return select(1).select_from(ResponseTheme).join(
+            RoadmapItemTheme, RoadmapItemTheme.theme_id == ResponseTheme.theme_id
+        ).where(ResponseTheme.response_id == RoadmapLink.response_id,
+                RoadmapItemTheme.item_id == RoadmapLink.item_id, *extra).exists()
+
+    return case(
+        (item_theme(), case((item_theme(ResponseTheme.sentiment_label == "negative"), 1),
+                            else_=0)),
+        (Analysis.sentiment_label == "negative", 1), else_=0)
+
+
+def _number(value) -> float:
+    if isinstance(value, bool) or value is None:
+        return 0.0
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return 0.0
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return 0.0
+
+
+def _empty() -> dict:
+    return {"responses": 0, "detractors": 0, "customers": 0, "revenue": 0, "negative_share": None}
+
+
+def compute_impact(session: Session, *, workspace: Workspace, item_ids: list[str],
+                   filters: ImpactFilters | None = None) -> dict[str, dict]:
+    """Impact figures per item id (every id given gets an entry, zero when nothing is linked)."""
+    result = {item_id: _empty() for item_id in item_ids}
+    if not item_ids:
+        return result
+    where = _conditions(session, workspace, item_ids, filters or ImpactFilters())
+    base = (select().select_from(RoadmapLink)
+            .join(Response, Response.id == RoadmapLink.response_id))
+    negatives: dict[str, int] = {}
+    counts = base.join(Survey, Survey.id == Response.survey_id).outerjoin(
+        Analysis, and_(Analysis.response_id == Response.id,
+                       Analysis.analyzer_version == ANALYZER_VERSION)
+    ).add_columns(RoadmapLink.item_id, Survey.kind, Response.score, func.count().label("n"),
+                  func.sum(_negative()).label("negative")
+    ).where(*where).group_by(RoadmapLink.item_id, Survey.kind, Response.score)
+    for row in session.execute(counts):
+        figures = result[row.item_id]
+        figures["responses"] += row.n
+        if category(row.kind, row.score) in NEGATIVE_CATEGORIES:
+            figures["detractors"] += row.n
+        negatives[row.item_id] = negatives.get(row.item_id, 0) + int(row.negative or 0)
+    for item_id, figures in result.items():
+        if figures["responses"]:
+            figures["negative_share"] = round(negatives[item_id] / figures["responses"], 4)
+
+    latest = base.add_columns(
+        RoadmapLink.item_id.label("item_id"),
+        Response.attributes[workspace.revenue_attribute or "arr"].label("value"),
+        func.row_number().over(partition_by=(RoadmapLink.item_id, Response.contact_id),
+                               order_by=(Response.submitted_at.desc(), Response.id.desc())
+                               ).label("rank"),
+    ).where(*where, Response.contact_id.is_not(None)).subquery()
+    # One row per (item, customer): it gives both the distinct customers and their revenue,
+    # so the links are scanned twice per call, not three times.
+    revenue: dict[str, float] = {}
+    for item_id, value in session.execute(
+            select(latest.c.item_id, latest.c.value).where(latest.c.rank == 1)):
+        result[item_id]["customers"] += 1
+        revenue[item_id] = revenue.get(item_id, 0.0) + _number(value)
+    for item_id, total in revenue.items():
+        total = round(total, 2)
+        result[item_id]["revenue"] = int(total) if total.is_integer() else total
+    return result
+
+
+def rank(impacts: dict[str, dict], sort: str) -> list[str]:
+    """Item ids best first. ``impact`` blends detractors and revenue, each relative to the top
+    item, so an item ranks high if it hurts many customers or a lot of revenue."""
+    top_detractors = max((f["detractors"] for f in impacts.values()), default=0) or 1
+    top_revenue = max((f["revenue"] for f in impacts.values()), default=0) or 1
+    for figures in impacts.values():
+        figures["score"] = round(0.5 * figures["detractors"] / top_detractors
+                                 + 0.5 * figures["revenue"] / top_revenue, 4)
+    key = "score" if sort == "impact" else sort
+    # Ties (and items without feedback) keep a stable, newest-first order.
+    by_id = sorted(impacts, reverse=True)
+    return sorted(by_id, key=lambda item_id: -(impacts[item_id][key] or 0))

@@ -1,0 +1,150 @@
+"""Saved segments: named conditions over the attribute snapshot each response carries, e.g.
+``[{"field": "attributes.plan", "op": "eq", "value": "enterprise"}]``.
+
+The operators mean exactly what they mean for touchpoint conditions (:mod:`surveys.core.conditions`): a
+missing attribute matches only ``ne``, comparing a string with a number simply does not match,
+``exists`` is "present and not null". :func:`segment_clause` translates them to SQL over JSONB on
+PostgreSQL and JSON1 on SQLite, so a segment filters millions of rows inside the database.
+"""
+
+from sqlalchemy import and_, case, false, func, literal, not_, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveys.core.errors import Conflict, NotFound
+from surveys.response.models import Response
+from surveys.segment.models import Segment
+from surveys.workspace.models import Workspace
+
+
+def _json_type(dialect: str, name: str):
+    """The JSON type of ``attributes.name``, spelt the same on both databases; NULL if absent."""
+    if dialect == "postgresql":
+        return func.jsonb_typeof(Response.attributes[name])
+    raw = func.json_type(Response.attributes, f'$."{name}"')
+    return case((raw.in_(("integer", "real")), "number"), (raw == "text", "string"),
+                (raw.in_(("true", "false")), "boolean"), else_=raw)
+
+
+def _typed(dialect: str, name: str, value):
+    """(type test, comparable SQL value) for comparing ``attributes.name`` with ``value``."""
+    kind = _json_type(dialect, name)
+    if isinstance(value, bool):
+        return kind == "boolean", Response.attributes[name].as_string(), ("true" if value else "false")
+    if isinstance(value, int | float):
+        number = case((kind == "number", Response.attributes[name].as_float()), else_=None)
+        return kind == "number", number, value
+    if value is None:
+        return kind == "null", literal(1), 1
+    text = Response.attributes[name].as_string()
+    if dialect == "postgresql":
+        text = text.collate("C")  # code-point order, as Python compares strings
+    return kind == "string", text, value
+
+
+def _boolean(condition):
+    # Never NULL: "not (x = 1)" must be true when the attribute is missing, as in Python.
+    return case((condition, True), else_=False)
+
+
+def _eq(dialect: str, name: str, value):
+    if dialect == "sqlite" and isinstance(value, bool):
+        kind = func.json_type(Response.attributes, f'$."{name}"')
+        return _boolean(kind == ("true" if value else "false"))
+    test, column, expected = _typed(dialect, name, value)
+    return _boolean(and_(test, column == expected))
+
+
+def condition_clause(dialect: str, condition: dict):
+    name = condition["field"].split(".", 1)[1]
+    op, value = condition["op"], condition.get("value", True)
+    if op == "exists":
+        kind = _json_type(dialect, name)
+        present = _boolean(and_(kind.is_not(None), kind != "null"))
+        return present if value else not_(present)
+    if op == "eq":
+        return _eq(dialect, name, value)
+    if op == "ne":
+        return not_(_eq(dialect, name, value))
+    if op == "in":
+        return or_(false(), *[_eq(dialect, name, item) for item in value])
+    test, column, expected = _typed(dialect, name, value)
+    compare = {"gt": column > expected, "gte": column >= expected, "lt": column < expected,
+               "lte": column <= expected}[op]
+    return _boolean(and_(test, compare))
+
+
+def segment_clause(session: Session, conditions: list[dict]):
+    dialect = session.get_bind().dialect.name
+    return and_(true(), *[condition_clause(dialect, c) for c in conditions])
+
+
+def get_segment(session: Session, *, workspace_id: str, segment_id: str) -> Segment:
+    segment = session.get(Segment, segment_id) if "\x00" not in segment_id else None
+    if segment is None or segment.workspace_id != workspace_id:
+        raise NotFound(f"No segment with id {segment_id!r} in this workspace.",
+                       errors={"segment_id": ["unknown segment"]})
+    return segment
+
+
+def filter_for(session: Session, *, workspace_id: str, segment_id: str | None):
+    """The SQL condition of a saved segment, or None when no segment is asked for."""
+    if not segment_id:
+        return None
+    segment = get_segment(session, workspace_id=workspace_id, segment_id=segment_id)
+    return segment_clause(session, segment.conditions)
+
+
+def list_segments(session: Session, *, workspace_id: str) -> list[Segment]:
+    return list(session.execute(select(Segment).where(Segment.workspace_id == workspace_id)
+                                .order_by(Segment.name)).scalars())
+
+
+def _save(session: Session, segment: Segment) -> Segment:
+    try:
+        with session.begin_nested():
+            session.add(segment)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"A segment named {segment.name!r} already exists.",
+                       errors={"name": ["already used"]}) from None
+    return segment
+
+
+def create_segment(session: Session, *, workspace: Workspace, data: dict) -> Segment:
+    return _save(session, Segment(workspace_id=workspace.id, name=data["name"],
+                                  description=data.get("description") or "",
+                                  conditions=data.get("conditions") or []))
+
+
+def update_segment(session: Session, *, workspace: Workspace, segment_id: str, data: dict
+                   ) -> Segment:
+    segment = get_segment(session, workspace_id=workspace.id, segment_id=segment_id)
+    for name in ("name", "description", "conditions"):
+        if name in data:
+            setattr(segment, name, data[name])
+    return _save(session, segment)
+
+
+def delete_segment(session: Session, *, workspace: Workspace, segment_id: str) -> None:
+    session.delete(get_segment(session, workspace_id=workspace.id, segment_id=segment_id))
+    session.flush()
+
+
+DEMO_SEGMENTS = (
+    ("Starter in EMEA", "Small teams in Europe, the Middle East and Africa: price-sensitive.",
+     [{"field": "attributes.plan", "op": "eq", "value": "starter"},
+      {"field": "attributes.region", "op": "eq", "value": "emea"}]),
+    ("Enterprise in North America", "The accounts behind most of the SSO and Salesforce complaints.",
+     [{"field": "attributes.plan", "op": "eq", "value": "enterprise"},
+      {"field": "attributes.region", "op": "eq", "value": "na"}]),
+)
+
+
+def seed_demo_segments(session: Session, workspace: Workspace) -> None:
+    """The demo's plan-by-region segments (skipping names another seeding step created)."""
+    existing = {s.name for s in list_segments(session, workspace_id=workspace.id)}
+    for name, description, conditions in DEMO_SEGMENTS:
+        if name not in existing:
+            create_segment(session, workspace=workspace,
+                           data={"name": name, "description": description, "conditions": conditions})

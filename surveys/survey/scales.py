@@ -1,0 +1,35 @@
+"""Responses: the answers themselves, whichever way they arrive (hosted form, email one-click,
+widget, API), validated against the survey kind and stored with a snapshot of who answered and why.
+
+One response per invitation is a database constraint; the form additionally locks the invitation
+row so two submits racing each other serialise instead of one failing on the constraint. Read
+paths (:func:`open_invitation`) never write, so mail scanners following links are harmless.
+"""
+
+from surveys.core.errors import Invalid
+
+SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+
+def validate_score(kind: str, score: object) -> int:
+    """Return ``score`` if it is an integer on the kind's scale, else raise Invalid."""
+    low, high = SCALES[kind]
+    # bool is an int subclass; True must not sneak in as 1.
+    if not isinstance(score, int) or isinstance(score, bool):
+        raise Invalid("The score must be a whole number.", errors={"score": ["not an integer"]})
+    if not low <= score <= high:
+        raise Invalid(f"A {kind.upper()} score is between {low} and {high}.",
+                      errors={"score": [f"must be between {low} and {high}"]})
+    return score
+
+
+def category(kind: str, score: int | None) -> str | None:
+    if score is None:
+        return None
+    if kind == "nps":
+        return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+    if kind == "csat":
+        return "satisfied" if score >= 4 else "neutral" if score == 3 else "dissatisfied"
+    if kind == "ces":
+        return "easy" if score >= 5 else "neutral" if score == 4 else "difficult"
+    return None

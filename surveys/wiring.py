@@ -1,0 +1,42 @@
+"""Everything the domain runs without being called by name, installed in one visible place.
+
+``create_app`` calls :func:`install` with the app's session. Reading this function is how one
+learns what follows a ``session.flush()`` and what follows a stored analysis:
+
+- before each flush, answers needing text analysis are marked pending and their ids handed to the
+  job port (:mod:`surveys.analysis.tracking`), which enqueues batched jobs after commit;
+- before and after each flush, daily rollups take +1/-1 deltas of every stored, changed or deleted
+  answer in the same transaction (:mod:`surveys.metrics.rollups`), and theme rollups of the days
+  touched are recomputed (:mod:`surveys.metrics.theme_rollups`);
+- after an analysis or a tag correction is stored, roadmap items are linked to the answers
+  (:func:`surveys.roadmap.mapping.map_responses`);
+- a new workspace starts with a copy of a built-in taxonomy's themes
+  (:func:`surveys.analysis.themes.seed_themes`).
+"""
+
+from sqlalchemy import event
+from sqlalchemy.orm import scoped_session
+
+from surveys.analysis import tracking
+from surveys.analysis.steps import after_analysis
+from surveys.analysis.themes import seed_themes
+from surveys.metrics import rollups, theme_rollups
+from surveys.roadmap.mapping import map_responses
+from surveys.workspace.service import workspace_created
+
+SESSION_LISTENERS = (
+    ("before_flush", tracking.track_responses),
+    ("before_flush", rollups.collect_deltas),
+    ("after_flush", rollups.apply_collected),
+    ("after_flush", theme_rollups.refresh_collected),
+    ("after_rollback", rollups.drop_collected),
+)
+
+
+def install(session: scoped_session) -> None:
+    """Install the domain's flush listeners on ``session`` and its cross-domain steps; idempotent."""
+    for name, listener in SESSION_LISTENERS:
+        if not event.contains(session, name, listener):
+            event.listen(session, name, listener)
+    after_analysis.register(map_responses)
+    workspace_created.register(seed_themes)

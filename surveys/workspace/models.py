@@ -1,0 +1,60 @@
+"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
+journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
+
+Uniqueness that protects correctness is a database constraint: one event per sender id, one
+invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column, id_column
+
+ROLES = ("admin", "analyst", "ingest")
+
+
+class Workspace(db.Model):
+    __tablename__ = "workspaces"
+    id: Mapped[str] = id_column("ws")
+    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Standard Webhooks secret (whsec_...) for signed inbound events; kept readable to verify.
+    webhook_secret: Mapped[str] = mapped_column(String(100), nullable=False)
+    recontact_days: Mapped[int] = mapped_column(Integer, default=30, nullable=False)
+    revenue_attribute: Mapped[str] = mapped_column(String(100), default="arr", nullable=False)
+    # Bumped whenever the workspace's themes change, so stale analyses can be found.
+    taxonomy_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    allowed_origins: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    branding: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
+    id: Mapped[str] = id_column("usr")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(300), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+
+class ApiKey(db.Model):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = id_column("key")
+    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    name: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    workspace: Mapped[Workspace] = relationship(lazy="joined")

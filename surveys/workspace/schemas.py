@@ -1,0 +1,34 @@
+"""Marshmallow schemas: separate input (``...CreateSchema``) and output (``...Schema``) shapes,
+every field declared, unknown fields refused. Times are RFC 3339; naive input is taken as UTC.
+"""
+
+from marshmallow import (
+    Schema,
+    fields,
+    validate,
+)
+
+from surveys.core.schemas import Base
+
+
+class WorkspaceSchema(Schema):
+    id = fields.String()
+    slug = fields.String()
+    name = fields.String()
+    recontact_days = fields.Integer()
+    revenue_attribute = fields.String()
+    allowed_origins = fields.List(fields.String())
+    branding = fields.Dict()
+
+
+class WorkspaceUpdateSchema(Base):
+    name = fields.String(validate=validate.Length(1, 200))
+    recontact_days = fields.Integer(validate=validate.Range(0, 3650))
+    revenue_attribute = fields.String(validate=validate.Length(1, 100))
+    allowed_origins = fields.List(
+        fields.String(validate=validate.Regexp(r"^https?://[^/\s]+$",
+                                               error="an origin such as https://shop.example")),
+        validate=validate.Length(max=50),
+    )
+    branding = fields.Dict(keys=fields.String(validate=validate.OneOf(("color", "logo_url", "name"))),
+                           values=fields.String(validate=validate.Length(max=500)))

@@ -1,0 +1,46 @@
+"""``vocservice rollups rebuild``: back-fill or repair the daily and theme rollups from the raw
+responses, e.g. after a bulk load that bypassed the ORM or a bulk delete."""
+
+import json
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from surveys.core.db import db
+
+
+@click.group()
+def rollups() -> None:
+    """Pre-aggregated metrics."""
+
+
+@rollups.command("rebuild")
+@click.option("--workspace", "slug", default=None, help="Only this workspace (slug).")
+@click.option("--survey", "survey_id", default=None, help="Only this survey (id).")
+@with_appcontext
+def rebuild(slug: str | None, survey_id: str | None) -> None:
+    """Recompute rollups from the stored responses; prints what was built as JSON."""
+    from sqlalchemy import select
+
+    from surveys.metrics import rollups as daily
+    from surveys.metrics import theme_rollups
+    from surveys.workspace.models import Workspace
+
+    workspace_id = None
+    if slug:
+        workspace_id = db.session.execute(
+            select(Workspace.id).where(Workspace.slug == slug)).scalar_one_or_none()
+        if workspace_id is None:
+            raise click.ClickException(f"No workspace {slug!r}.")
+    started = time.perf_counter()
+    rows = daily.rebuild(db.session, workspace_id=workspace_id, survey_id=survey_id)
+    # Theme rollups are rebuilt whole (per survey when asked): their mark is global.
+    theme_rows = theme_rollups.rebuild_themes(db.session, survey_id=survey_id)
+    db.session.commit()
+    click.echo(json.dumps({"daily_rollup_rows": rows, "theme_rollup_rows": theme_rows,
+                           "seconds": round(time.perf_counter() - started, 2)}))
+
+
+def init_app(app) -> None:
+    app.cli.add_command(rollups)
