@@ -38,8 +38,11 @@ def warm_up(app) -> None:
             warmed = 0
         finally:
             db.session.remove()
-    log.info("NLP models loaded (%s), %d recent comments pre-analysed",
-             nlp.pipeline.get_nlp().meta.get("name"), warmed)
+    log.info(
+        "NLP models loaded (%s), %d recent comments pre-analysed",
+        nlp.pipeline.get_nlp().meta.get("name"),
+        warmed,
+    )
     gc.freeze()
 
 
@@ -55,9 +58,7 @@ def main(argv: list[str]) -> None:
     with app.app_context():
         db.engine.dispose()  # no connection may cross the fork
     log.info("worker listening on %s", ", ".join(queues))
-    Worker(queues, connection=Redis.from_url(url), serializer=JSONSerializer).work(
-        with_scheduler=True
-    )
+    Worker(queues, connection=Redis.from_url(url), serializer=JSONSerializer).work(with_scheduler=True)
 
 
 if __name__ == "__main__":

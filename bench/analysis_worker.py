@@ -39,8 +39,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from eval_nlp import eval_dir  # noqa: E402
 
-DATABASE_URL = os.environ.get("BENCH_ANALYSIS_DATABASE_URL",
-                              "postgresql://postgres@127.0.0.1:5432/vocservice_bench_analysis")
+DATABASE_URL = os.environ.get(
+    "BENCH_ANALYSIS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vocservice_bench_analysis"
+)
 REDIS_URL = os.environ.get("BENCH_ANALYSIS_REDIS_URL", "redis://127.0.0.1:6379/11")
 JOB_SIZE = int(os.environ.get("BENCH_JOB_SIZE", "500"))
 
@@ -72,9 +73,20 @@ def seed(app, texts: list[str]) -> list[str]:
         db.session.flush()
         now = utcnow()
         # Stored as already analysed so nothing is enqueued; each run marks them pending.
-        rows = [Response(workspace_id=ws.id, survey_id=survey.id, score=i % 11, comment=text,
-                         source="api", meta={}, attributes={}, analysis_status="done",
-                         submitted_at=now - timedelta(seconds=i)) for i, text in enumerate(texts)]
+        rows = [
+            Response(
+                workspace_id=ws.id,
+                survey_id=survey.id,
+                score=i % 11,
+                comment=text,
+                source="api",
+                meta={},
+                attributes={},
+                analysis_status="done",
+                submitted_at=now - timedelta(seconds=i),
+            )
+            for i, text in enumerate(texts)
+        ]
         db.session.add_all(rows)
         db.session.commit()
         ids = sorted(r.id for r in rows)
@@ -87,8 +99,9 @@ def mark_pending(app) -> None:
     from surveys.response.models import Response
 
     with app.app_context():
-        db.session.execute(update(Response).values(analysis_status="pending", analysis_attempts=0,
-                                                   analysis_enqueued_at=None))
+        db.session.execute(
+            update(Response).values(analysis_status="pending", analysis_attempts=0, analysis_enqueued_at=None)
+        )
         db.session.commit()
         db.session.remove()
 
@@ -98,8 +111,9 @@ def done_count(app) -> int:
     from surveys.response.models import Response
 
     with app.app_context():
-        value = db.session.execute(select(func.count()).where(
-            Response.analysis_status == "done")).scalar_one()
+        value = db.session.execute(
+            select(func.count()).where(Response.analysis_status == "done")
+        ).scalar_one()
         db.session.remove()
     return value
 
@@ -122,7 +136,7 @@ def run_in_process(app, ids: list[str]) -> float:
     mark_pending(app)
     started = time.perf_counter()
     for start in range(0, len(ids), JOB_SIZE):
-        jobs.analyze_responses(ids[start:start + JOB_SIZE], _app=app)
+        jobs.analyze_responses(ids[start : start + JOB_SIZE], _app=app)
     elapsed = time.perf_counter() - started
     assert done_count(app) == len(ids)
     return elapsed
@@ -135,17 +149,26 @@ def run_real_worker(app, ids: list[str], db_url: str) -> tuple[float, float]:
 
     Redis.from_url(REDIS_URL).flushdb()
     mark_pending(app)
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": REDIS_URL,
-           "SECRET_KEY": "bench", "PUBLIC_BASE_URL": "http://127.0.0.1:5000"}
-    worker = subprocess.Popen([sys.executable, "worker.py", "nlp"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "bench",
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "worker.py", "nlp"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(8)  # model load before forking is start-up cost, not throughput
         queue = rq_queue("nlp", REDIS_URL)
         started = time.perf_counter()
         for start in range(0, len(ids), JOB_SIZE):
-            queue.enqueue("vocservice.jobs.analyze_responses", ids[start:start + JOB_SIZE],
-                          job_timeout=600)
+            queue.enqueue("vocservice.jobs.analyze_responses", ids[start : start + JOB_SIZE], job_timeout=600)
         while done_count(app) < len(ids):
             if worker.poll() is not None:
                 raise SystemExit("worker exited early")
@@ -170,8 +193,7 @@ def main() -> int:
     from nlp.pipeline import warm_up
     from vocservice import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "REDIS_URL": REDIS_URL,
-                      "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench"})
     with app.app_context():
         upgrade()
     ids = seed(app, texts)
@@ -185,13 +207,16 @@ def main() -> int:
     ours = run_in_process(app, ids)
     real, peak = run_real_worker(app, ids, db_url)
     rate = len(texts) / base
-    print(f"{len(texts)} SemEval-2014 comments as stored responses, batches of {JOB_SIZE}, "
-          f"PostgreSQL, restaurant taxonomy")
+    print(
+        f"{len(texts)} SemEval-2014 comments as stored responses, batches of {JOB_SIZE}, "
+        f"PostgreSQL, restaurant taxonomy"
+    )
     print(f"  {'':<56} {'seconds':>8} {'comments/s':>11} {'ratio':>6}")
-    print(f"  {'bare nlp.pipe + VADER, no database (baseline)':<56} {base:8.2f} {rate:11.0f}"
-          f" {1:6.2f}")
-    for label, elapsed in (("analyze_responses job, in process (claim+analyse+store)", ours),
-                           ("python worker.py nlp, fork per job, via Redis", real)):
+    print(f"  {'bare nlp.pipe + VADER, no database (baseline)':<56} {base:8.2f} {rate:11.0f} {1:6.2f}")
+    for label, elapsed in (
+        ("analyze_responses job, in process (claim+analyse+store)", ours),
+        ("python worker.py nlp, fork per job, via Redis", real),
+    ):
         ours_rate = len(texts) / elapsed
         print(f"  {label:<56} {elapsed:8.2f} {ours_rate:11.0f} {ours_rate / rate:6.2f}")
     print(f"  worker peak RSS (parent or largest work horse): {peak:.0f} MiB")

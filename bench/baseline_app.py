@@ -65,15 +65,16 @@ def make_app(page_bytes: int | None = None) -> Flask:
     app = Flask(__name__)
     app.jinja_loader = DictLoader({"page.html": PAGE})
     context = {
-        "locale": "en", "title": "Bench asks",
+        "locale": "en",
+        "title": "Bench asks",
         "question": "How likely are you to recommend Bench to a friend or colleague?",
-        "prompt": "What is the main reason for your score?", "scores": range(11),
+        "prompt": "What is the main reason for your score?",
+        "scores": range(11),
     }
     # Enough filler paragraphs for the rendered page to reach about `size` bytes.
     template = app.jinja_env.get_template("page.html")
     bare = len(template.render(token="x" * 32, selected=None, filler=[], **context).encode())
-    per_line = len(template.render(token="x" * 32, selected=None, filler=[_LINE], **context)
-                   .encode()) - bare
+    per_line = len(template.render(token="x" * 32, selected=None, filler=[_LINE], **context).encode()) - bare
     filler = [_LINE] * max(0, round((size - bare) / per_line))
 
     @app.post("/api/v1/events")
@@ -86,8 +87,7 @@ def make_app(page_bytes: int | None = None) -> Flask:
     @app.get("/s/<token>")
     def form(token: str):
         selected = request.args.get("score", type=int)
-        return render_template("page.html", token=token, selected=selected, filler=filler,
-                               **context)
+        return render_template("page.html", token=token, selected=selected, filler=filler, **context)
 
     @app.get("/healthz")
     def healthz():

@@ -55,8 +55,7 @@ RESULTS_DIR = BENCH_DIR / "results"
 LOG_DIR = RESULTS_DIR / "logs"
 VENV_BIN = ROOT / ".venv" / "bin"
 
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vocservice_bench")
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vocservice_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
@@ -72,13 +71,15 @@ if str(ROOT) not in sys.path:
 def service_env(**extra: str) -> dict[str, str]:
     """The environment the service runs with in every benchmark (CLI, gunicorn, in-process)."""
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": "bench-secret-not-for-production",
-        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": DATABASE_URL,
+            "REDIS_URL": REDIS_URL,
+            "SECRET_KEY": "bench-secret-not-for-production",
+            "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.pop("SMTP_URL", None)
     env.update(extra)
     return env
@@ -120,11 +121,14 @@ def vocservice_cli(*args: str, timeout: float = 120) -> str:
         command = [str(script), *args]
     else:
         command = [sys.executable, "-c", "from vocservice.cli import main; main()", *args]
-    done = subprocess.run(command, cwd=ROOT, env=service_env(), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    done = subprocess.run(
+        command, cwd=ROOT, env=service_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
     if done.returncode != 0:
-        raise SystemExit(f"`vocservice {' '.join(args)}` failed ({done.returncode}):\n"
-                         f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        raise SystemExit(
+            f"`vocservice {' '.join(args)}` failed ({done.returncode}):\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+        )
     return done.stdout
 
 
@@ -159,16 +163,31 @@ class Server:
     """``gunicorn --workers W --threads T -b 127.0.0.1:PORT APP`` from the repo root, as a context
     manager: started, waited for (``GET ready_path`` answers), stopped (SIGTERM, then SIGKILL)."""
 
-    def __init__(self, name: str, app: str, *, extra_args: Iterable[str] = (),
-                 env: dict[str, str] | None = None, ready_path: str = "/healthz",
-                 workers: int = WORKERS, threads: int = THREADS) -> None:
+    def __init__(
+        self,
+        name: str,
+        app: str,
+        *,
+        extra_args: Iterable[str] = (),
+        env: dict[str, str] | None = None,
+        ready_path: str = "/healthz",
+        workers: int = WORKERS,
+        threads: int = THREADS,
+    ) -> None:
         self.name, self.app, self.ready_path = name, app, ready_path
         self.port = free_port()
         self.host = "127.0.0.1"
         self.base_url = f"http://{self.host}:{self.port}"
         self.command = [
-            str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads),
-            "-b", f"{self.host}:{self.port}", *extra_args, app,
+            str(VENV_BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            f"{self.host}:{self.port}",
+            *extra_args,
+            app,
         ]
         self.env = env or service_env()
         self.proc: subprocess.Popen | None = None
@@ -177,8 +196,14 @@ class Server:
 
     def __enter__(self) -> Server:
         self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -209,8 +234,9 @@ class Server:
         if not self._log.closed:
             self._log.close()
 
-    def request_raw(self, method: str, path: str, body: bytes | None = None,
-                    headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    def request_raw(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         """One request on a new connection; the status and the raw answer."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
         try:
@@ -220,8 +246,9 @@ class Server:
         finally:
             conn.close()
 
-    def request(self, method: str, path: str, body: object | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict | str]:
+    def request(
+        self, method: str, path: str, body: object | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict | str]:
         """One request (new connection), JSON in and, when it is JSON, out."""
         payload = None if body is None else json.dumps(body).encode()
         hdrs = {"Content-Type": "application/json", **(headers or {})}
@@ -232,20 +259,32 @@ class Server:
             return status, raw.decode(errors="replace")
 
 
-def create_survey_and_touchpoint(server: Server, api_key: str, *, channel: str = "link"
-                                 ) -> tuple[str, str]:
+def create_survey_and_touchpoint(server: Server, api_key: str, *, channel: str = "link") -> tuple[str, str]:
     """An NPS survey and a touchpoint on ``order.delivered``, made through the API."""
     auth = {"Authorization": f"Bearer {api_key}"}
-    status, survey = server.request("POST", "/api/v1/surveys", {
-        "name": "Bench NPS", "kind": "nps",
-        "question": "How likely are you to recommend Bench to a friend?",
-    }, auth)
+    status, survey = server.request(
+        "POST",
+        "/api/v1/surveys",
+        {
+            "name": "Bench NPS",
+            "kind": "nps",
+            "question": "How likely are you to recommend Bench to a friend?",
+        },
+        auth,
+    )
     if status != 201:
         raise SystemExit(f"POST /api/v1/surveys -> {status}: {survey}")
-    status, touchpoint = server.request("POST", "/api/v1/touchpoints", {
-        "name": "After delivery", "event": "order.delivered", "survey_id": survey["id"],
-        "channel": channel,
-    }, auth)
+    status, touchpoint = server.request(
+        "POST",
+        "/api/v1/touchpoints",
+        {
+            "name": "After delivery",
+            "event": "order.delivered",
+            "survey_id": survey["id"],
+            "channel": channel,
+        },
+        auth,
+    )
     if status != 201:
         raise SystemExit(f"POST /api/v1/touchpoints -> {status}: {touchpoint}")
     return survey["id"], touchpoint["id"]
@@ -310,14 +349,20 @@ def merge(label: str, clients: int, samples: list[Sample]) -> LoadResult:
         statuses.update(s.statuses)
     errors = [s.first_error for s in samples if s.first_error]
     return LoadResult(
-        label=label, clients=clients, requests=requests, seconds=seconds,
+        label=label,
+        clients=clients,
+        requests=requests,
+        seconds=seconds,
         throughput=requests / seconds if seconds else float("nan"),
-        p50_ms=percentile(pooled, 50), p95_ms=percentile(pooled, 95),
+        p50_ms=percentile(pooled, 50),
+        p95_ms=percentile(pooled, 95),
         p99_ms=percentile(pooled, 99),
         max_ms=max([s.max_ms for s in samples] + pooled[-1:]) if pooled else float("nan"),
-        mean_ms=sum(pooled) / len(pooled) if pooled else float("nan"), rounds=len(samples),
+        mean_ms=sum(pooled) / len(pooled) if pooled else float("nan"),
+        rounds=len(samples),
         statuses={str(k): v for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0]))},
-        errors=sum(s.errors for s in samples), first_error=errors[0] if errors else None,
+        errors=sum(s.errors for s in samples),
+        first_error=errors[0] if errors else None,
     )
 
 
@@ -346,9 +391,16 @@ class RequestSpec:
         return make
 
 
-def python_round(host: str, port: int, make_request: RequestFactory, *, clients: int = 8,
-                 seconds: float | None = None, total: int | None = None,
-                 timeout: float = 30.0) -> Sample:
+def python_round(
+    host: str,
+    port: int,
+    make_request: RequestFactory,
+    *,
+    clients: int = 8,
+    seconds: float | None = None,
+    total: int | None = None,
+    timeout: float = 30.0,
+) -> Sample:
     """Closed loop with ``clients`` Python threads, one keep-alive ``http.client`` connection
     each: send, read the whole answer, send the next; for ``seconds`` or ``total`` requests.
     Latency runs from just before sending to the end of reading the answer."""
@@ -406,8 +458,16 @@ def python_round(host: str, port: int, make_request: RequestFactory, *, clients:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    return Sample(len(latencies), elapsed, latencies, 1.0, max(latencies, default=0.0),
-                  statuses, errors[0], first_error[0])
+    return Sample(
+        len(latencies),
+        elapsed,
+        latencies,
+        1.0,
+        max(latencies, default=0.0),
+        statuses,
+        errors[0],
+        first_error[0],
+    )
 
 
 _WRK_SCRIPT = r"""
@@ -462,23 +522,39 @@ def _lua_text(text: str) -> str:
 def wrk_round(host: str, port: int, spec: RequestSpec, *, clients: int, seconds: float) -> Sample:
     """The same closed loop with ``wrk``: ``clients`` keep-alive connections on 2 threads.
     wrk only tells answers below 400 from the rest; its latency comes back as 1,000 quantiles."""
-    headers = "\n".join(f"headers[{json.dumps(k)}] = {json.dumps(v)}"
-                        for k, v in spec.headers.items())
-    script = (_WRK_SCRIPT.replace("@METHOD@", _lua_text(spec.method))
-              .replace("@PATH@", _lua_text(spec.path))
-              .replace("@BODY@", _lua_text(spec.body or ""))
-              .replace("@HAS_BODY@", "true" if spec.body is not None else "false")
-              .replace("@HEADERS@", headers)
-              .replace("@PREFIX@", _lua_text(spec.prefix)))
+    headers = "\n".join(f"headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in spec.headers.items())
+    script = (
+        _WRK_SCRIPT.replace("@METHOD@", _lua_text(spec.method))
+        .replace("@PATH@", _lua_text(spec.path))
+        .replace("@BODY@", _lua_text(spec.body or ""))
+        .replace("@HAS_BODY@", "true" if spec.body is not None else "false")
+        .replace("@HEADERS@", headers)
+        .replace("@PREFIX@", _lua_text(spec.prefix))
+    )
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     script_path = LOG_DIR / f"wrk_{os.getpid()}.lua"
     script_path.write_text(script)
     try:
         done = subprocess.run(
-            ["wrk", "-t", str(min(2, clients)), "-c", str(clients),
-             "-d", f"{max(1, round(seconds))}s", "--timeout", "30s", "-s", str(script_path),
-             f"http://{host}:{port}"],
-            capture_output=True, text=True, timeout=seconds + 60, check=False)
+            [
+                "wrk",
+                "-t",
+                str(min(2, clients)),
+                "-c",
+                str(clients),
+                "-d",
+                f"{max(1, round(seconds))}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(script_path),
+                f"http://{host}:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=False,
+        )
     finally:
         script_path.unlink(missing_ok=True)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("{")), None)
@@ -488,12 +564,16 @@ def wrk_round(host: str, port: int, spec: RequestSpec, *, clients: int, seconds:
     errors = data["connect"] + data["read"] + data["write"] + data["timeout"]
     statuses = Counter({"<400": data["requests"] - data["status"], ">=400": data["status"]})
     return Sample(
-        requests=data["requests"], seconds=data["duration_us"] / 1e6,
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
         latencies_ms=[q / 1000 for q in data["quantiles_us"]],
-        weight=data["requests"] / 1000, max_ms=data["max"] / 1000,
-        statuses=+statuses, errors=errors,
+        weight=data["requests"] / 1000,
+        max_ms=data["max"] / 1000,
+        statuses=+statuses,
+        errors=errors,
         first_error=f"wrk socket errors: { {k: data[k] for k in ('connect', 'read', 'write', 'timeout')} }"
-        if errors else None,
+        if errors
+        else None,
     )
 
 
@@ -502,12 +582,17 @@ def one_round(server: Server, spec: RequestSpec, *, clients: int, seconds: float
     Python client)."""
     if wrk_available():
         return wrk_round(server.host, server.port, spec, clients=clients, seconds=seconds)
-    return python_round(server.host, server.port, spec.factory(), clients=clients,
-                        seconds=seconds)
+    return python_round(server.host, server.port, spec.factory(), clients=clients, seconds=seconds)
 
 
-def interleaved(sides: list[tuple[str, Server, Callable[[str], RequestSpec]]], *, clients: int,
-                seconds: float, rounds: int, warmup: float) -> dict[str, LoadResult]:
+def interleaved(
+    sides: list[tuple[str, Server, Callable[[str], RequestSpec]]],
+    *,
+    clients: int,
+    seconds: float,
+    rounds: int,
+    warmup: float,
+) -> dict[str, LoadResult]:
     """Load every side for ``seconds`` in total, split into ``rounds`` rounds that alternate
     between the sides (A B, B A, A B, ...), each round on fresh connections, after a warm-up.
 
@@ -524,8 +609,9 @@ def interleaved(sides: list[tuple[str, Server, Callable[[str], RequestSpec]]], *
     for r in range(rounds):
         order = sides if r % 2 == 0 else list(reversed(sides))
         for label, server, spec_for in order:
-            samples[label].append(one_round(server, spec_for(f"m{stamp}r{r}{label[:1]}"),
-                                            clients=clients, seconds=per_round))
+            samples[label].append(
+                one_round(server, spec_for(f"m{stamp}r{r}{label[:1]}"), clients=clients, seconds=per_round)
+            )
     return {label: merge(label, clients, s) for label, s in samples.items()}
 
 
@@ -534,8 +620,9 @@ def check_statuses(result: LoadResult, expected: Iterable[int]) -> None:
     expected = {str(s) for s in expected} | {"<400"}  # wrk only tells <400 from >=400
     bad = {s: n for s, n in result.statuses.items() if s not in expected}
     if bad or result.errors:
-        raise SystemExit(f"{result.label}: unexpected answers {bad}, {result.errors} errors "
-                         f"({result.first_error})")
+        raise SystemExit(
+            f"{result.label}: unexpected answers {bad}, {result.errors} errors ({result.first_error})"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -575,8 +662,7 @@ class Row:
         if value is None:
             return None
         limit = float(num.rstrip("x").replace(",", ""))
-        return {"<": value < limit, "<=": value <= limit, ">": value > limit,
-                ">=": value >= limit}[op]
+        return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[op]
 
 
 def _fmt(value: float | None, decimals: int) -> str:
@@ -587,22 +673,25 @@ def _fmt(value: float | None, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def report(name: str, title: str, rows: list[Row], *, notes: Iterable[str] = (),
-           extra: dict | None = None) -> None:
+def report(
+    name: str, title: str, rows: list[Row], *, notes: Iterable[str] = (), extra: dict | None = None
+) -> None:
     """Print an aligned OURS | BASELINE | RATIO table and write ``bench/results/<name>.json``."""
     header = ["metric", "ours", "baseline", "ratio", "target", "met"]
     table = [header]
     for row in rows:
         unit = f" {row.unit}" if row.unit else ""
         ratio = row.ratio
-        table.append([
-            row.metric + (f" ({row.unit})" if row.unit else ""),
-            _fmt(row.ours, row.decimals),
-            _fmt(row.baseline, row.decimals),
-            "-" if ratio is None else f"{ratio:.2f}x",
-            (row.target + ("" if row.target.endswith("x") else unit)) if row.target else "",
-            {True: "yes", False: "NO", None: ""}[row.met],
-        ])
+        table.append(
+            [
+                row.metric + (f" ({row.unit})" if row.unit else ""),
+                _fmt(row.ours, row.decimals),
+                _fmt(row.baseline, row.decimals),
+                "-" if ratio is None else f"{ratio:.2f}x",
+                (row.target + ("" if row.target.endswith("x") else unit)) if row.target else "",
+                {True: "yes", False: "NO", None: ""}[row.met],
+            ]
+        )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     print()
     print(f"== {title}")
@@ -617,11 +706,16 @@ def report(name: str, title: str, rows: list[Row], *, notes: Iterable[str] = (),
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     payload = {
-        "name": name, "title": title,
+        "name": name,
+        "title": title,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform(), "gunicorn_workers": WORKERS,
-                    "gunicorn_threads": THREADS},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "gunicorn_workers": WORKERS,
+            "gunicorn_threads": THREADS,
+        },
         "rows": [{**asdict(r), "ratio": r.ratio, "met": r.met} for r in rows],
         "notes": list(notes),
         **(extra or {}),
@@ -629,8 +723,14 @@ def report(name: str, title: str, rows: list[Row], *, notes: Iterable[str] = (),
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
 
 
-def load_rows(ours: LoadResult, base: LoadResult, *, ratio_target: str | None = None,
-              p99_target: str | None = None, what: str = "req/s") -> list[Row]:
+def load_rows(
+    ours: LoadResult,
+    base: LoadResult,
+    *,
+    ratio_target: str | None = None,
+    p99_target: str | None = None,
+    what: str = "req/s",
+) -> list[Row]:
     """The usual rows for two load results: throughput and p50/p95/p99 latency."""
     return [
         Row("throughput", ours.throughput, base.throughput, what, True, ratio_target, 0),
@@ -639,4 +739,3 @@ def load_rows(ours: LoadResult, base: LoadResult, *, ratio_target: str | None = 
         Row("latency p99", ours.p99_ms, base.p99_ms, "ms", False, p99_target, 2),
         Row("requests measured", ours.requests, base.requests, "", True, None, 0),
     ]
-

@@ -25,9 +25,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("BENCH_METRICS_DATABASE_URL", os.environ.get(
-    "BENCH_DASHBOARD_DATABASE_URL",
-    "postgresql://postgres@127.0.0.1:5432/vocservice_bench_dashboard"))
+os.environ.setdefault(
+    "BENCH_METRICS_DATABASE_URL",
+    os.environ.get(
+        "BENCH_DASHBOARD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vocservice_bench_dashboard"
+    ),
+)
 
 import metrics_scale  # noqa: E402
 from common import Row, recreate_database, report  # noqa: E402
@@ -58,31 +61,48 @@ def _extras(app, ctx: dict) -> None:
     with app.app_context():
         workspace = db.session.get(Workspace, ctx["workspace_id"])
         for plan in ("starter", "pro", "enterprise"):
-            create_segment(db.session, workspace=workspace, data={
-                "name": plan.title(), "conditions": [
-                    {"field": "attributes.plan", "op": "eq", "value": plan}]})
-        themes = db.session.execute(select(Theme.id).where(
-            Theme.workspace_id == workspace.id).order_by(Theme.name).limit(2)).scalars().all()
+            create_segment(
+                db.session,
+                workspace=workspace,
+                data={
+                    "name": plan.title(),
+                    "conditions": [{"field": "attributes.plan", "op": "eq", "value": plan}],
+                },
+            )
+        themes = (
+            db.session.execute(
+                select(Theme.id).where(Theme.workspace_id == workspace.id).order_by(Theme.name).limit(2)
+            )
+            .scalars()
+            .all()
+        )
         for number, theme_id in enumerate(themes):
-            item = create_item(db.session, workspace=workspace, data={
-                "title": f"Item {number}", "status": "planned", "theme_ids": [theme_id]})
+            item = create_item(
+                db.session,
+                workspace=workspace,
+                data={"title": f"Item {number}", "status": "planned", "theme_ids": [theme_id]},
+            )
             db.session.flush()
             # The links re-mapping would make, written in one statement.
-            db.session.execute(text(
-                "INSERT INTO roadmap_links (item_id, response_id, source, created_at) "
-                "SELECT :item, response_id, 'auto', now() FROM response_themes "
-                "WHERE theme_id = :theme"), {"item": item.id, "theme": theme_id})
+            db.session.execute(
+                text(
+                    "INSERT INTO roadmap_links (item_id, response_id, source, created_at) "
+                    "SELECT :item, response_id, 'auto', now() FROM response_themes "
+                    "WHERE theme_id = :theme"
+                ),
+                {"item": item.id, "theme": theme_id},
+            )
             item.remap_requested_at = None
-        create_user(db.session, workspace=workspace, email="pm@bench.test", role="admin",
-                    password=PASSWORD)
+        create_user(db.session, workspace=workspace, email="pm@bench.test", role="admin", password=PASSWORD)
         db.session.commit()
 
 
 def _login(app):
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/app/login").text).group(1)
-    reply = client.post("/app/login", data={"email": "pm@bench.test", "password": PASSWORD,
-                                            "csrf_token": token})
+    reply = client.post(
+        "/app/login", data={"email": "pm@bench.test", "password": PASSWORD, "csrf_token": token}
+    )
     assert reply.status_code == 302, reply.status_code
     return client
 
@@ -132,24 +152,31 @@ def main(argv: list[str] | None = None) -> int:
     load_s = metrics_scale._load(app, ctx, 1, args.size)
     rebuild_s = metrics_scale._rebuild(app)
     _extras(app, ctx)
-    print(f"  {args.size:,} responses: loaded in {load_s:.1f} s, rollups in {rebuild_s:.1f} s",
-          flush=True)
+    print(f"  {args.size:,} responses: loaded in {load_s:.1f} s, rollups in {rebuild_s:.1f} s", flush=True)
     totals, data = _time_page(_login(app), args.repeats)
     raw = _time_sql(app, ctx, max(3, args.repeats // 5))
     p50, p95 = metrics_scale._percentiles(totals)
     d50, d95 = metrics_scale._percentiles(data)
     r50, r95 = metrics_scale._percentiles(raw)
     size = f"{args.size:,}"
-    rows = [Row(f"GET /app @ {size} p50", p50, r50, "ms", higher_is_better=False),
-            Row(f"GET /app @ {size} p95", p95, r95, "ms", higher_is_better=False),
-            Row(f"GET /app data reads @ {size} p50", d50, r50, "ms", higher_is_better=False)]
-    report("dashboard_page", "Dashboard page server time", rows, notes=[
-        "ours = GET /app through Flask's test client, logged in (session, CSRF, template); "
-        "data reads = the page's Server-Timing 'data' part (metrics, segments, themes, "
-        "emerging, roadmap impact); baseline = the raw SQL GROUP BYs over the raw rows that "
-        "give the same figures, run one after the other",
-        f"{size} rows: load {load_s:.1f} s, rollups rebuild {rebuild_s:.1f} s",
-        f"PostgreSQL on this machine ({os.cpu_count()} cores, shared), default settings"])
+    rows = [
+        Row(f"GET /app @ {size} p50", p50, r50, "ms", higher_is_better=False),
+        Row(f"GET /app @ {size} p95", p95, r95, "ms", higher_is_better=False),
+        Row(f"GET /app data reads @ {size} p50", d50, r50, "ms", higher_is_better=False),
+    ]
+    report(
+        "dashboard_page",
+        "Dashboard page server time",
+        rows,
+        notes=[
+            "ours = GET /app through Flask's test client, logged in (session, CSRF, template); "
+            "data reads = the page's Server-Timing 'data' part (metrics, segments, themes, "
+            "emerging, roadmap impact); baseline = the raw SQL GROUP BYs over the raw rows that "
+            "give the same figures, run one after the other",
+            f"{size} rows: load {load_s:.1f} s, rollups rebuild {rebuild_s:.1f} s",
+            f"PostgreSQL on this machine ({os.cpu_count()} cores, shared), default settings",
+        ],
+    )
     return 0
 
 

@@ -49,17 +49,27 @@ from common import (  # noqa: E402
 
 def event_spec(api_key: str, prefix: str) -> RequestSpec:
     occurred = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    body = json.dumps({
-        "id": "@N@",
-        "name": "order.delivered",
-        "occurred_at": occurred,
-        "contact": {"external_id": "c-@N@", "email": "c.@N@@example.com",
-                    "attributes": {"plan": "pro", "arr": 1200}},
-        "properties": {"order_id": "o-@N@"},
-    }, separators=(",", ":"))
-    return RequestSpec("POST", "/api/v1/events",
-                       {"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
-                       body, prefix)
+    body = json.dumps(
+        {
+            "id": "@N@",
+            "name": "order.delivered",
+            "occurred_at": occurred,
+            "contact": {
+                "external_id": "c-@N@",
+                "email": "c.@N@@example.com",
+                "attributes": {"plan": "pro", "arr": 1200},
+            },
+            "properties": {"order_id": "o-@N@"},
+        },
+        separators=(",", ":"),
+    )
+    return RequestSpec(
+        "POST",
+        "/api/v1/events",
+        {"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
+        body,
+        prefix,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,28 +83,42 @@ def main(argv: list[str] | None = None) -> int:
     rounds = 2 if args.quick else 4
 
     ws = fresh_service()
-    with Server("baseline_events", "baseline_app:app", extra_args=["--pythonpath", "bench"]) \
-            as bare, Server("service_events", "wsgi:app") as svc:
+    with (
+        Server("baseline_events", "baseline_app:app", extra_args=["--pythonpath", "bench"]) as bare,
+        Server("service_events", "wsgi:app") as svc,
+    ):
         create_survey_and_touchpoint(svc, ws.api_key)
         status, sample = svc.request(
-            "POST", "/api/v1/events",
+            "POST",
+            "/api/v1/events",
             json.loads(event_spec(ws.api_key, "probe").factory()(0)[2]),
-            {"Authorization": f"Bearer {ws.api_key}"})
-        if status != 202 or not sample.get("invitations") \
-                or sample["invitations"][0]["status"] != "scheduled":
+            {"Authorization": f"Bearer {ws.api_key}"},
+        )
+        if (
+            status != 202
+            or not sample.get("invitations")
+            or sample["invitations"][0]["status"] != "scheduled"
+        ):
             raise SystemExit(f"probe event -> {status}: {sample}")
         results = interleaved(
-            [("bare Flask", bare, lambda p: event_spec("unused", p)),
-             ("vocservice", svc, lambda p: event_spec(ws.api_key, p))],
-            clients=args.clients, seconds=seconds, rounds=rounds, warmup=warmup)
+            [
+                ("bare Flask", bare, lambda p: event_spec("unused", p)),
+                ("vocservice", svc, lambda p: event_spec(ws.api_key, p)),
+            ],
+            clients=args.clients,
+            seconds=seconds,
+            rounds=rounds,
+            warmup=warmup,
+        )
     base, ours = results["bare Flask"], results["vocservice"]
     check_statuses(base, {202})
     check_statuses(ours, {202})
 
     with psycopg.connect(plain_url(DATABASE_URL)) as conn:
         events = conn.execute("select count(*) from events").fetchone()[0]
-        invitations = conn.execute(
-            "select count(*) from invitations where status = 'scheduled'").fetchone()[0]
+        invitations = conn.execute("select count(*) from invitations where status = 'scheduled'").fetchone()[
+            0
+        ]
     measured_ok = events == invitations
 
     report(

@@ -66,12 +66,19 @@ def make_batches(prefix: str, count: int) -> list[bytes]:
         events = []
         for i in range(BATCH):
             key = f"{prefix}{b}.{i}"
-            events.append({
-                "id": key, "name": "order.delivered", "occurred_at": occurred,
-                "contact": {"external_id": f"c{key}", "email": f"c{key}@example.com",
-                            "attributes": {"plan": "pro", "arr": 1200}},
-                "properties": {"order_id": f"o{key}"},
-            })
+            events.append(
+                {
+                    "id": key,
+                    "name": "order.delivered",
+                    "occurred_at": occurred,
+                    "contact": {
+                        "external_id": f"c{key}",
+                        "email": f"c{key}@example.com",
+                        "attributes": {"plan": "pro", "arr": 1200},
+                    },
+                    "properties": {"order_id": f"o{key}"},
+                }
+            )
         body = json.dumps({"events": events}, separators=(",", ":")).encode()
         if len(body) >= MAX_BODY:
             raise SystemExit(f"batch body is {len(body)} bytes, over the 256 KiB limit")
@@ -94,12 +101,22 @@ def copy_baseline(bodies: list[bytes]) -> Sample:
         for body in bodies:
             t0 = time.perf_counter()
             events = json.loads(body)["events"]
-            with conn.cursor() as cur, cur.copy(
+            with (
+                conn.cursor() as cur,
+                cur.copy(
                     f"COPY {COPY_TABLE} (id, name, occurred_at, contact, properties) FROM STDIN"
-            ) as copy:
+                ) as copy,
+            ):
                 for e in events:
-                    copy.write_row((e["id"], e["name"], e["occurred_at"],
-                                    json.dumps(e["contact"]), json.dumps(e["properties"])))
+                    copy.write_row(
+                        (
+                            e["id"],
+                            e["name"],
+                            e["occurred_at"],
+                            json.dumps(e["contact"]),
+                            json.dumps(e["properties"]),
+                        )
+                    )
             conn.commit()
             latencies.append((time.perf_counter() - t0) * 1000)
         elapsed = time.perf_counter() - started
@@ -131,12 +148,17 @@ def main(argv: list[str] | None = None) -> int:
         if status != 200 or answer.get("accepted") != BATCH:
             raise SystemExit(f"warm-up batch -> {status}: {first[:500]!r}")
         ours_sample = python_round(
-            svc.host, svc.port,
+            svc.host,
+            svc.port,
             lambda n: ("POST", "/api/v1/events/batch", bodies[n], headers),
-            clients=args.clients, total=count, timeout=120)
+            clients=args.clients,
+            total=count,
+            timeout=120,
+        )
         if ours_sample.errors or set(ours_sample.statuses) != {200}:
-            raise SystemExit(f"batches: statuses {dict(ours_sample.statuses)}, "
-                             f"errors {ours_sample.first_error}")
+            raise SystemExit(
+                f"batches: statuses {dict(ours_sample.statuses)}, errors {ours_sample.first_error}"
+            )
         # The same first batch again: every item must now be a duplicate (nothing stored twice).
         status, again = svc.request_raw("POST", "/api/v1/events/batch", bodies[0], headers)
         again_answer = json.loads(again)
@@ -147,8 +169,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with psycopg.connect(plain_url(DATABASE_URL)) as conn:
         events = conn.execute("select count(*) from events").fetchone()[0]
-        invitations = conn.execute(
-            "select count(*) from invitations where status = 'scheduled'").fetchone()[0]
+        invitations = conn.execute("select count(*) from invitations where status = 'scheduled'").fetchone()[
+            0
+        ]
     expected = (count + 1) * BATCH
     consistent = events == invitations == expected and duplicates == BATCH
 

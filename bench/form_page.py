@@ -50,17 +50,29 @@ from common import (  # noqa: E402
     service_env,
 )
 
-ASSET = re.compile(r"""<(?:link[^>]+rel=["']?stylesheet["']?[^>]*href|script[^>]+src|img[^>]+src)"""
-                   r"""=["']?([^"' >]+)""", re.IGNORECASE)
+ASSET = re.compile(
+    r"""<(?:link[^>]+rel=["']?stylesheet["']?[^>]*href|script[^>]+src|img[^>]+src)"""
+    r"""=["']?([^"' >]+)""",
+    re.IGNORECASE,
+)
 
 
 def make_invitation(svc: Server, api_key: str) -> str:
-    status, answer = svc.request("POST", "/api/v1/events", {
-        "id": f"form-{time.time_ns()}", "name": "order.delivered",
-        "contact": {"external_id": "c-form", "email": "form@example.com",
-                    "attributes": {"plan": "pro", "arr": 1200}},
-        "properties": {"order_id": "o-form"},
-    }, {"Authorization": f"Bearer {api_key}"})
+    status, answer = svc.request(
+        "POST",
+        "/api/v1/events",
+        {
+            "id": f"form-{time.time_ns()}",
+            "name": "order.delivered",
+            "contact": {
+                "external_id": "c-form",
+                "email": "form@example.com",
+                "attributes": {"plan": "pro", "arr": 1200},
+            },
+            "properties": {"order_id": "o-form"},
+        },
+        {"Authorization": f"Bearer {api_key}"},
+    )
     if status != 202 or not answer.get("invitations") or not answer["invitations"][0].get("url"):
         raise SystemExit(f"event for the form -> {status}: {answer}")
     return urlsplit(answer["invitations"][0]["url"]).path
@@ -113,8 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         path = make_invitation(svc, ws.api_key)
         status, html_bytes = svc.request_raw("GET", path)
         if status != 200:
-            print(f"\n== GET /s/{{token}}: the hosted form answered {status} for a valid token "
-                  f"({path}); is vocservice/forms.py in place? Nothing measured.")
+            print(
+                f"\n== GET /s/{{token}}: the hosted form answered {status} for a valid token "
+                f"({path}); is vocservice/forms.py in place? Nothing measured."
+            )
             return 2
         html = html_bytes.decode("utf-8", errors="replace")
         page = len(html_bytes)
@@ -135,18 +149,35 @@ def main(argv: list[str] | None = None) -> int:
         bare_inproc = merge("bare Flask", 1, [in_process(bare_app.test_client(), path, n_inproc)])
 
         env = service_env(BENCH_PAGE_BYTES=str(page))
-        with Server("baseline_form", "baseline_app:app", extra_args=["--pythonpath", "bench"],
-                    env=env) as bare:
+        with Server(
+            "baseline_form", "baseline_app:app", extra_args=["--pythonpath", "bench"], env=env
+        ) as bare:
             seq = {}
             for label, server in (("bare Flask", bare), ("vocservice", svc)):
-                python_round(server.host, server.port, lambda n: ("GET", path, None, {}),
-                             clients=1, total=50)  # warm-up
-                seq[label] = merge(label, 1, [python_round(
-                    server.host, server.port, lambda n: ("GET", path, None, {}), clients=1,
-                    total=n_seq)])
+                python_round(
+                    server.host, server.port, lambda n: ("GET", path, None, {}), clients=1, total=50
+                )  # warm-up
+                seq[label] = merge(
+                    label,
+                    1,
+                    [
+                        python_round(
+                            server.host,
+                            server.port,
+                            lambda n: ("GET", path, None, {}),
+                            clients=1,
+                            total=n_seq,
+                        )
+                    ],
+                )
             spec = lambda prefix: RequestSpec("GET", path, prefix=prefix)  # noqa: E731
-            loaded = interleaved([("bare Flask", bare, spec), ("vocservice", svc, spec)],
-                                 clients=8, seconds=seconds, rounds=rounds, warmup=2.0)
+            loaded = interleaved(
+                [("bare Flask", bare, spec), ("vocservice", svc, spec)],
+                clients=8,
+                seconds=seconds,
+                rounds=rounds,
+                warmup=2.0,
+            )
 
     for result in (*seq.values(), *loaded.values()):
         bad = {s: n for s, n in result.statuses.items() if s not in ("200", "<400")}
@@ -157,20 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     b_seq, o_seq = seq["bare Flask"], seq["vocservice"]
     b_load, o_load = loaded["bare Flask"], loaded["vocservice"]
     rows = [
-        Row("server time p50, in process", ours_inproc.p50_ms, bare_inproc.p50_ms, "ms", False,
-            None, 2),
-        Row("server time p95, in process", ours_inproc.p95_ms, bare_inproc.p95_ms, "ms", False,
-            "< 10", 2),
-        Row("server time p99, in process", ours_inproc.p99_ms, bare_inproc.p99_ms, "ms", False,
-            None, 2),
+        Row("server time p50, in process", ours_inproc.p50_ms, bare_inproc.p50_ms, "ms", False, None, 2),
+        Row("server time p95, in process", ours_inproc.p95_ms, bare_inproc.p95_ms, "ms", False, "< 10", 2),
+        Row("server time p99, in process", ours_inproc.p99_ms, bare_inproc.p99_ms, "ms", False, None, 2),
         Row("HTML bytes", page, len(bare_html), "B", False, None, 0),
         Row("HTML bytes gzip", page_gz, bare_gz, "B", False, None, 0),
         Row("HTML + linked assets", page + assets, len(bare_html), "B", False, "< 30000", 0),
         Row("HTML + linked assets gzip", page_gz + assets_gz, bare_gz, "B", False, None, 0),
         Row("gunicorn 1 client p50", o_seq.p50_ms, b_seq.p50_ms, "ms", False, None, 2),
         Row("gunicorn 1 client p99", o_seq.p99_ms, b_seq.p99_ms, "ms", False, None, 2),
-        Row("gunicorn 8 clients throughput", o_load.throughput, b_load.throughput, "req/s", True,
-            None, 0),
+        Row("gunicorn 8 clients throughput", o_load.throughput, b_load.throughput, "req/s", True, None, 0),
         Row("gunicorn 8 clients p50", o_load.p50_ms, b_load.p50_ms, "ms", False, None, 2),
         Row("gunicorn 8 clients p99", o_load.p99_ms, b_load.p99_ms, "ms", False, None, 2),
     ]
@@ -185,10 +212,12 @@ def main(argv: list[str] | None = None) -> int:
             "linked same-origin assets: " + (", ".join(asset_list) or "none"),
             "server time = Flask test client in this process (no network, no gunicorn)",
         ],
-        extra={"path": path, "in_process": {"ours": ours_inproc.__dict__,
-                                            "baseline": bare_inproc.__dict__},
-               "sequential": {k: v.__dict__ for k, v in seq.items()},
-               "loaded": {k: v.__dict__ for k, v in loaded.items()}},
+        extra={
+            "path": path,
+            "in_process": {"ours": ours_inproc.__dict__, "baseline": bare_inproc.__dict__},
+            "sequential": {k: v.__dict__ for k, v in seq.items()},
+            "loaded": {k: v.__dict__ for k, v in loaded.items()},
+        },
     )
     return 0
 

@@ -33,8 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Row, recreate_database, report  # noqa: E402
 
-URL = os.environ.get("BENCH_METRICS_DATABASE_URL",
-                     "postgresql://postgres@127.0.0.1:5432/vocservice_bench_metrics")
+URL = os.environ.get(
+    "BENCH_METRICS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vocservice_bench_metrics"
+)
 DAYS = 730  # two years of answers
 
 
@@ -60,12 +61,18 @@ def _setup(app) -> dict:
         survey = Survey(workspace_id=ws.id, name="Relationship NPS", kind="nps", question="?")
         db.session.add(survey)
         db.session.flush()
-        touchpoints = [Touchpoint(workspace_id=ws.id, survey_id=survey.id, name=f"tp{i}",
-                                  event=f"e{i}", channel="link") for i in range(3)]
+        touchpoints = [
+            Touchpoint(workspace_id=ws.id, survey_id=survey.id, name=f"tp{i}", event=f"e{i}", channel="link")
+            for i in range(3)
+        ]
         db.session.add_all(touchpoints)
         db.session.commit()
-        return {"workspace_id": ws.id, "survey_id": survey.id, "key": key,
-                "touchpoints": [t.id for t in touchpoints]}
+        return {
+            "workspace_id": ws.id,
+            "survey_id": survey.id,
+            "key": key,
+            "touchpoints": [t.id for t in touchpoints],
+        }
 
 
 def _load(app, ctx: dict, first: int, last: int) -> float:
@@ -78,7 +85,8 @@ def _load(app, ctx: dict, first: int, last: int) -> float:
     started = time.perf_counter()
     with app.app_context():
         db.session.execute(text("SELECT setseed(0.42)"))
-        db.session.execute(text("""
+        db.session.execute(
+            text("""
             INSERT INTO responses (id, workspace_id, survey_id, touchpoint_id, score, comment,
                 completed, source, metadata, attributes, submitted_at, created_at, updated_at,
                 analysis_status, analysis_attempts)
@@ -93,10 +101,21 @@ def _load(app, ctx: dict, first: int, last: int) -> float:
                    now() - make_interval(days => (g % :days)::int, mins => (g % 1440)::int),
                    now(), now(), 'done', 0
             FROM generate_series(:first, :last) AS g
-        """), {"ws": ctx["workspace_id"], "sv": ctx["survey_id"], "tp0": tp[0], "tp1": tp[1],
-               "tp2": tp[2], "days": DAYS, "first": first, "last": last})
+        """),
+            {
+                "ws": ctx["workspace_id"],
+                "sv": ctx["survey_id"],
+                "tp0": tp[0],
+                "tp1": tp[1],
+                "tp2": tp[2],
+                "days": DAYS,
+                "first": first,
+                "last": last,
+            },
+        )
         # Themes on commented answers: one theme on 40% of all answers, a second on 13%.
-        db.session.execute(text("""
+        db.session.execute(
+            text("""
             INSERT INTO response_themes (response_id, theme_id, workspace_id, sentiment_label,
                                          sentiment_compound)
             SELECT 'rsp_b' || to_char(g, 'FM000000000000'), t.ids[1 + (g * 7 + k) % n], :ws,
@@ -107,7 +126,9 @@ def _load(app, ctx: dict, first: int, last: int) -> float:
                   WHERE workspace_id = :ws) AS t,
                  generate_series(0, 1) AS k
             WHERE g % 5 < 2 AND (k = 0 OR g % 3 = 0)
-        """), {"ws": ctx["workspace_id"], "first": first, "last": last})
+        """),
+            {"ws": ctx["workspace_id"], "first": first, "last": last},
+        )
         db.session.commit()
         db.session.execute(text("ANALYZE responses"))
         db.session.execute(text("ANALYZE response_themes"))
@@ -151,16 +172,16 @@ def _time_api(app, ctx: dict, path: str, repeats: int) -> tuple[float, float, st
 
 RAW_SQL = {
     "overall": "SELECT score, count(*) FROM responses WHERE survey_id = :sv AND completed "
-               "AND score IS NOT NULL GROUP BY score",
+    "AND score IS NOT NULL GROUP BY score",
     "month": "SELECT date_trunc('month', submitted_at AT TIME ZONE 'UTC'), score, count(*) "
-             "FROM responses WHERE survey_id = :sv AND completed AND score IS NOT NULL "
-             "GROUP BY 1, 2",
+    "FROM responses WHERE survey_id = :sv AND completed AND score IS NOT NULL "
+    "GROUP BY 1, 2",
     "plan": "SELECT attributes->>'plan', score, count(*) FROM responses WHERE survey_id = :sv "
-            "AND completed AND score IS NOT NULL GROUP BY 1, 2",
+    "AND completed AND score IS NOT NULL GROUP BY 1, 2",
     "themes": "SELECT rt.theme_id, rt.sentiment_label, r.score, count(*), "
-              "sum(rt.sentiment_compound) FROM response_themes rt JOIN responses r "
-              "ON r.id = rt.response_id WHERE r.survey_id = :sv AND r.completed "
-              "AND r.score IS NOT NULL GROUP BY 1, 2, 3",
+    "sum(rt.sentiment_compound) FROM response_themes rt JOIN responses r "
+    "ON r.id = rt.response_id WHERE r.survey_id = :sv AND r.completed "
+    "AND r.score IS NOT NULL GROUP BY 1, 2, 3",
 }
 
 
@@ -192,15 +213,21 @@ def measure(app, ctx: dict, *, api_repeats: int, sql_repeats: int) -> dict:
     for name, path in questions.items():
         p50, p95, source = _time_api(app, ctx, path, api_repeats)
         raw50, raw95 = _time_sql(app, ctx, name, sql_repeats)
-        results[name] = {"p50": p50, "p95": p95, "raw_p50": raw50, "raw_p95": raw95,
-                         "source": source}
-        print(f"    {name:8s} api p50 {p50:7.1f} ms p95 {p95:7.1f} ms ({source}); "
-              f"raw SQL p50 {raw50:8.1f} ms p95 {raw95:8.1f} ms", flush=True)
+        results[name] = {"p50": p50, "p95": p95, "raw_p50": raw50, "raw_p95": raw95, "source": source}
+        print(
+            f"    {name:8s} api p50 {p50:7.1f} ms p95 {p95:7.1f} ms ({source}); "
+            f"raw SQL p50 {raw50:8.1f} ms p95 {raw95:8.1f} ms",
+            flush=True,
+        )
     return results
 
 
-LABELS = {"overall": "GET /metrics (overall)", "month": "GET /metrics group_by=month",
-          "plan": "GET /metrics group_by=attributes.plan", "themes": "GET /insights/themes"}
+LABELS = {
+    "overall": "GET /metrics (overall)",
+    "month": "GET /metrics group_by=month",
+    "plan": "GET /metrics group_by=attributes.plan",
+    "themes": "GET /insights/themes",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,8 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="100k and 300k rows, fewer runs")
     parser.add_argument("--sizes", default=None, help="two row counts, e.g. 1000000,10000000")
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in (args.sizes or ("100000,300000" if args.quick
-                                             else "1000000,10000000")).split(",")]
+    sizes = [
+        int(s) for s in (args.sizes or ("100000,300000" if args.quick else "1000000,10000000")).split(",")
+    ]
     api_repeats, sql_repeats = (15, 3) if args.quick else (40, 5)
 
     recreate_database(URL)
@@ -220,24 +248,52 @@ def main(argv: list[str] | None = None) -> int:
         load_s = _load(app, ctx, loaded + 1, size)
         loaded = size
         rebuild_s = _rebuild(app)
-        print(f"  {size:,} responses: loaded in {load_s:.1f} s, rollups rebuilt in {rebuild_s:.1f} s",
-              flush=True)
-        notes.append(f"{size:,} rows: load {load_s:.1f} s (INSERT ... SELECT generate_series, "
-                     f"with the schema's indexes), rollups rebuild {rebuild_s:.1f} s")
+        print(
+            f"  {size:,} responses: loaded in {load_s:.1f} s, rollups rebuilt in {rebuild_s:.1f} s",
+            flush=True,
+        )
+        notes.append(
+            f"{size:,} rows: load {load_s:.1f} s (INSERT ... SELECT generate_series, "
+            f"with the schema's indexes), rollups rebuild {rebuild_s:.1f} s"
+        )
         runs[size] = measure(app, ctx, api_repeats=api_repeats, sql_repeats=sql_repeats)
 
     rows = []
     for size in sizes:
         for name, label in LABELS.items():
             figures = runs[size][name]
-            rows.append(Row(f"{label} @ {size:,} p50", figures["p50"], figures["raw_p50"], "ms",
-                            higher_is_better=False, target="< 150"))
-            rows.append(Row(f"{label} @ {size:,} p95", figures["p95"], figures["raw_p95"], "ms",
-                            higher_is_better=False, target="< 150"))
+            rows.append(
+                Row(
+                    f"{label} @ {size:,} p50",
+                    figures["p50"],
+                    figures["raw_p50"],
+                    "ms",
+                    higher_is_better=False,
+                    target="< 150",
+                )
+            )
+            rows.append(
+                Row(
+                    f"{label} @ {size:,} p95",
+                    figures["p95"],
+                    figures["raw_p95"],
+                    "ms",
+                    higher_is_better=False,
+                    target="< 150",
+                )
+            )
     small, large = sizes
     for name, label in LABELS.items():
-        rows.append(Row(f"{label}: p50 at {large:,} / at {small:,}", runs[large][name]["p50"],
-                        runs[small][name]["p50"], "ms", higher_is_better=False, target="<= 1.5x"))
+        rows.append(
+            Row(
+                f"{label}: p50 at {large:,} / at {small:,}",
+                runs[large][name]["p50"],
+                runs[small][name]["p50"],
+                "ms",
+                higher_is_better=False,
+                target="<= 1.5x",
+            )
+        )
     notes += [
         "ours = the API through Flask's test client (auth, validation, JSON) reading rollups; "
         "baseline = the plain SQL GROUP BY over the raw rows giving the same counts; "
@@ -246,8 +302,13 @@ def main(argv: list[str] | None = None) -> int:
         "(flat curve: ratio near 1x)",
         f"PostgreSQL on this machine ({os.cpu_count()} cores, shared), default settings",
     ]
-    report("metrics_scale", "Metrics and theme insights over millions of responses", rows,
-           notes=notes, extra={"runs": {str(k): v for k, v in runs.items()}})
+    report(
+        "metrics_scale",
+        "Metrics and theme insights over millions of responses",
+        rows,
+        notes=notes,
+        extra={"runs": {str(k): v for k, v in runs.items()}},
+    )
     return 0
 
 

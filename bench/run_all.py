@@ -23,8 +23,16 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 # In this order: the collection path first, then the text analysis.
-SCRIPTS = ["events_api", "events_batch", "form_page", "nlp_throughput", "eval_nlp", "analysis_worker",
-           "metrics_scale", "dashboard_page"]
+SCRIPTS = [
+    "events_api",
+    "events_batch",
+    "form_page",
+    "nlp_throughput",
+    "eval_nlp",
+    "analysis_worker",
+    "metrics_scale",
+    "dashboard_page",
+]
 
 
 def accepts_quick(path: Path) -> bool:

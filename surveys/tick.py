@@ -37,12 +37,18 @@ class TickResult:
 
 def _due_ids(session: Session, condition, now: datetime) -> list[str]:
     stale = or_(Invitation.enqueued_at.is_(None), Invitation.enqueued_at < now - REQUEUE_AFTER)
-    ids = session.execute(
-        select(Invitation.id).where(condition, stale).order_by(Invitation.scheduled_for).limit(BATCH)
-    ).scalars().all()
+    ids = (
+        session.execute(
+            select(Invitation.id).where(condition, stale).order_by(Invitation.scheduled_for).limit(BATCH)
+        )
+        .scalars()
+        .all()
+    )
     if ids:
         session.execute(
-            update(Invitation).where(Invitation.id.in_(ids)).values(enqueued_at=now)
+            update(Invitation)
+            .where(Invitation.id.in_(ids))
+            .values(enqueued_at=now)
             .execution_options(synchronize_session=False)
         )
     return list(ids)
@@ -69,22 +75,22 @@ def run_tick(session: Session, *, now: datetime | None = None) -> TickResult:
     # Link invitations need no delivery: the caller already has the URL.
     counts["links_opened"] = session.execute(
         update(Invitation)
-        .where(Invitation.status == "scheduled", Invitation.channel == "link",
-               Invitation.scheduled_for <= now)
+        .where(
+            Invitation.status == "scheduled", Invitation.channel == "link", Invitation.scheduled_for <= now
+        )
         .values(status="sent", sent_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
 
-    sends = _due_ids(
-        session, (Invitation.status == "scheduled") & (Invitation.scheduled_for <= now), now
-    )
+    sends = _due_ids(session, (Invitation.status == "scheduled") & (Invitation.scheduled_for <= now), now)
     for invitation_id in sends:
         jobs.defer(session, jobs.SEND_INVITATION, invitation_id)
     counts["sends_enqueued"] = len(sends)
 
     reminders = _due_ids(
         session,
-        (Invitation.status == "sent") & (Invitation.reminder_due_at <= now)
+        (Invitation.status == "sent")
+        & (Invitation.reminder_due_at <= now)
         & Invitation.reminded_at.is_(None),
         now,
     )
@@ -108,16 +114,22 @@ def run_tick(session: Session, *, now: datetime | None = None) -> TickResult:
 
 def _sweep_analyses(session: Session, now: datetime) -> int:
     """Completed responses still pending whose job never ran or went missing."""
-    stale = or_(Response.analysis_enqueued_at.is_(None),
-                Response.analysis_enqueued_at < now - ANALYSIS_REQUEUE_AFTER)
-    ids = list(session.execute(
-        select(Response.id).where(Response.analysis_status == "pending",
-                                  Response.completed.is_(True), stale)
-        .order_by(Response.id).limit(ANALYSIS_SWEEP_LIMIT)
-    ).scalars())
+    stale = or_(
+        Response.analysis_enqueued_at.is_(None), Response.analysis_enqueued_at < now - ANALYSIS_REQUEUE_AFTER
+    )
+    ids = list(
+        session.execute(
+            select(Response.id)
+            .where(Response.analysis_status == "pending", Response.completed.is_(True), stale)
+            .order_by(Response.id)
+            .limit(ANALYSIS_SWEEP_LIMIT)
+        ).scalars()
+    )
     if ids:
         session.execute(
-            update(Response).where(Response.id.in_(ids)).values(analysis_enqueued_at=now)
+            update(Response)
+            .where(Response.id.in_(ids))
+            .values(analysis_enqueued_at=now)
             .execution_options(synchronize_session=False)
         )
     jobs.defer_analysis(session, ids)

@@ -18,7 +18,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import make_url, text
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.support.browser"]
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/vocservice_test"
@@ -40,8 +40,7 @@ def _database_url() -> str:
 
 def _drop_database(url: str, *, create: bool = False) -> None:
     parsed = make_url(url)
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
         if create:
@@ -60,15 +59,17 @@ def app():
 
     url = _database_url()
     _recreate_database(url)
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "REDIS_URL": TEST_REDIS_URL,
-        "RATELIMIT_STORAGE_URI": TEST_REDIS_URL,
-        "PUBLIC_BASE_URL": "http://voc.test",
-        "SMTP_URL": None,
-        "SECRET_KEY": "test-secret",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": TEST_REDIS_URL,
+            "RATELIMIT_STORAGE_URI": TEST_REDIS_URL,
+            "PUBLIC_BASE_URL": "http://voc.test",
+            "SMTP_URL": None,
+            "SECRET_KEY": "test-secret",
+        }
+    )
     with app.app_context():
         upgrade()
     jobs.set_app(app)
@@ -142,14 +143,17 @@ def workspace(app):
 
     with app.app_context():
         ws = create_workspace(db.session, name="Acme Test", slug="acme")
-        keys = {role: create_api_key(db.session, workspace=ws, role=role)[1]
-                for role in ("admin", "analyst", "ingest")}
+        keys = {
+            role: create_api_key(db.session, workspace=ws, role=role)[1]
+            for role in ("admin", "analyst", "ingest")
+        }
         db.session.commit()
         db.session.refresh(ws)
         db.session.expunge(ws)
         db.session.remove()
-    return WorkspaceFixture(workspace=ws, api_key=keys["admin"],
-                            headers={"Authorization": f"Bearer {keys['admin']}"}, keys=keys)
+    return WorkspaceFixture(
+        workspace=ws, api_key=keys["admin"], headers={"Authorization": f"Bearer {keys['admin']}"}, keys=keys
+    )
 
 
 class _CountingWorker(SimpleWorker):
@@ -166,8 +170,7 @@ def run_worker(app):
     connection = Redis.from_url(TEST_REDIS_URL)
 
     def run() -> int:
-        worker = _CountingWorker(["default", "nlp"], connection=connection,
-                                 serializer=JSONSerializer)
+        worker = _CountingWorker(["default", "nlp"], connection=connection, serializer=JSONSerializer)
         worker.work(burst=True)
         return worker.performed
 

@@ -22,7 +22,7 @@ def _database_url(instance_path: Path) -> str:
     # Normalise the common spellings to the psycopg 3 driver.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

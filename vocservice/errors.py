@@ -60,8 +60,12 @@ def problem(status: int, title: str, detail: str, *, slug: str | None = None, **
 
 
 def _wants_html() -> bool:
-    return not (request.path.startswith("/api") or request.path.startswith("/webhooks")
-                or request.path.startswith("/w/") or request.path == "/embed.js")
+    return not (
+        request.path.startswith("/api")
+        or request.path.startswith("/webhooks")
+        or request.path.startswith("/w/")
+        or request.path == "/embed.js"
+    )
 
 
 def _html_error(status: int, title: str, detail: str):
@@ -95,7 +99,7 @@ def problem_from_http_exception(error: HTTPException):
     response = problem(status, title, detail, slug=_slug(status), errors=errors)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="vocservice"'
-    for header, value in (getattr(error, "get_headers", lambda: [])() or []):
+    for header, value in getattr(error, "get_headers", lambda: [])() or []:
         if header.lower() in ("retry-after", "allow"):
             response.headers[header] = value
     return response
@@ -103,9 +107,17 @@ def problem_from_http_exception(error: HTTPException):
 
 def _slug(status: int) -> str:
     return {
-        400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-        405: "method-not-allowed", 409: "conflict", 410: "gone", 413: "payload-too-large",
-        415: "unsupported-media-type", 422: "validation-error", 429: "rate-limited",
+        400: "bad-request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not-found",
+        405: "method-not-allowed",
+        409: "conflict",
+        410: "gone",
+        413: "payload-too-large",
+        415: "unsupported-media-type",
+        422: "validation-error",
+        429: "rate-limited",
     }.get(status, "error")
 
 

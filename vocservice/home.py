@@ -22,13 +22,15 @@ def index():
     }
     # The demo workspace's open invitation lets a newcomer answer as a customer would.
     demo = db.session.execute(
-        select(Invitation.token).join(Workspace, Workspace.id == Invitation.workspace_id)
-        .where(Workspace.slug == "demo", Invitation.status == "sent",
-               Invitation.expires_at > utcnow())
+        select(Invitation.token)
+        .join(Workspace, Workspace.id == Invitation.workspace_id)
+        .where(Workspace.slug == "demo", Invitation.status == "sent", Invitation.expires_at > utcnow())
         .limit(1)
     ).scalar_one_or_none()
     return render_template(
-        "home.html", counts=counts, demo_token=demo,
+        "home.html",
+        counts=counts,
+        demo_token=demo,
         embedded=not current_app.config.get("REDIS_URL"),
         database=db.engine.url.get_backend_name(),
     )

@@ -31,8 +31,7 @@ def _claim(workspace_id: str, key: str, fingerprint: str) -> IdempotencyRecord |
     """Insert the claim; on conflict return the existing record."""
     for _ in range(3):
         try:
-            db.session.add(IdempotencyRecord(workspace_id=workspace_id, key=key,
-                                             request_hash=fingerprint))
+            db.session.add(IdempotencyRecord(workspace_id=workspace_id, key=key, request_hash=fingerprint))
             db.session.commit()
             return None
         except IntegrityError:
@@ -50,8 +49,11 @@ def _claim(workspace_id: str, key: str, fingerprint: str) -> IdempotencyRecord |
 
 def _release(workspace_id: str, key: str) -> None:
     db.session.rollback()
-    db.session.execute(delete(IdempotencyRecord).where(
-        IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key))
+    db.session.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key
+        )
+    )
     db.session.commit()
 
 
@@ -62,22 +64,27 @@ def idempotent(view):
         if key is None:
             return view(*args, **kwargs)
         if not 1 <= len(key) <= 200:
-            raise Invalid("Idempotency-Key must be 1 to 200 characters.",
-                          errors={"Idempotency-Key": ["1 to 200 characters"]})
+            raise Invalid(
+                "Idempotency-Key must be 1 to 200 characters.",
+                errors={"Idempotency-Key": ["1 to 200 characters"]},
+            )
         workspace_id = g.workspace.id
         fingerprint = _fingerprint()
         existing = _claim(workspace_id, key, fingerprint)
         if existing is not None:
             if existing.request_hash != fingerprint:
-                raise Invalid("This Idempotency-Key was used with a different request.",
-                              errors={"Idempotency-Key": ["reused with a different body"]})
+                raise Invalid(
+                    "This Idempotency-Key was used with a different request.",
+                    errors={"Idempotency-Key": ["reused with a different body"]},
+                )
             if existing.status_code is None:
                 if existing.created_at > utcnow() - ABANDONED_AFTER:
                     raise Conflict("A request with this Idempotency-Key is still in progress.")
                 _release(workspace_id, key)  # its request died; let this one take over
                 return wrapper(*args, **kwargs)
             response = current_app.response_class(
-                current_app.json.dumps(existing.body), status=existing.status_code,
+                current_app.json.dumps(existing.body),
+                status=existing.status_code,
                 mimetype="application/json",
             )
             response.headers["Idempotent-Replayed"] = "true"
@@ -88,9 +95,11 @@ def idempotent(view):
             _release(workspace_id, key)
             raise
         if 200 <= response.status_code < 300 and response.is_json:
-            record = db.session.execute(select(IdempotencyRecord).where(
-                IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key
-            )).scalar_one()
+            record = db.session.execute(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key
+                )
+            ).scalar_one()
             record.status_code = response.status_code
             record.body = response.get_json()
             db.session.commit()

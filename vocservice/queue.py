@@ -64,7 +64,11 @@ def enqueue_now(name: str, *args) -> bool:
         return True
     try:
         rq_queue(spec.queue).enqueue(
-            func, *args, job_timeout=spec.timeout, result_ttl=3600, failure_ttl=7 * 86400,
+            func,
+            *args,
+            job_timeout=spec.timeout,
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
             retry=spec.retry(),
         )
         return True

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from nlp import ANALYZER_VERSION
 from surveys.analysis.models import ACTIONS, Analysis, ResponseTheme, TagCorrection, Theme
 from surveys.analysis.steps import after_analysis
-from surveys.core.db import utcnow
+from surveys.core.db import lock_rows, utcnow
 from surveys.core.errors import Invalid, NotFound
 from surveys.response.models import Response
 
@@ -35,8 +35,9 @@ def corrections_for(session: Session, response_ids: list[str]) -> dict[str, dict
     return found
 
 
-def correct_hits(hits: list[dict], actions: dict[str, str] | None,
-                 sentiment: dict | None = None) -> list[dict]:
+def correct_hits(
+    hits: list[dict], actions: dict[str, str] | None, sentiment: dict | None = None
+) -> list[dict]:
     """The analyser's theme hits with the analysts' verdicts applied.
 
     A removed theme goes whatever the analyser found; an added one the analyser missed is
@@ -49,8 +50,9 @@ def correct_hits(hits: list[dict], actions: dict[str, str] | None,
     present = {hit["name"] for hit in kept}
     for name in sorted(actions):
         if actions[name] == "add" and name not in present:
-            kept.append({"name": name, "sentiment": dict(sentiment or NEUTRAL), "evidence": [],
-                         "corrected": True})
+            kept.append(
+                {"name": name, "sentiment": dict(sentiment or NEUTRAL), "evidence": [], "corrected": True}
+            )
     return kept
 
 
@@ -60,14 +62,21 @@ def _current(session: Session, response_id: str) -> Analysis | None:
     return current or max(rows, key=lambda a: a.created_at, default=None)
 
 
-def _store(session: Session, *, workspace_id: str, response_id: str, theme_id: str, action: str,
-           user_id: str | None) -> TagCorrection:
-    query = select(TagCorrection).where(TagCorrection.response_id == response_id,
-                                        TagCorrection.theme_id == theme_id)
+def _store(
+    session: Session, *, workspace_id: str, response_id: str, theme_id: str, action: str, user_id: str | None
+) -> TagCorrection:
+    query = select(TagCorrection).where(
+        TagCorrection.response_id == response_id, TagCorrection.theme_id == theme_id
+    )
     row = session.execute(query).scalar_one_or_none()
     if row is None:
-        row = TagCorrection(workspace_id=workspace_id, response_id=response_id,
-                            theme_id=theme_id, action=action, user_id=user_id)
+        row = TagCorrection(
+            workspace_id=workspace_id,
+            response_id=response_id,
+            theme_id=theme_id,
+            action=action,
+            user_id=user_id,
+        )
         try:
             # A savepoint: a concurrent first correction of the same pair wins the insert,
             # and this one then becomes the later verdict below.
@@ -82,46 +91,61 @@ def _store(session: Session, *, workspace_id: str, response_id: str, theme_id: s
     return row
 
 
-def correct_tag(session: Session, *, workspace_id: str, response_id: str, theme_id: str,
-                action: str, user_id: str | None) -> TagCorrection:
+def correct_tag(
+    session: Session, *, workspace_id: str, response_id: str, theme_id: str, action: str, user_id: str | None
+) -> TagCorrection:
     """Record a verdict and apply it to the stored analysis now. The caller commits."""
     if action not in ACTIONS:
         raise Invalid(f"Unknown correction {action!r}.", errors={"action": ["add or remove"]})
-    query = select(Response).where(Response.id == response_id)
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise with a worker analysing this response (it locks the same row and reads
-        # the corrections after locking), so neither overwrites the other's result.
-        query = query.with_for_update(of=Response)
+    # Serialise with a worker analysing this response (it locks the same row and reads the
+    # corrections after locking), so neither overwrites the other's result.
+    query = lock_rows(session, select(Response).where(Response.id == response_id), of=Response)
     response = session.execute(query).unique().scalar_one_or_none()
     if response is None or response.workspace_id != workspace_id:
         raise NotFound(f"No response with id {response_id!r} in this workspace.")
     theme = session.get(Theme, theme_id)
     if theme is None or theme.workspace_id != workspace_id:
-        raise NotFound(f"No theme with id {theme_id!r} in this workspace.",
-                       errors={"theme_id": ["unknown theme"]})
-    correction = _store(session, workspace_id=workspace_id, response_id=response.id,
-                        theme_id=theme.id, action=action, user_id=user_id)
+        raise NotFound(
+            f"No theme with id {theme_id!r} in this workspace.", errors={"theme_id": ["unknown theme"]}
+        )
+    correction = _store(
+        session,
+        workspace_id=workspace_id,
+        response_id=response.id,
+        theme_id=theme.id,
+        action=action,
+        user_id=user_id,
+    )
 
     analysis = _current(session, response.id)
     sentiment = None
     if analysis is not None:
         if analysis.sentiment_label is not None:
-            sentiment = {"label": analysis.sentiment_label,
-                         "compound": analysis.sentiment_compound}
+            sentiment = {"label": analysis.sentiment_label, "compound": analysis.sentiment_compound}
         # A new list, so the JSON column is seen as changed.
         analysis.themes = correct_hits(list(analysis.themes), {theme.name: action}, sentiment)
         # Theme rollups fold in analyses newer than their mark: re-dating this one makes readers
         # use raw rows until the tick has recomputed its day (surveys.metrics.theme_rollups).
         analysis.created_at = utcnow()
-    session.execute(delete(ResponseTheme).where(ResponseTheme.response_id == response.id,
-                                                ResponseTheme.theme_id == theme.id))
+    session.execute(
+        delete(ResponseTheme).where(
+            ResponseTheme.response_id == response.id, ResponseTheme.theme_id == theme.id
+        )
+    )
     if action == "add":
-        hit = next((h for h in (analysis.themes if analysis else []) if h["name"] == theme.name),
-                   {"sentiment": sentiment or NEUTRAL})
-        session.add(ResponseTheme(
-            response_id=response.id, theme_id=theme.id, workspace_id=workspace_id,
-            sentiment_label=hit["sentiment"]["label"],
-            sentiment_compound=hit["sentiment"]["compound"]))
+        hit = next(
+            (h for h in (analysis.themes if analysis else []) if h["name"] == theme.name),
+            {"sentiment": sentiment or NEUTRAL},
+        )
+        session.add(
+            ResponseTheme(
+                response_id=response.id,
+                theme_id=theme.id,
+                workspace_id=workspace_id,
+                sentiment_label=hit["sentiment"]["label"],
+                sentiment_compound=hit["sentiment"]["compound"],
+            )
+        )
     session.flush()
     # What follows a new analysis (roadmap links) follows a correction too.
     after_analysis.run(session, workspace_id=workspace_id, response_ids=[response.id])

@@ -45,15 +45,26 @@ class EmergingResult:
     items: list[dict]
 
 
-def emerging(session: Session, *, workspace_id: str, survey_id: str | None = None,
-             start: datetime | None = None, end: datetime | None = None, min_count: int = 3,
-             limit: int = 20) -> EmergingResult:
+def emerging(
+    session: Session,
+    *,
+    workspace_id: str,
+    survey_id: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    min_count: int = 3,
+    limit: int = 20,
+) -> EmergingResult:
     query = (
         select(Response.id, Response.comment, Analysis.noun_phrases)
         .join(Analysis, Analysis.response_id == Response.id)
-        .where(Response.workspace_id == workspace_id, Analysis.analyzer_version == ANALYZER_VERSION,
-               Response.comment.is_not(None))
-        .order_by(Response.submitted_at.desc()).limit(MAX_COMMENTS)
+        .where(
+            Response.workspace_id == workspace_id,
+            Analysis.analyzer_version == ANALYZER_VERSION,
+            Response.comment.is_not(None),
+        )
+        .order_by(Response.submitted_at.desc())
+        .limit(MAX_COMMENTS)
     )
     if survey_id:
         query = query.where(Response.survey_id == survey_id)
@@ -68,11 +79,14 @@ def emerging(session: Session, *, workspace_id: str, survey_id: str | None = Non
     first_id: dict[str, str] = {}
     for row in rows:
         first_id.setdefault(row.comment, row.id)
-    keywords = session.execute(
-        select(Theme.keywords).where(Theme.workspace_id == workspace_id)).scalars()
-    phrases = emerging_phrases(texts, analyses, covered_terms(keywords), min_count=min_count,
-                               limit=limit)
-    items = [{"phrase": p.phrase, "count": p.count,
-              "examples": [{"response_id": first_id[text], "comment": text} for text in p.examples]}
-             for p in phrases]
+    keywords = session.execute(select(Theme.keywords).where(Theme.workspace_id == workspace_id)).scalars()
+    phrases = emerging_phrases(texts, analyses, covered_terms(keywords), min_count=min_count, limit=limit)
+    items = [
+        {
+            "phrase": p.phrase,
+            "count": p.count,
+            "examples": [{"response_id": first_id[text], "comment": text} for text in p.examples],
+        }
+        for p in phrases
+    ]
     return EmergingResult(comments=len(rows), items=items)

@@ -67,6 +67,7 @@ class ResponseTheme(db.Model):
     sentiment_label: Mapped[str] = mapped_column(String(8), nullable=False)
     sentiment_compound: Mapped[float] = mapped_column(Float, nullable=False)
 
+
 ACTIONS = ("add", "remove")
 
 

@@ -27,8 +27,11 @@ def _name(value: str) -> None:
 class ThemeCreateSchema(Base):
     name = fields.String(required=True, validate=[validate.Length(1, 100), _name])
     description = fields.String(load_default="", validate=validate.Length(max=2000))
-    keywords = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list,
-                           validate=validate.Length(max=MAX_KEYWORDS))
+    keywords = fields.List(
+        fields.String(validate=validate.Length(1, 100)),
+        load_default=list,
+        validate=validate.Length(max=MAX_KEYWORDS),
+    )
     parent_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 40))
 
     @post_load
@@ -45,8 +48,9 @@ class ThemeUpdateSchema(ThemeCreateSchema):
 
     name = fields.String(validate=[validate.Length(1, 100), _name])
     description = fields.String(validate=validate.Length(max=2000))
-    keywords = fields.List(fields.String(validate=validate.Length(1, 100)),
-                           validate=validate.Length(max=MAX_KEYWORDS))
+    keywords = fields.List(
+        fields.String(validate=validate.Length(1, 100)), validate=validate.Length(max=MAX_KEYWORDS)
+    )
     parent_id = fields.String(allow_none=True, validate=validate.Length(1, 40))
 
 
@@ -66,4 +70,3 @@ class EmergingArgsSchema(Schema):
     end = Time(data_key="to", load_default=None)
     min_count = fields.Integer(load_default=3, validate=validate.Range(2, 10_000))
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
-

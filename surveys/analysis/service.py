@@ -19,8 +19,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION
@@ -30,7 +29,7 @@ from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import workspace_analyzer
 from surveys.core.bulk import insert_rows
-from surveys.core.db import new_id, utcnow
+from surveys.core.db import is_postgres, lock_rows, new_id, upsert_insert, utcnow
 from surveys.core.errors import NotFound
 from surveys.response.models import Response
 from surveys.survey.models import Survey
@@ -51,24 +50,33 @@ class AnalyzeResult:
 
 
 def _locked(session: Session, query):
-    if session.get_bind().dialect.name == "postgresql":
-        return query.with_for_update(skip_locked=True, of=Response)
-    return query  # SQLite: one writer at a time anyway
+    # Rows another worker is analysing are skipped, not waited for.
+    return lock_rows(session, query, of=Response, skip_locked=True)
 
 
 def _claim(session: Session, ids: list[str], result: AnalyzeResult) -> dict[str, list[str]]:
     """Count an attempt on each still-pending row and commit; returns claimed ids by workspace."""
-    rows = session.execute(_locked(session, select(
-        Response.id, Response.workspace_id, Response.analysis_attempts
-    ).where(Response.id.in_(ids), Response.completed.is_(True),
-            Response.analysis_status == "pending"))).all()
+    rows = session.execute(
+        _locked(
+            session,
+            select(Response.id, Response.workspace_id, Response.analysis_attempts).where(
+                Response.id.in_(ids), Response.completed.is_(True), Response.analysis_status == "pending"
+            ),
+        )
+    ).all()
     exhausted = [r.id for r in rows if r.analysis_attempts >= MAX_ATTEMPTS]
     if exhausted:
-        session.execute(update(Response).where(Response.id.in_(exhausted)).values(
-            analysis_status="failed", analysis_enqueued_at=None,
-            analysis_error=f"gave up after {MAX_ATTEMPTS} attempts: the worker died or timed out"
-                           " while analysing this comment",
-        ).execution_options(synchronize_session=False))
+        session.execute(
+            update(Response)
+            .where(Response.id.in_(exhausted))
+            .values(
+                analysis_status="failed",
+                analysis_enqueued_at=None,
+                analysis_error=f"gave up after {MAX_ATTEMPTS} attempts: the worker died or timed out"
+                " while analysing this comment",
+            )
+            .execution_options(synchronize_session=False)
+        )
         result.failed += len(exhausted)
     claimed: dict[str, list[str]] = defaultdict(list)
     for row in rows:
@@ -76,9 +84,15 @@ def _claim(session: Session, ids: list[str], result: AnalyzeResult) -> dict[str,
             claimed[row.workspace_id].append(row.id)
     flat = [i for group in claimed.values() for i in group]
     if flat:
-        session.execute(update(Response).where(Response.id.in_(flat)).values(
-            analysis_attempts=Response.analysis_attempts + 1, analysis_enqueued_at=utcnow(),
-        ).execution_options(synchronize_session=False))
+        session.execute(
+            update(Response)
+            .where(Response.id.in_(flat))
+            .values(
+                analysis_attempts=Response.analysis_attempts + 1,
+                analysis_enqueued_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
     session.commit()
     return claimed
 
@@ -97,24 +111,29 @@ def _analyse_texts(analyzer, texts: list[str]) -> list[NlpAnalysis | Exception]:
     return outcomes
 
 
-_UPDATED = ("taxonomy_version", "sentiment_label", "sentiment_compound", "themes", "noun_phrases",
-            "created_at")
+_UPDATED = (
+    "taxonomy_version",
+    "sentiment_label",
+    "sentiment_compound",
+    "themes",
+    "noun_phrases",
+    "created_at",
+)
 
 
 def _upsert(session: Session, rows: list[dict]) -> None:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":  # one small statement for the whole batch (surveys.core.bulk)
-        insert_rows(session, Analysis.__table__, rows, on_conflict=(
-            "ON CONFLICT (response_id, analyzer_version) DO UPDATE SET "
-            + ", ".join(f"{name} = EXCLUDED.{name}" for name in _UPDATED)))
+    if is_postgres(session):  # one small statement for the whole batch (surveys.core.bulk)
+        insert_rows(
+            session,
+            Analysis.__table__,
+            rows,
+            on_conflict=(
+                "ON CONFLICT (response_id, analyzer_version) DO UPDATE SET "
+                + ", ".join(f"{name} = EXCLUDED.{name}" for name in _UPDATED)
+            ),
+        )
         return
-    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only these two are run
-        session.execute(delete(Analysis).where(
-            Analysis.response_id.in_([r["response_id"] for r in rows]),
-            Analysis.analyzer_version == ANALYZER_VERSION))
-        session.execute(insert(Analysis), rows)
-        return
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Analysis)
+    stmt = upsert_insert(session, Analysis)
     stmt = stmt.on_conflict_do_update(
         index_elements=["response_id", "analyzer_version"],
         set_={name: stmt.excluded[name] for name in _UPDATED},
@@ -122,14 +141,21 @@ def _upsert(session: Session, rows: list[dict]) -> None:
     session.execute(stmt, rows)
 
 
-def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: AnalyzeResult
-                  ) -> None:
+def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: AnalyzeResult) -> None:
     # Plain columns, not entities: loading 200 full rows (JSON snapshots and all) would cost
     # more than storing their results.
-    responses = session.execute(_locked(session, select(
-        Response.id, Response.comment, Response.analysis_attempts,
-    ).where(Response.id.in_(ids), Response.completed.is_(True),
-            Response.analysis_status == "pending"))).all()
+    responses = session.execute(
+        _locked(
+            session,
+            select(
+                Response.id,
+                Response.comment,
+                Response.analysis_attempts,
+            ).where(
+                Response.id.in_(ids), Response.completed.is_(True), Response.analysis_status == "pending"
+            ),
+        )
+    ).all()
     result.skipped += len(ids) - len(responses)
     if not responses:
         session.rollback()
@@ -147,49 +173,73 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
 
     now = utcnow()
     stored, theme_rows = [], []
-    theme_ids = dict(session.execute(
-        select(Theme.name, Theme.id).where(Theme.workspace_id == workspace_id)).all())
+    theme_ids = dict(
+        session.execute(select(Theme.name, Theme.id).where(Theme.workspace_id == workspace_id)).all()
+    )
     # Read under the row locks, like the themes: analysts' tag corrections win over the analyser.
     corrections = corrections_for(session, [r.id for r in responses])
     for response in responses:
         outcome = outcomes[response.id]
         if isinstance(outcome, Exception):
             give_up = response.analysis_attempts >= MAX_ATTEMPTS
-            session.execute(update(Response).where(Response.id == response.id).values(
-                analysis_status="failed" if give_up else "pending",
-                analysis_error=f"{type(outcome).__name__}: {outcome}"[:2000],
-                analysis_enqueued_at=now,  # the sweeper retries it after its window
-            ).execution_options(synchronize_session=False))
+            session.execute(
+                update(Response)
+                .where(Response.id == response.id)
+                .values(
+                    analysis_status="failed" if give_up else "pending",
+                    analysis_error=f"{type(outcome).__name__}: {outcome}"[:2000],
+                    analysis_enqueued_at=now,  # the sweeper retries it after its window
+                )
+                .execution_options(synchronize_session=False)
+            )
             result.failed += give_up
             result.retrying += not give_up
             continue
         data = outcome.to_dict() if outcome is not None else None
-        hits = correct_hits(data["themes"] if data else [], corrections.get(response.id),
-                            data["sentiment"] if data else None)
-        stored.append({
-            "id": new_id("an"), "response_id": response.id, "analyzer_version": ANALYZER_VERSION,
-            "taxonomy_version": version,
-            "sentiment_label": data["sentiment"]["label"] if data else None,
-            "sentiment_compound": data["sentiment"]["compound"] if data else None,
-            "themes": hits,
-            "noun_phrases": data["noun_phrases"] if data else [], "created_at": now,
-        })
+        hits = correct_hits(
+            data["themes"] if data else [], corrections.get(response.id), data["sentiment"] if data else None
+        )
+        stored.append(
+            {
+                "id": new_id("an"),
+                "response_id": response.id,
+                "analyzer_version": ANALYZER_VERSION,
+                "taxonomy_version": version,
+                "sentiment_label": data["sentiment"]["label"] if data else None,
+                "sentiment_compound": data["sentiment"]["compound"] if data else None,
+                "themes": hits,
+                "noun_phrases": data["noun_phrases"] if data else [],
+                "created_at": now,
+            }
+        )
         for hit in hits:
             if hit["name"] in theme_ids:
-                theme_rows.append({
-                    "response_id": response.id, "theme_id": theme_ids[hit["name"]],
-                    "workspace_id": workspace_id, "sentiment_label": hit["sentiment"]["label"],
-                    "sentiment_compound": hit["sentiment"]["compound"]})
+                theme_rows.append(
+                    {
+                        "response_id": response.id,
+                        "theme_id": theme_ids[hit["name"]],
+                        "workspace_id": workspace_id,
+                        "sentiment_label": hit["sentiment"]["label"],
+                        "sentiment_compound": hit["sentiment"]["compound"],
+                    }
+                )
     done_ids = [row["response_id"] for row in stored]
     if done_ids:
         _upsert(session, stored)
         session.execute(delete(ResponseTheme).where(ResponseTheme.response_id.in_(done_ids)))
         insert_rows(session, ResponseTheme.__table__, theme_rows)
         after_analysis.run(session, workspace_id=workspace_id, response_ids=done_ids)
-        session.execute(update(Response).where(Response.id.in_(done_ids)).values(
-            analysis_status="done", analysis_enqueued_at=None, analysis_attempts=0,
-            analysis_error=None,
-        ).execution_options(synchronize_session=False))
+        session.execute(
+            update(Response)
+            .where(Response.id.in_(done_ids))
+            .values(
+                analysis_status="done",
+                analysis_enqueued_at=None,
+                analysis_attempts=0,
+                analysis_error=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
     session.commit()
     result.done += len(done_ids)
 
@@ -200,9 +250,13 @@ def analyze_responses(session: Session, *, response_ids: list[str]) -> AnalyzeRe
     ids = list(dict.fromkeys(response_ids))
     if not ids:
         return result
-    attempts = dict(session.execute(select(Response.id, Response.analysis_attempts).where(
-        Response.id.in_(ids), Response.completed.is_(True),
-        Response.analysis_status == "pending")).all())
+    attempts = dict(
+        session.execute(
+            select(Response.id, Response.analysis_attempts).where(
+                Response.id.in_(ids), Response.completed.is_(True), Response.analysis_status == "pending"
+            )
+        ).all()
+    )
     session.rollback()  # end the read-only transaction before claiming
     result.skipped += len(ids) - len(attempts)
     fresh = [i for i in ids if attempts.get(i) == 0]
@@ -232,7 +286,8 @@ def warm_up(session: Session, *, comments: int = 1000, workspaces: int = 20) -> 
     rows = session.execute(
         select(Response.workspace_id, Response.comment)
         .where(Response.comment.is_not(None), Response.completed.is_(True))
-        .order_by(Response.id.desc()).limit(comments)  # ids are time-ordered: an index scan
+        .order_by(Response.id.desc())
+        .limit(comments)  # ids are time-ordered: an index scan
     ).all()
     by_workspace: dict[str, list[str]] = defaultdict(list)
     for row in rows:
@@ -245,8 +300,9 @@ def warm_up(session: Session, *, comments: int = 1000, workspaces: int = 20) -> 
     return sum(len(by_workspace[ws]) for ws in busiest)
 
 
-def mark_for_reanalysis(session: Session, *, workspace_id: str | None = None,
-                        survey_id: str | None = None) -> list[str]:
+def mark_for_reanalysis(
+    session: Session, *, workspace_id: str | None = None, survey_id: str | None = None
+) -> list[str]:
     """Put completed responses (all, one workspace's or one survey's) back to pending."""
     condition = [Response.completed.is_(True)]
     if survey_id is not None:
@@ -256,12 +312,22 @@ def mark_for_reanalysis(session: Session, *, workspace_id: str | None = None,
         condition.append(Response.survey_id == survey_id)
     if workspace_id is not None:
         condition.append(Response.workspace_id == workspace_id)
-    ids = session.execute(
-        update(Response).where(*condition).values(
-            analysis_status="pending", analysis_attempts=0, analysis_error=None,
-            analysis_enqueued_at=utcnow())
-        .returning(Response.id).execution_options(synchronize_session=False)
-    ).scalars().all()
+    ids = (
+        session.execute(
+            update(Response)
+            .where(*condition)
+            .values(
+                analysis_status="pending",
+                analysis_attempts=0,
+                analysis_error=None,
+                analysis_enqueued_at=utcnow(),
+            )
+            .returning(Response.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
     return sorted(ids)
 
 
@@ -278,5 +344,8 @@ def serialize_analysis(response: Response) -> dict:
     sentiment = None
     if row is not None and row.sentiment_label is not None:
         sentiment = {"label": row.sentiment_label, "compound": row.sentiment_compound}
-    return {"status": response.analysis_status, "sentiment": sentiment,
-            "themes": list(row.themes) if row is not None else []}
+    return {
+        "status": response.analysis_status,
+        "sentiment": sentiment,
+        "themes": list(row.themes) if row is not None else [],
+    }

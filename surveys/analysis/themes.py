@@ -29,15 +29,21 @@ _ANALYZERS: "OrderedDict[tuple[str, int], Analyzer]" = OrderedDict()
 _ANALYZER_CACHE_SIZE = 32
 
 
-def seed_themes(session: Session, *, workspace: Workspace, taxonomy: str = DEFAULT_TAXONOMY
-                ) -> list[Theme]:
+def seed_themes(session: Session, *, workspace: Workspace, taxonomy: str = DEFAULT_TAXONOMY) -> list[Theme]:
     """Give a new workspace a copy of a built-in taxonomy (no re-analysis: nothing to redo)."""
     if taxonomy not in BUILTIN:
-        raise Invalid(f"Unknown taxonomy {taxonomy!r}.",
-                      errors={"taxonomy": [f"one of {', '.join(BUILTIN)}"]})
-    themes = [Theme(workspace_id=workspace.id, name=raw["name"],
-                    description=raw.get("description") or "", keywords=list(raw["keywords"]))
-              for raw in BUILTIN[taxonomy]]
+        raise Invalid(
+            f"Unknown taxonomy {taxonomy!r}.", errors={"taxonomy": [f"one of {', '.join(BUILTIN)}"]}
+        )
+    themes = [
+        Theme(
+            workspace_id=workspace.id,
+            name=raw["name"],
+            description=raw.get("description") or "",
+            keywords=list(raw["keywords"]),
+        )
+        for raw in BUILTIN[taxonomy]
+    ]
     session.add_all(themes)
     session.flush()
     by_name = {t.name: t for t in themes}
@@ -49,9 +55,9 @@ def seed_themes(session: Session, *, workspace: Workspace, taxonomy: str = DEFAU
 
 
 def list_themes(session: Session, *, workspace_id: str) -> list[Theme]:
-    return list(session.execute(
-        select(Theme).where(Theme.workspace_id == workspace_id).order_by(Theme.id)
-    ).scalars())
+    return list(
+        session.execute(select(Theme).where(Theme.workspace_id == workspace_id).order_by(Theme.id)).scalars()
+    )
 
 
 def get_theme(session: Session, *, workspace_id: str, theme_id: str) -> Theme:
@@ -65,10 +71,12 @@ def resolve_theme_ids(session: Session, *, workspace_id: str, name_or_id: str) -
     """The theme named (case-insensitively) or with that id, plus all its descendants."""
     themes = list_themes(session, workspace_id=workspace_id)
     root = next((t for t in themes if t.id == name_or_id), None) or next(
-        (t for t in themes if t.name.lower() == name_or_id.strip().lower()), None)
+        (t for t in themes if t.name.lower() == name_or_id.strip().lower()), None
+    )
     if root is None:
-        raise Invalid(f"No theme {name_or_id!r} in this workspace.",
-                      errors={"theme": ["no such theme name or id"]})
+        raise Invalid(
+            f"No theme {name_or_id!r} in this workspace.", errors={"theme": ["no such theme name or id"]}
+        )
     found, frontier = [root.id], [root.id]
     while frontier:
         frontier = [t.id for t in themes if t.parent_id in frontier and t.id not in found]
@@ -78,27 +86,33 @@ def resolve_theme_ids(session: Session, *, workspace_id: str, name_or_id: str) -
 
 def _check_name(session: Session, workspace_id: str, name: str, theme_id: str | None) -> None:
     clash = session.execute(
-        select(Theme.id).where(Theme.workspace_id == workspace_id,
-                               func.lower(Theme.name) == name.lower(), Theme.id != (theme_id or ""))
+        select(Theme.id).where(
+            Theme.workspace_id == workspace_id,
+            func.lower(Theme.name) == name.lower(),
+            Theme.id != (theme_id or ""),
+        )
     ).first()
     if clash:
         raise Conflict(f"A theme named {name!r} already exists in this workspace.")
 
 
-def _check_parent(session: Session, workspace_id: str, parent_id: str | None,
-                  theme_id: str | None) -> None:
+def _check_parent(session: Session, workspace_id: str, parent_id: str | None, theme_id: str | None) -> None:
     if parent_id is None:
         return
-    parents = dict(session.execute(
-        select(Theme.id, Theme.parent_id).where(Theme.workspace_id == workspace_id)).all())
+    parents = dict(
+        session.execute(select(Theme.id, Theme.parent_id).where(Theme.workspace_id == workspace_id)).all()
+    )
     if parent_id not in parents:
-        raise Invalid(f"No theme with id {parent_id!r} in this workspace.",
-                      errors={"parent_id": ["no such theme in this workspace"]})
+        raise Invalid(
+            f"No theme with id {parent_id!r} in this workspace.",
+            errors={"parent_id": ["no such theme in this workspace"]},
+        )
     cursor: str | None = parent_id
     while cursor is not None:  # walk up: reaching the theme itself means a cycle
         if cursor == theme_id:
-            raise Invalid("A theme cannot be its own ancestor.",
-                          errors={"parent_id": ["would create a cycle"]})
+            raise Invalid(
+                "A theme cannot be its own ancestor.", errors={"parent_id": ["would create a cycle"]}
+            )
         cursor = parents.get(cursor)
 
 
@@ -114,9 +128,13 @@ def _flush(session: Session, name: str) -> None:
 def create_theme(session: Session, *, workspace: Workspace, data: dict) -> Theme:
     _check_name(session, workspace.id, data["name"], None)
     _check_parent(session, workspace.id, data.get("parent_id"), None)
-    theme = Theme(workspace_id=workspace.id, name=data["name"],
-                  description=data.get("description", ""), keywords=data.get("keywords", []),
-                  parent_id=data.get("parent_id"))
+    theme = Theme(
+        workspace_id=workspace.id,
+        name=data["name"],
+        description=data.get("description", ""),
+        keywords=data.get("keywords", []),
+        parent_id=data.get("parent_id"),
+    )
     session.add(theme)
     _flush(session, theme.name)
     _taxonomy_changed(session, workspace, theme_id=None, keywords=theme.keywords)
@@ -131,14 +149,14 @@ def update_theme(session: Session, *, workspace: Workspace, theme_id: str, data:
         _check_parent(session, workspace.id, data["parent_id"], theme.id)
     old_keywords = list(theme.keywords)
     matching_changed = data.get("name", theme.name) != theme.name or (
-        "keywords" in data and data["keywords"] != old_keywords)
+        "keywords" in data and data["keywords"] != old_keywords
+    )
     for field, value in data.items():
         setattr(theme, field, value)
     theme.updated_at = utcnow()
     _flush(session, theme.name)
     if matching_changed:
-        _taxonomy_changed(session, workspace, theme_id=theme.id,
-                          keywords=[*old_keywords, *theme.keywords])
+        _taxonomy_changed(session, workspace, theme_id=theme.id, keywords=[*old_keywords, *theme.keywords])
     else:  # description or hierarchy only: what the analyser finds stays the same
         _bump_version(session, workspace)
     return theme
@@ -148,18 +166,28 @@ def delete_theme(session: Session, *, workspace: Workspace, theme_id: str) -> No
     theme = get_theme(session, workspace_id=workspace.id, theme_id=theme_id)
     _taxonomy_changed(session, workspace, theme_id=theme.id, keywords=theme.keywords)
     # Done here as well as by the foreign keys: SQLite does not enforce them by default.
-    session.execute(update(Theme).where(Theme.parent_id == theme.id).values(parent_id=None)
-                    .execution_options(synchronize_session=False))
-    session.execute(delete(ResponseTheme).where(ResponseTheme.workspace_id == workspace.id,
-                                                ResponseTheme.theme_id == theme.id))
+    session.execute(
+        update(Theme)
+        .where(Theme.parent_id == theme.id)
+        .values(parent_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(ResponseTheme).where(
+            ResponseTheme.workspace_id == workspace.id, ResponseTheme.theme_id == theme.id
+        )
+    )
     session.delete(theme)
     session.flush()
 
 
 def _bump_version(session: Session, workspace: Workspace) -> None:
-    session.execute(update(Workspace).where(Workspace.id == workspace.id)
-                    .values(taxonomy_version=Workspace.taxonomy_version + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Workspace)
+        .where(Workspace.id == workspace.id)
+        .values(taxonomy_version=Workspace.taxonomy_version + 1)
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(workspace, ["taxonomy_version"])
 
 
@@ -168,27 +196,36 @@ def _like(keyword: str) -> str:
     return f"%{escaped}%"
 
 
-def _taxonomy_changed(session: Session, workspace: Workspace, *, theme_id: str | None,
-                      keywords: Iterable[str]) -> list[str]:
+def _taxonomy_changed(
+    session: Session, workspace: Workspace, *, theme_id: str | None, keywords: Iterable[str]
+) -> list[str]:
     """Bump the version and put affected responses back to pending; enqueue them after commit."""
     _bump_version(session, workspace)
     affected = [Response.comment.ilike(_like(k), escape="\\") for k in set(keywords) if k.strip()]
     if theme_id is not None:
-        affected.append(Response.id.in_(select(ResponseTheme.response_id).where(
-            ResponseTheme.workspace_id == workspace.id, ResponseTheme.theme_id == theme_id)))
+        affected.append(
+            Response.id.in_(
+                select(ResponseTheme.response_id).where(
+                    ResponseTheme.workspace_id == workspace.id, ResponseTheme.theme_id == theme_id
+                )
+            )
+        )
     if not affected:
         return []
     now = utcnow()
     # No status condition: a row being analysed right now is locked by its worker, so this
     # waits for it and then sets it pending again, and the new taxonomy is never missed.
-    ids = list(session.execute(
-        update(Response)
-        .where(Response.workspace_id == workspace.id, Response.completed.is_(True), or_(*affected))
-        .values(analysis_status="pending", analysis_attempts=0, analysis_error=None,
-                analysis_enqueued_at=now)
-        .returning(Response.id)
-        .execution_options(synchronize_session=False)
-    ).scalars())
+    ids = list(
+        session.execute(
+            update(Response)
+            .where(Response.workspace_id == workspace.id, Response.completed.is_(True), or_(*affected))
+            .values(
+                analysis_status="pending", analysis_attempts=0, analysis_error=None, analysis_enqueued_at=now
+            )
+            .returning(Response.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
+    )
     jobs.defer_analysis(session, ids)
     return ids
 
@@ -197,10 +234,18 @@ def workspace_taxonomy(session: Session, workspace_id: str) -> Taxonomy:
     """The workspace's themes as an ``nlp.Taxonomy`` (parents by name), in creation order."""
     themes = list_themes(session, workspace_id=workspace_id)
     names = {t.id: t.name for t in themes}
-    return Taxonomy.from_dicts(workspace_id, [
-        {"name": t.name, "keywords": t.keywords, "description": t.description,
-         "parent": names.get(t.parent_id)} for t in themes
-    ])
+    return Taxonomy.from_dicts(
+        workspace_id,
+        [
+            {
+                "name": t.name,
+                "keywords": t.keywords,
+                "description": t.description,
+                "parent": names.get(t.parent_id),
+            }
+            for t in themes
+        ],
+    )
 
 
 def workspace_analyzer(session: Session, workspace_id: str) -> tuple[Analyzer, int]:

@@ -18,14 +18,18 @@ class ContactInSchema(Nested):
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     locale = fields.String(load_default=None, allow_none=True, validate=LOCALE)
-    attributes = fields.Dict(keys=fields.String(validate=validate.Length(1, 100)),
-                             load_default=dict, validate=_json_object())
+    attributes = fields.Dict(
+        keys=fields.String(validate=validate.Length(1, 100)), load_default=dict, validate=_json_object()
+    )
 
     @pre_load
     def coerce_external_id(self, data, **kwargs):
         # Many senders use numeric customer ids; keep them as strings.
-        if isinstance(data, dict) and isinstance(data.get("external_id"), int) \
-                and not isinstance(data.get("external_id"), bool):
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("external_id"), int)
+            and not isinstance(data.get("external_id"), bool)
+        ):
             data = {**data, "external_id": str(data["external_id"])}
         return data
 

@@ -5,21 +5,21 @@ arrive at the same moment cannot both create them.
 """
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
 from surveys.core.bulk import insert_rows
-from surveys.core.db import new_id, utcnow
+from surveys.core.db import is_postgres, new_id, upsert_insert, utcnow
 from surveys.core.errors import Invalid
 
 
 def _key(data: dict) -> str:
     external_id = data.get("external_id") or data.get("email")
     if not external_id:
-        raise Invalid("A contact needs an external_id or an email.",
-                      errors={"contact": ["external_id or email is required"]})
+        raise Invalid(
+            "A contact needs an external_id or an email.",
+            errors={"contact": ["external_id or email is required"]},
+        )
     return str(external_id)
 
 
@@ -33,11 +33,11 @@ _PG_MERGE = (
 )
 
 
-def _upsert_statement(dialect: str):
+def _upsert_statement(session: Session):
+    """The SQLAlchemy spelling of :data:`_PG_MERGE` (what :func:`insert_rows` runs on SQLite)."""
     table = Contact.__table__
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table)
-    if dialect == "postgresql":
+    stmt = upsert_insert(session, table)
+    if is_postgres(session):
         merged = table.c.attributes.op("||")(stmt.excluded.attributes)
     else:
         merged = func.json_patch(table.c.attributes, stmt.excluded.attributes)
@@ -65,21 +65,31 @@ def lock_contacts(session: Session, *, workspace_id: str, items: list[dict]) -> 
     merged: dict[str, dict] = {}
     for data in items:
         key = _key(data)
-        current = merged.setdefault(key, {"email": None, "name": None, "locale": None,
-                                          "attributes": {}})
+        current = merged.setdefault(key, {"email": None, "name": None, "locale": None, "attributes": {}})
         for field in ("email", "name", "locale"):
             if data.get(field) is not None:
                 current[field] = data[field]
         current["attributes"].update(data.get("attributes") or {})
     now = utcnow()
     rows = [
-        {"id": new_id("ct"), "workspace_id": workspace_id, "external_id": key, **data,
-         "unsubscribed_at": None, "created_at": now, "updated_at": now}
+        {
+            "id": new_id("ct"),
+            "workspace_id": workspace_id,
+            "external_id": key,
+            **data,
+            "unsubscribed_at": None,
+            "created_at": now,
+            "updated_at": now,
+        }
         for key, data in sorted(merged.items())
     ]
     result = insert_rows(
-        session, Contact.__table__, rows, on_conflict=_PG_MERGE, returning="RETURNING *",
-        sqlalchemy_statement=lambda: _upsert_statement(session.get_bind().dialect.name),
+        session,
+        Contact.__table__,
+        rows,
+        on_conflict=_PG_MERGE,
+        returning="RETURNING *",
+        sqlalchemy_statement=lambda: _upsert_statement(session),
     )
     return {row.external_id: row for row in result}
 
@@ -92,7 +102,5 @@ def upsert_contact(session: Session, *, workspace_id: str, data: dict) -> Contac
 
 def find_contact(session: Session, *, workspace_id: str, external_id: str) -> Contact | None:
     return session.execute(
-        select(Contact).where(
-            Contact.workspace_id == workspace_id, Contact.external_id == external_id
-        )
+        select(Contact).where(Contact.workspace_id == workspace_id, Contact.external_id == external_id)
     ).scalar_one_or_none()

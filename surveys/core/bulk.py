@@ -12,6 +12,8 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.sqltypes import JSON
 
+from surveys.core.db import is_postgres
+
 _SQL_CACHE: dict[tuple, str] = {}
 # Below this many rows one INSERT beats COPY's extra round trips.
 COPY_FROM_ROWS = 50
@@ -27,6 +29,8 @@ class _Result(list):
 def _pg_sql(session: Session, table: Table, on_conflict: str, returning: str) -> str:
     key = (table.name, on_conflict, returning)
     if key not in _SQL_CACHE:
+        # Not a database check (this only runs on PostgreSQL): the server's own dialect object
+        # spells each column type for the array casts, as the schema declared it (JSONB, ...).
         dialect = session.get_bind().dialect
         names = [c.name for c in table.columns]
         arrays = ", ".join(
@@ -40,14 +44,21 @@ def _pg_sql(session: Session, table: Table, on_conflict: str, returning: str) ->
     return _SQL_CACHE[key]
 
 
-def insert_rows(session: Session, table: Table, rows: list[dict], *, on_conflict: str = "",
-                returning: str = "", sqlalchemy_statement=None):
+def insert_rows(
+    session: Session,
+    table: Table,
+    rows: list[dict],
+    *,
+    on_conflict: str = "",
+    returning: str = "",
+    sqlalchemy_statement=None,
+):
     """Insert ``rows`` (dicts keyed by column name). ``on_conflict``/``returning`` are SQL
     clauses for PostgreSQL; ``sqlalchemy_statement`` is a callable building the equivalent
-    statement for other dialects (built only when needed)."""
+    statement for SQLite (built only when needed)."""
     if not rows:
         return None
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         params = {}
         for column in table.columns:
             values = [row.get(column.name) for row in rows]
@@ -68,7 +79,7 @@ def copy_rows(session: Session, table: Table, rows: list[dict]) -> None:
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name != "postgresql" or len(rows) < COPY_FROM_ROWS:
+    if not is_postgres(session) or len(rows) < COPY_FROM_ROWS:
         insert_rows(session, table, rows)
         return
     names = [c.name for c in table.columns]
@@ -76,7 +87,9 @@ def copy_rows(session: Session, table: Table, rows: list[dict]) -> None:
     cursor = connection.connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([
-                Jsonb(row.get(n)) if n in json_columns and row.get(n) is not None else row.get(n)
-                for n in names
-            ])
+            copy.write_row(
+                [
+                    Jsonb(row.get(n)) if n in json_columns and row.get(n) is not None else row.get(n)
+                    for n in names
+                ]
+            )

@@ -1,7 +1,8 @@
-"""Who to ask: touchpoint conditions, deterministic sampling and fatigue (recontact) rules.
+"""Conditions over a context of nested dicts (``contact.attributes.plan``, ``event.properties.x``).
 
-Each check answers with a suppression reason or None, so every decision not to ask is recorded
-with its cause on the invitation row.
+Touchpoint conditions use these operators (``OPERATORS``); segments give them the same meaning in
+SQL. A missing field matches ``ne`` and ``exists: false`` only; an order comparison between values
+that cannot be ordered (a string and a number) is no match, never an error.
 """
 
 from typing import Any
@@ -47,6 +48,4 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
 
 
 def conditions_match(conditions: list[dict], context: dict) -> bool:
-    return all(
-        _compare(c["op"], resolve(c["field"], context), c.get("value", True)) for c in conditions
-    )
+    return all(_compare(c["op"], resolve(c["field"], context), c.get("value", True)) for c in conditions)

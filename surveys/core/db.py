@@ -1,7 +1,18 @@
-"""Declarative base, the Flask-SQLAlchemy handle and the column types every model shares.
+"""Declarative base, the Flask-SQLAlchemy handle, the column types every model shares, and
+the few helpers that hide the differences between the two databases we run on.
 
 Ids are prefixed, time-ordered strings (``sv_01J...``) so a cursor is simply the last id seen.
 Times are stored timezone-aware and always come back in UTC, on PostgreSQL and SQLite alike.
+
+PostgreSQL (production, tests) and the embedded SQLite (the zero-setup default) differ in a few
+places; the domain code asks these helpers instead of reading the dialect name itself:
+
+- :func:`is_postgres`: the one place that looks at which database a session talks to, for the
+  SQL that is spelt differently (date functions, JSON operators, advisory locks, bulk paths);
+- :func:`lock_rows`: ``SELECT ... FOR UPDATE`` on PostgreSQL, nothing on SQLite, where a write
+  transaction already keeps every other writer out;
+- :func:`upsert_insert`: an INSERT that has ``on_conflict_do_update``/``on_conflict_do_nothing``
+  and ``excluded``, in the spelling of the session's database.
 """
 
 import base64
@@ -11,8 +22,9 @@ from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, TypeDecorator
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -89,7 +101,32 @@ def updated_column():
     return mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
 
-def fk_column(target: str, *, ondelete: str = "CASCADE", nullable: bool = False,
-              index: bool = False):
-    return mapped_column(String(40), ForeignKey(target, ondelete=ondelete), nullable=nullable,
-                         index=index)
+def fk_column(target: str, *, ondelete: str = "CASCADE", nullable: bool = False, index: bool = False):
+    return mapped_column(String(40), ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
+
+
+# ---- PostgreSQL and the embedded SQLite ---------------------------------------------------------
+
+
+def is_postgres(session: Session) -> bool:
+    """True on PostgreSQL, False on the embedded SQLite (the only other database we run on)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def lock_rows(session: Session, query, *, of=None, skip_locked: bool = False):
+    """``query`` with ``FOR UPDATE [OF of] [SKIP LOCKED]`` on PostgreSQL; unchanged on SQLite,
+    which has no row locks and lets one write transaction at a time in anyway.
+
+    Pass ``of`` (an entity) when the query eager-loads relationships with outer joins:
+    PostgreSQL refuses to lock the nullable side of an outer join.
+    """
+    if not is_postgres(session):
+        return query
+    return query.with_for_update(of=of, skip_locked=skip_locked)
+
+
+def upsert_insert(session: Session, table):
+    """``insert(table)`` from the session's dialect: PostgreSQL's or SQLite's, both of which
+    add ``on_conflict_do_update``, ``on_conflict_do_nothing`` and ``excluded``."""
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    return insert(table)

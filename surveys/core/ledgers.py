@@ -1,8 +1,7 @@
-"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
-journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
+"""Ledgers of requests already seen: Idempotency-Key records and inbound webhook message ids.
 
-Uniqueness that protects correctness is a database constraint: one event per sender id, one
-invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
+Both are unique per workspace, so a concurrent duplicate fails at the database; the tick prunes
+them after their retention (24 hours and 8 days).
 """
 
 from datetime import datetime

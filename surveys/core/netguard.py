@@ -20,6 +20,7 @@ def _is_public(address: str) -> bool:
 
 def check_url(url: str, *, allow_private: bool, field: str = "url") -> str:
     """Return ``url`` if it may be called, else raise :class:`Invalid` naming the reason."""
+
     def refuse(message: str):
         raise Invalid(f"{field} is not allowed: {message}", errors={field: [message]})
 

@@ -23,6 +23,7 @@ def _json_object(max_keys: int = MAX_ATTRIBUTES):
     def check(value: dict) -> None:
         if len(value) > max_keys:
             raise ValidationError(f"at most {max_keys} keys")
+
     return check
 
 

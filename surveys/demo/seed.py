@@ -54,8 +54,7 @@ PAINS = {
         "Billing charged us twice this month and the invoice was wrong.",
     ],
 }
-PLANS = (("starter", 0.5, (600, 3000)), ("pro", 0.35, (6000, 24000)),
-         ("enterprise", 0.15, (60000, 400000)))
+PLANS = (("starter", 0.5, (600, 3000)), ("pro", 0.35, (6000, 24000)), ("enterprise", 0.15, (60000, 400000)))
 REGIONS = ("na", "emea", "apac")
 
 
@@ -113,64 +112,116 @@ def seed_demo(session: Session, *, responses: int = 2000, base_url: str) -> Demo
     if created:
         workspace = create_workspace(session, name="Demo Company", slug=SLUG, taxonomy="saas")
         workspace.branding = {"color": "#4f46e5", "name": "Demo Company"}
-        create_user(session, workspace=workspace, email=DEMO_EMAIL, role="admin",
-                    password=DEMO_PASSWORD)
+        create_user(session, workspace=workspace, email=DEMO_EMAIL, role="admin", password=DEMO_PASSWORD)
         _seed_content(session, workspace, responses)
     # A fresh key each time so `make run` can always print one; the previous one is revoked.
-    for old in session.execute(select(ApiKey).where(
-            ApiKey.workspace_id == workspace.id, ApiKey.name == DEMO_KEY_NAME,
-            ApiKey.revoked_at.is_(None))).scalars():
+    for old in session.execute(
+        select(ApiKey).where(
+            ApiKey.workspace_id == workspace.id, ApiKey.name == DEMO_KEY_NAME, ApiKey.revoked_at.is_(None)
+        )
+    ).scalars():
         old.revoked_at = utcnow()
     _, key = create_api_key(session, workspace=workspace, role="admin", name=DEMO_KEY_NAME)
     open_invitation = session.execute(
-        select(Invitation).where(Invitation.workspace_id == workspace.id,
-                                 Invitation.status == "sent",
-                                 Invitation.expires_at > utcnow()).limit(1)
+        select(Invitation)
+        .where(
+            Invitation.workspace_id == workspace.id,
+            Invitation.status == "sent",
+            Invitation.expires_at > utcnow(),
+        )
+        .limit(1)
     ).scalar_one_or_none()
     count = session.query(Response).filter(Response.workspace_id == workspace.id).count()
-    return DemoInfo(created=created, base_url=base_url, api_key=key, responses=count,
-                    form_url=f"{base_url}/s/{open_invitation.token}" if open_invitation else None)
+    return DemoInfo(
+        created=created,
+        base_url=base_url,
+        api_key=key,
+        responses=count,
+        form_url=f"{base_url}/s/{open_invitation.token}" if open_invitation else None,
+    )
 
 
 def _seed_content(session: Session, workspace, responses: int) -> None:
     rng = random.Random(42)
     now = utcnow()
-    nps = Survey(workspace_id=workspace.id, name="Relationship NPS", kind="nps",
-                 question="How likely are you to recommend Demo Company to a colleague?",
-                 comment_prompt="What is the most important reason for your score?",
-                 translations={"de": {
-                     "question": "Wie wahrscheinlich ist es, dass Sie Demo Company einem "
-                                 "Kollegen empfehlen?",
-                     "comment_prompt": "Was ist der wichtigste Grund für Ihre Bewertung?"}})
-    csat = Survey(workspace_id=workspace.id, name="Support CSAT", kind="csat",
-                  question="How satisfied were you with our support?",
-                  comment_prompt="How could we have helped you better?")
-    ces = Survey(workspace_id=workspace.id, name="Onboarding effort", kind="ces",
-                 question="How easy was it to get set up?", comment_prompt="What got in the way?")
+    nps = Survey(
+        workspace_id=workspace.id,
+        name="Relationship NPS",
+        kind="nps",
+        question="How likely are you to recommend Demo Company to a colleague?",
+        comment_prompt="What is the most important reason for your score?",
+        translations={
+            "de": {
+                "question": "Wie wahrscheinlich ist es, dass Sie Demo Company einem Kollegen empfehlen?",
+                "comment_prompt": "Was ist der wichtigste Grund für Ihre Bewertung?",
+            }
+        },
+    )
+    csat = Survey(
+        workspace_id=workspace.id,
+        name="Support CSAT",
+        kind="csat",
+        question="How satisfied were you with our support?",
+        comment_prompt="How could we have helped you better?",
+    )
+    ces = Survey(
+        workspace_id=workspace.id,
+        name="Onboarding effort",
+        kind="ces",
+        question="How easy was it to get set up?",
+        comment_prompt="What got in the way?",
+    )
     session.add_all([nps, csat, ces])
     session.flush()
     touchpoints = [
-        Touchpoint(workspace_id=workspace.id, survey_id=nps.id, name="90 days after signup",
-                   event="account.day_90", channel="email", delay_seconds=0,
-                   reminder_after_days=3, expires_after_days=14),
-        Touchpoint(workspace_id=workspace.id, survey_id=csat.id, name="Ticket solved",
-                   event="ticket.solved", channel="email", delay_seconds=3600,
-                   cancel_on=["ticket.reopened"], recontact_days=7),
-        Touchpoint(workspace_id=workspace.id, survey_id=ces.id, name="Onboarding done",
-                   event="onboarding.completed", channel="link"),
+        Touchpoint(
+            workspace_id=workspace.id,
+            survey_id=nps.id,
+            name="90 days after signup",
+            event="account.day_90",
+            channel="email",
+            delay_seconds=0,
+            reminder_after_days=3,
+            expires_after_days=14,
+        ),
+        Touchpoint(
+            workspace_id=workspace.id,
+            survey_id=csat.id,
+            name="Ticket solved",
+            event="ticket.solved",
+            channel="email",
+            delay_seconds=3600,
+            cancel_on=["ticket.reopened"],
+            recontact_days=7,
+        ),
+        Touchpoint(
+            workspace_id=workspace.id,
+            survey_id=ces.id,
+            name="Onboarding done",
+            event="onboarding.completed",
+            channel="link",
+        ),
     ]
     session.add_all(touchpoints)
     contacts = []
     for i in range(600):
         plan = rng.choices([p[0] for p in PLANS], weights=[p[1] for p in PLANS])[0]
         low, high = next(p[2] for p in PLANS if p[0] == plan)
-        contacts.append(Contact(
-            workspace_id=workspace.id, external_id=f"cust-{i:04d}",
-            email=f"customer{i:04d}@example.com", name=f"Customer {i:04d}",
-            locale=rng.choice(["en", "en", "en", "de"]),
-            attributes={"plan": plan, "region": rng.choice(REGIONS),
-                        "arr": rng.randrange(low, high, 100), "company": f"Company {i % 240}"},
-        ))
+        contacts.append(
+            Contact(
+                workspace_id=workspace.id,
+                external_id=f"cust-{i:04d}",
+                email=f"customer{i:04d}@example.com",
+                name=f"Customer {i:04d}",
+                locale=rng.choice(["en", "en", "en", "de"]),
+                attributes={
+                    "plan": plan,
+                    "region": rng.choice(REGIONS),
+                    "arr": rng.randrange(low, high, 100),
+                    "company": f"Company {i % 240}",
+                },
+            )
+        )
     session.add_all(contacts)
     session.flush()
     surveys = [(nps, touchpoints[0], 0.7), (csat, touchpoints[1], 0.2), (ces, touchpoints[2], 0.1)]
@@ -181,22 +232,43 @@ def _seed_content(session: Session, workspace, responses: int) -> None:
         plan = contact.attributes["plan"]
         days_ago = rng.randrange(0, 180)
         nps_like = _nps_score(rng, plan, days_ago)
-        score = {"nps": nps_like, "csat": max(1, min(5, round(nps_like / 2))),
-                 "ces": max(1, min(7, round(nps_like * 0.7)))}[survey.kind]
-        rows.append(Response(
-            workspace_id=workspace.id, survey_id=survey.id, contact_id=contact.id,
-            touchpoint_id=touchpoint.id, score=score, comment=_comment(rng, plan, nps_like),
-            completed=True, source="email", locale=contact.locale, meta={},
-            attributes=dict(contact.attributes),
-            submitted_at=now - timedelta(days=days_ago, minutes=rng.randrange(1440)),
-        ))
+        score = {
+            "nps": nps_like,
+            "csat": max(1, min(5, round(nps_like / 2))),
+            "ces": max(1, min(7, round(nps_like * 0.7))),
+        }[survey.kind]
+        rows.append(
+            Response(
+                workspace_id=workspace.id,
+                survey_id=survey.id,
+                contact_id=contact.id,
+                touchpoint_id=touchpoint.id,
+                score=score,
+                comment=_comment(rng, plan, nps_like),
+                completed=True,
+                source="email",
+                locale=contact.locale,
+                meta={},
+                attributes=dict(contact.attributes),
+                submitted_at=now - timedelta(days=days_ago, minutes=rng.randrange(1440)),
+            )
+        )
     session.add_all(rows)
     for contact in contacts[:5]:
-        session.add(Invitation(
-            workspace_id=workspace.id, contact_id=contact.id, survey_id=nps.id,
-            touchpoint_id=touchpoints[0].id, token=secrets.token_urlsafe(24), channel="email",
-            status="sent", scheduled_for=now, sent_at=now, expires_at=now + timedelta(days=14),
-        ))
+        session.add(
+            Invitation(
+                workspace_id=workspace.id,
+                contact_id=contact.id,
+                survey_id=nps.id,
+                touchpoint_id=touchpoints[0].id,
+                token=secrets.token_urlsafe(24),
+                channel="email",
+                status="sent",
+                scheduled_for=now,
+                sent_at=now,
+                expires_at=now + timedelta(days=14),
+            )
+        )
     session.flush()
     _seed_roadmap(session, workspace)  # issue 4, engineer B: roadmap items and their links
     _seed_segments(session, workspace)  # issue 4, engineer C: the dashboard's segment story
@@ -223,12 +295,12 @@ def _seed_segments(session: Session, workspace) -> None:
     from surveys.segment.models import Segment
     from surveys.segment.service import create_segment
 
-    existing = set(session.execute(select(Segment.name).where(
-        Segment.workspace_id == workspace.id)).scalars())
+    existing = set(
+        session.execute(select(Segment.name).where(Segment.workspace_id == workspace.id)).scalars()
+    )
     for name, conditions in DEMO_SEGMENTS:
         if name not in existing:
-            create_segment(session, workspace=workspace, data={"name": name,
-                                                               "conditions": conditions})
+            create_segment(session, workspace=workspace, data={"name": name, "conditions": conditions})
 
 
 def _seed_region_segments(session: Session, workspace) -> None:

@@ -1,9 +1,4 @@
-"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
-journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
-
-Uniqueness that protects correctness is a database constraint: one event per sender id, one
-invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
-"""
+"""The journey events table: stored once per sender id (a unique constraint), so retries are safe."""
 
 from datetime import datetime
 

@@ -1,4 +1,4 @@
-"""Who to ask: touchpoint conditions, deterministic sampling and fatigue (recontact) rules.
+"""Who to ask: deterministic sampling and fatigue (recontact) rules for one event's touchpoints.
 
 Each check answers with a suppression reason or None, so every decision not to ask is recorded
 with its cause on the invitation row.
@@ -31,8 +31,9 @@ def sampled_in(touchpoint_id: str, event_key: str, rate: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
-def recent_invitations(session: Session, *, contact_ids: list[str], since: datetime
-                       ) -> dict[str, list[datetime]]:
+def recent_invitations(
+    session: Session, *, contact_ids: list[str], since: datetime
+) -> dict[str, list[datetime]]:
     """When each contact was (or will be) asked, for invitations that count towards fatigue."""
     recent: dict[str, list[datetime]] = defaultdict(list)
     if not contact_ids:

@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from surveys.contact.service import lock_contacts
 from surveys.core.bulk import copy_rows, insert_rows
-from surveys.core.db import new_id, utcnow
+from surveys.core.db import new_id, upsert_insert, utcnow
 from surveys.event import rules
 from surveys.event.models import Event
 from surveys.invitation.models import Invitation
@@ -44,29 +43,33 @@ def find_result(session: Session, workspace_id: str, external_id: str) -> EventR
 
 
 def _known(session: Session, workspace_id: str, external_ids: list[str]) -> dict[str, EventResult]:
-    events = session.execute(
-        select(Event).where(Event.workspace_id == workspace_id, Event.external_id.in_(external_ids))
-    ).scalars().all()
+    events = (
+        session.execute(
+            select(Event).where(Event.workspace_id == workspace_id, Event.external_id.in_(external_ids))
+        )
+        .scalars()
+        .all()
+    )
     if not events:
         return {}
     by_event = defaultdict(list)
     for invitation in session.execute(
-        select(Invitation).where(Invitation.event_id.in_([e.id for e in events]))
-        .order_by(Invitation.id)
+        select(Invitation).where(Invitation.event_id.in_([e.id for e in events])).order_by(Invitation.id)
     ).scalars():
         by_event[invitation.event_id].append(invitation)
-    return {e.external_id: EventResult(event=e, duplicate=True, invitations=by_event[e.id])
-            for e in events}
+    return {e.external_id: EventResult(event=e, duplicate=True, invitations=by_event[e.id]) for e in events}
 
 
-def ingest_event(session: Session, *, workspace: Workspace, data: dict,
-                 now: datetime | None = None) -> EventResult:
+def ingest_event(
+    session: Session, *, workspace: Workspace, data: dict, now: datetime | None = None
+) -> EventResult:
     """Record one journey event. The same sender id again returns the first result, unchanged."""
     return ingest_events(session, workspace=workspace, items=[data], now=now)[0]
 
 
-def ingest_events(session: Session, *, workspace: Workspace, items: list[dict],
-                  now: datetime | None = None) -> list[EventResult]:
+def ingest_events(
+    session: Session, *, workspace: Workspace, items: list[dict], now: datetime | None = None
+) -> list[EventResult]:
     """Record validated events in order; results line up with ``items``."""
     now = now or utcnow()
     ids = [str(item["id"]) for item in items]
@@ -87,37 +90,58 @@ def ingest_events(session: Session, *, workspace: Workspace, items: list[dict],
     return out
 
 
-def _store(session: Session, workspace: Workspace, fresh: dict[str, dict], now: datetime
-           ) -> dict[str, EventResult]:
-    contacts = lock_contacts(session, workspace_id=workspace.id,
-                             items=[item["contact"] for item in fresh.values()])
+def _store(
+    session: Session, workspace: Workspace, fresh: dict[str, dict], now: datetime
+) -> dict[str, EventResult]:
+    contacts = lock_contacts(
+        session, workspace_id=workspace.id, items=[item["contact"] for item in fresh.values()]
+    )
     events = []
     for external_id, item in fresh.items():
-        events.append(Row(
-            id=new_id("evt"), workspace_id=workspace.id, external_id=external_id,
-            name=item["name"], occurred_at=item.get("occurred_at") or now, received_at=now,
-            contact_id=contacts[_contact_key(item["contact"])].id,
-            properties=item.get("properties") or {},
-        ))
+        events.append(
+            Row(
+                id=new_id("evt"),
+                workspace_id=workspace.id,
+                external_id=external_id,
+                name=item["name"],
+                occurred_at=item.get("occurred_at") or now,
+                received_at=now,
+                contact_id=contacts[_contact_key(item["contact"])].id,
+                properties=item.get("properties") or {},
+            )
+        )
     # ON CONFLICT DO NOTHING turns a lost race with a concurrent request into a duplicate.
-    stored_ids = set(insert_rows(
-        session, Event.__table__, [vars(e) for e in events],
-        on_conflict="ON CONFLICT (workspace_id, external_id) DO NOTHING", returning="RETURNING id",
-        sqlalchemy_statement=lambda: sqlite_insert(Event.__table__)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
-        .returning(Event.__table__.c.id),
-    ).scalars())
+    stored_ids = set(
+        insert_rows(
+            session,
+            Event.__table__,
+            [vars(e) for e in events],
+            on_conflict="ON CONFLICT (workspace_id, external_id) DO NOTHING",
+            returning="RETURNING id",
+            sqlalchemy_statement=lambda: (
+                upsert_insert(session, Event.__table__)
+                .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+                .returning(Event.__table__.c.id)
+            ),
+        ).scalars()
+    )
     lost = [e.external_id for e in events if e.id not in stored_ids]
     results = _known(session, workspace.id, lost) if lost else {}
 
-    touchpoints = session.execute(
-        select(Touchpoint).join(Survey, Survey.id == Touchpoint.survey_id)
-        .where(Touchpoint.workspace_id == workspace.id, Touchpoint.active.is_(True))
-        .order_by(Touchpoint.id)
-    ).scalars().all()
+    touchpoints = (
+        session.execute(
+            select(Touchpoint)
+            .join(Survey, Survey.id == Touchpoint.survey_id)
+            .where(Touchpoint.workspace_id == workspace.id, Touchpoint.active.is_(True))
+            .order_by(Touchpoint.id)
+        )
+        .scalars()
+        .all()
+    )
     longest = max([workspace.recontact_days, *(tp.recontact_days or 0 for tp in touchpoints)])
     recent = rules.recent_invitations(
-        session, contact_ids=[c.id for c in contacts.values()],
+        session,
+        contact_ids=[c.id for c in contacts.values()],
         since=now - timedelta(days=longest),
     )
     invitations: list[Row] = []
@@ -131,14 +155,17 @@ def _store(session: Session, workspace: Workspace, fresh: dict[str, dict], now: 
             invitations = []
         result.cancelled = _cancel_pending(session, touchpoints, event)
         context = {
-            "contact": {"external_id": contact.external_id, "email": contact.email,
-                        "locale": contact.locale, "attributes": contact.attributes or {}},
+            "contact": {
+                "external_id": contact.external_id,
+                "email": contact.email,
+                "locale": contact.locale,
+                "attributes": contact.attributes or {},
+            },
             "event": {"name": event.name, "properties": event.properties or {}},
         }
         for touchpoint in touchpoints:
             if touchpoint.event == event.name and touchpoint.survey.status == "active":
-                invitation = _invite(workspace, touchpoint, contact, event, context,
-                                     recent[contact.id], now)
+                invitation = _invite(workspace, touchpoint, contact, event, context, recent[contact.id], now)
                 invitations.append(invitation)
                 result.invitations.append(invitation)
         results[event.external_id] = result
@@ -157,20 +184,37 @@ def _contact_key(contact: dict) -> str:
 def _invite(workspace, touchpoint, contact, event, context, recent: list, now) -> Row:
     scheduled_for = max(now, event.occurred_at + timedelta(seconds=touchpoint.delay_seconds))
     reason = rules.suppression_reason(
-        touchpoint=touchpoint, contact=contact, context=context, event_key=event.external_id,
-        workspace_recontact_days=workspace.recontact_days, recent=recent, at=scheduled_for,
+        touchpoint=touchpoint,
+        contact=contact,
+        context=context,
+        event_key=event.external_id,
+        workspace_recontact_days=workspace.recontact_days,
+        recent=recent,
+        at=scheduled_for,
     )
     if reason is None:
         recent.append(scheduled_for)  # later events in this batch see this invitation
     return Row(
-        id=new_id("inv"), workspace_id=workspace.id, contact_id=contact.id,
-        survey_id=touchpoint.survey_id, touchpoint_id=touchpoint.id, event_id=event.id,
-        token=secrets.token_urlsafe(24), channel=touchpoint.channel,
-        status="suppressed" if reason else "scheduled", reason=reason,
+        id=new_id("inv"),
+        workspace_id=workspace.id,
+        contact_id=contact.id,
+        survey_id=touchpoint.survey_id,
+        touchpoint_id=touchpoint.id,
+        event_id=event.id,
+        token=secrets.token_urlsafe(24),
+        channel=touchpoint.channel,
+        status="suppressed" if reason else "scheduled",
+        reason=reason,
         scheduled_for=scheduled_for,
         expires_at=scheduled_for + timedelta(days=touchpoint.expires_after_days),
-        reminder_due_at=None, sent_at=None, reminded_at=None, responded_at=None,
-        enqueued_at=None, attempts=0, last_error=None, created_at=now,
+        reminder_due_at=None,
+        sent_at=None,
+        reminded_at=None,
+        responded_at=None,
+        enqueued_at=None,
+        attempts=0,
+        last_error=None,
+        created_at=now,
     )
 
 
@@ -180,8 +224,11 @@ def _cancel_pending(session: Session, touchpoints: list[Touchpoint], event: Even
         return 0
     result = session.execute(
         update(Invitation)
-        .where(Invitation.contact_id == event.contact_id, Invitation.touchpoint_id.in_(ids),
-               Invitation.status == "scheduled")
+        .where(
+            Invitation.contact_id == event.contact_id,
+            Invitation.touchpoint_id.in_(ids),
+            Invitation.status == "scheduled",
+        )
         .values(status="cancelled", reason=f"cancelled_by:{event.name}")
         .execution_options(synchronize_session=False)
     )

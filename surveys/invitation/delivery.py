@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveys.core.db import rfc3339, utcnow
+from surveys.core.db import lock_rows, rfc3339, utcnow
 from surveys.invitation import mail
 from surveys.invitation import webhook as outbound
 from surveys.invitation.models import Invitation
@@ -27,9 +27,9 @@ BACKOFF = (60, 300, 1800, 7200)
 
 
 def _claim(session: Session, invitation_id: str) -> Invitation | None:
-    query = select(Invitation).where(Invitation.id == invitation_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Invitation)
+    query = lock_rows(
+        session, select(Invitation).where(Invitation.id == invitation_id), of=Invitation, skip_locked=True
+    )
     return session.execute(query).unique().scalar_one_or_none()
 
 
@@ -43,23 +43,28 @@ def _webhook_payload(invitation: Invitation, kind: str, links: Links) -> dict:
             "url": links.survey_url(invitation.token),
             "expires_at": rfc3339(invitation.expires_at),
             "survey": {"id": survey.id, "kind": survey.kind, "question": survey.question},
-            "contact": {"external_id": contact.external_id, "email": contact.email,
-                        "name": contact.name, "locale": contact.locale},
+            "contact": {
+                "external_id": contact.external_id,
+                "email": contact.email,
+                "name": contact.name,
+                "locale": contact.locale,
+            },
         },
     }
 
 
-def _deliver(session: Session, invitation: Invitation, *, reminder: bool,
-             settings: DeliverySettings) -> None:
+def _deliver(session: Session, invitation: Invitation, *, reminder: bool, settings: DeliverySettings) -> None:
     if invitation.channel == "email":
         message = mail.render_invitation(invitation, links=settings.links, reminder=reminder)
-        mail.send_message(message, smtp_url=settings.smtp_url, mail_from=settings.mail_from,
-                          outbox_dir=settings.outbox_dir)
+        mail.send_message(
+            message, smtp_url=settings.smtp_url, mail_from=settings.mail_from, outbox_dir=settings.outbox_dir
+        )
     elif invitation.channel == "webhook":
         workspace = session.get(Workspace, invitation.workspace_id)
         kind = "invitation.reminder" if reminder else "invitation.due"
         outbound.post_signed(
-            invitation.touchpoint.webhook_url, secret=workspace.webhook_secret,
+            invitation.touchpoint.webhook_url,
+            secret=workspace.webhook_secret,
             message_id=f"{invitation.id}{'-r' if reminder else ''}",
             payload=_webhook_payload(invitation, kind, settings.links),
             allow_private=settings.allow_private_webhooks,
@@ -103,8 +108,9 @@ def deliver_invitation(session: Session, *, invitation_id: str, settings: Delive
             delay = BACKOFF[min(invitation.attempts - 1, len(BACKOFF) - 1)]
             invitation.scheduled_for = utcnow() + timedelta(seconds=delay)
         session.commit()
-        log.warning("invitation %s delivery failed (%s): %s", invitation_id,
-                    invitation.status, invitation.last_error)
+        log.warning(
+            "invitation %s delivery failed (%s): %s", invitation_id, invitation.status, invitation.last_error
+        )
         return f"retry:{invitation.status}"
 
     invitation.status = "sent"
@@ -113,9 +119,7 @@ def deliver_invitation(session: Session, *, invitation_id: str, settings: Delive
     invitation.last_error = None
     touchpoint = invitation.touchpoint
     if touchpoint and touchpoint.reminder_after_days and invitation.channel != "link":
-        invitation.reminder_due_at = invitation.sent_at + timedelta(
-            days=touchpoint.reminder_after_days
-        )
+        invitation.reminder_due_at = invitation.sent_at + timedelta(days=touchpoint.reminder_after_days)
     session.commit()
     return "sent"
 

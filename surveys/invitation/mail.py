@@ -37,7 +37,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _env = Environment(
     loader=PackageLoader("surveys.invitation", "templates/email"),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
-    trim_blocks=True, lstrip_blocks=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
 
 
@@ -59,12 +60,20 @@ def render_invitation(invitation: Invitation, *, links: Links, reminder: bool = 
     low, high = SCALES[survey.kind]
     low_label, high_label = i18n.scale_labels(survey.kind, locale)
     context = {
-        "lang": locale, "t": text, "brand": brand, "reminder": reminder,
+        "lang": locale,
+        "t": text,
+        "brand": brand,
+        "reminder": reminder,
         "survey": i18n.survey_text(survey, locale),
-        "greeting": (text["email_greeting"].format(name=contact.name) if contact.name
-                     else text["email_greeting_anonymous"]),
+        "greeting": (
+            text["email_greeting"].format(name=contact.name)
+            if contact.name
+            else text["email_greeting_anonymous"]
+        ),
         "scores": [(n, f"{form_url}?score={n}") for n in range(low, high + 1)],
-        "low_label": low_label, "high_label": high_label, "form_url": form_url,
+        "low_label": low_label,
+        "high_label": high_label,
+        "form_url": form_url,
         "unsubscribe_url": links.unsubscribe_url(invitation.token),
         "why": text["email_why"].format(name=sender_name),
     }
@@ -88,12 +97,17 @@ def _one_line(value: str) -> str:
 
 
 def _recipients(message: EmailMessage) -> list[str]:
-    return [address.addr_spec for field in ("To", "Cc", "Bcc")
-            for address in getattr(message[field], "addresses", ()) if address.addr_spec]
+    return [
+        address.addr_spec
+        for field in ("To", "Cc", "Bcc")
+        for address in getattr(message[field], "addresses", ())
+        if address.addr_spec
+    ]
 
 
-def send_message(message: EmailMessage, *, smtp_url: str | None, mail_from: str,
-                 outbox_dir: Path = Path("instance/mail")) -> Path | None:
+def send_message(
+    message: EmailMessage, *, smtp_url: str | None, mail_from: str, outbox_dir: Path = Path("instance/mail")
+) -> Path | None:
     """Send ``message``; returns the file written to ``outbox_dir`` when there is no SMTP server."""
     if "From" not in message:
         message["From"] = mail_from
@@ -101,8 +115,10 @@ def send_message(message: EmailMessage, *, smtp_url: str | None, mail_from: str,
         return _write_eml(message, outbox_dir)
     parts = urlsplit(smtp_url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise MailError(f"SMTP_URL must look like smtp://host:port or smtps://user:pass@host:465, "
-                        f"not {parts.scheme or '?'}://...")
+        raise MailError(
+            f"SMTP_URL must look like smtp://host:port or smtps://user:pass@host:465, "
+            f"not {parts.scheme or '?'}://..."
+        )
     host, port = parts.hostname, parts.port or (465 if parts.scheme == "smtps" else 25)
     recipients = _recipients(message)
     if not recipients:
@@ -120,8 +136,7 @@ def send_message(message: EmailMessage, *, smtp_url: str | None, mail_from: str,
                 client.ehlo()
             if parts.username:
                 client.login(unquote(parts.username), unquote(parts.password or ""))
-            refused = client.send_message(message, from_addr=parseaddr(mail_from)[1],
-                                          to_addrs=recipients)
+            refused = client.send_message(message, from_addr=parseaddr(mail_from)[1], to_addrs=recipients)
     except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
         raise MailError(f"SMTP delivery via {host}:{port} failed: {exc}") from exc
     if refused:
@@ -141,9 +156,9 @@ def _write_eml(message: EmailMessage, folder: Path) -> Path:
 def _by_token(session: Session, token: str) -> Invitation:
     invitation = None
     if _TOKEN.fullmatch(token or ""):  # NUL bytes and the like never reach the database
-        invitation = session.execute(
-            select(Invitation).where(Invitation.token == token)
-        ).unique().scalar_one_or_none()
+        invitation = (
+            session.execute(select(Invitation).where(Invitation.token == token)).unique().scalar_one_or_none()
+        )
     if invitation is None:
         raise NotFound("There is no subscription at this address.")
     return invitation

@@ -1,8 +1,7 @@
-"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
-journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
+"""The invitations table, which is also the outbox of survey delivery.
 
-Uniqueness that protects correctness is a database constraint: one event per sender id, one
-invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
+Each row carries its own delivery state (``INVITATION_STATUSES``): one invitation per touchpoint
+and event, and a suppressed send is a row too, with its reason.
 """
 
 from datetime import datetime
@@ -22,7 +21,14 @@ from surveys.survey.models import Survey, Touchpoint
 
 # scheduled -> sending -> sent -> responded; or suppressed / cancelled / expired / failed.
 INVITATION_STATUSES = (
-    "scheduled", "sending", "sent", "responded", "suppressed", "cancelled", "expired", "failed",
+    "scheduled",
+    "sending",
+    "sent",
+    "responded",
+    "suppressed",
+    "cancelled",
+    "expired",
+    "failed",
 )
 
 

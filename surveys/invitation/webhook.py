@@ -30,14 +30,16 @@ def signed_headers(secret: str, message_id: str, body: str, at: datetime | None 
     }
 
 
-def post_signed(url: str, *, secret: str, message_id: str, payload: dict,
-                allow_private: bool) -> int:
+def post_signed(url: str, *, secret: str, message_id: str, payload: dict, allow_private: bool) -> int:
     check_url(url, allow_private=allow_private)
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True)
     try:
         response = requests.post(
-            url, data=body.encode(), headers=signed_headers(secret, message_id, body),
-            timeout=TIMEOUT, allow_redirects=False,
+            url,
+            data=body.encode(),
+            headers=signed_headers(secret, message_id, body),
+            timeout=TIMEOUT,
+            allow_redirects=False,
         )
     except requests.RequestException as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc

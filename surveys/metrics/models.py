@@ -1,4 +1,4 @@
-"""Tables of the decide step: saved segments, and the daily rollups metrics read at scale.
+"""Tables metrics read at scale: daily rollups, theme rollups and the theme rollups' freshness mark.
 
 ``daily_rollups`` holds, per workspace, survey, UTC day, touchpoint and one dimension value, the
 number of completed answers per score value (``s0`` .. ``s10``) plus how many carried a comment.
@@ -23,16 +23,25 @@ SCORE_COLUMNS = tuple(f"s{value}" for value in range(11))
 
 # s0 .. s10: answers per score value. Declared on a mixin because declarative mapping reads the
 # class body when the class is created.
-ScoreCounts = type("ScoreCounts", (), {
-    name: mapped_column(Integer, default=0, nullable=False) for name in SCORE_COLUMNS})
+ScoreCounts = type(
+    "ScoreCounts", (), {name: mapped_column(Integer, default=0, nullable=False) for name in SCORE_COLUMNS}
+)
 
 
 class DailyRollup(ScoreCounts, db.Model):
     __tablename__ = "daily_rollups"
     # The unique key leads with survey and day: every read filters on both.
-    __table_args__ = (UniqueConstraint("survey_id", "day", "dim", "value", "touchpoint_key",
-                                       "workspace_id",
-                                       name="uq_daily_rollups_survey_id"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "survey_id",
+            "day",
+            "dim",
+            "value",
+            "touchpoint_key",
+            "workspace_id",
+            name="uq_daily_rollups_survey_id",
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     survey_id: Mapped[str] = fk_column("surveys.id")
@@ -47,8 +56,7 @@ class DailyRollup(ScoreCounts, db.Model):
 
 class ThemeRollup(ScoreCounts, db.Model):
     __tablename__ = "theme_rollups"
-    __table_args__ = (UniqueConstraint("survey_id", "day", "theme_id",
-                                       name="uq_theme_rollups_survey_id"),)
+    __table_args__ = (UniqueConstraint("survey_id", "day", "theme_id", name="uq_theme_rollups_survey_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     survey_id: Mapped[str] = fk_column("surveys.id")

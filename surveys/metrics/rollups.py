@@ -27,9 +27,9 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from surveys.core.db import is_postgres, upsert_insert
 from surveys.metrics.models import SCORE_COLUMNS, DailyRollup
 from surveys.response.models import Response
 
@@ -67,7 +67,7 @@ def dim_text(value) -> str:
 
 
 def day_expr(session: Session, column=Response.submitted_at):
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         # A literal, not a bound parameter: PostgreSQL matches GROUP BY expressions textually.
         return cast(func.timezone(literal_column("'UTC'"), column), Date)
     return func.date(column)
@@ -83,8 +83,11 @@ def day_start(day: date) -> datetime:
 
 def split_range(start: datetime | None, end: datetime | None):
     """Whole UTC days ``[d0, d1)`` for rollups (None = open) and partial-day ranges for raw."""
-    first = None if start is None else (start.astimezone(UTC) + timedelta(days=1) - timedelta(
-        microseconds=1)).date()
+    first = (
+        None
+        if start is None
+        else (start.astimezone(UTC) + timedelta(days=1) - timedelta(microseconds=1)).date()
+    )
     last = None if end is None else end.astimezone(UTC).date()
     if first is not None and last is not None and first >= last:
         return None, [(start, end)]  # less than one whole day: raw rows only
@@ -98,8 +101,16 @@ def split_range(start: datetime | None, end: datetime | None):
 
 # ---- upkeep ------------------------------------------------------------------------------
 
-_TRACKED = ("workspace_id", "survey_id", "submitted_at", "touchpoint_id", "score", "comment",
-            "completed", "attributes")
+_TRACKED = (
+    "workspace_id",
+    "survey_id",
+    "submitted_at",
+    "touchpoint_id",
+    "score",
+    "comment",
+    "completed",
+    "attributes",
+)
 
 
 def _values(obj: Response, *, old: bool) -> dict:
@@ -122,8 +133,9 @@ def _deltas(values: dict, sign: int) -> list[tuple]:
         return []
     day = values["submitted_at"].astimezone(UTC).date()
     base = (values["workspace_id"], values["survey_id"], day, values["touchpoint_id"] or "")
-    dims = [(TOTAL, "")] + [(f"attributes.{name}", dim_text((values["attributes"] or {}).get(name)))
-                            for name in ROLLUP_ATTRIBUTES]
+    dims = [(TOTAL, "")] + [
+        (f"attributes.{name}", dim_text((values["attributes"] or {}).get(name))) for name in ROLLUP_ATTRIBUTES
+    ]
     commented = 1 if values["comment"] else 0
     return [(*base, dim, value, values["score"], sign, sign * commented) for dim, value in dims]
 
@@ -172,33 +184,46 @@ def apply_deltas(session: Session, deltas: list[tuple]) -> None:
     rows: dict[tuple, dict] = {}
     for workspace_id, survey_id, day, touchpoint, dim, value, score, sign, commented in deltas:
         key = (survey_id, day, dim, value, touchpoint, workspace_id)
-        row = rows.setdefault(key, {
-            "workspace_id": workspace_id, "survey_id": survey_id, "day": day,
-            "touchpoint_key": touchpoint, "dim": dim, "value": value, "responses": 0,
-            "commented": 0, **{name: 0 for name in SCORE_COLUMNS}})
+        row = rows.setdefault(
+            key,
+            {
+                "workspace_id": workspace_id,
+                "survey_id": survey_id,
+                "day": day,
+                "touchpoint_key": touchpoint,
+                "dim": dim,
+                "value": value,
+                "responses": 0,
+                "commented": 0,
+                **{name: 0 for name in SCORE_COLUMNS},
+            },
+        )
         row["responses"] += sign
         row["commented"] += commented
         row[f"s{score}"] += sign
     # A fixed order, so two transactions touching the same rows lock them in the same order.
     ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1], k[2], k[3], k[4]))]
-    ordered = [row for row in ordered  # a score moved within one key keeps responses at 0
-               if any(row[name] for name in ("responses", "commented", *SCORE_COLUMNS))]
+    ordered = [
+        row
+        for row in ordered  # a score moved within one key keeps responses at 0
+        if any(row[name] for name in ("responses", "commented", *SCORE_COLUMNS))
+    ]
     if not ordered:
         return
-    dialect = session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyRollup)
+    stmt = upsert_insert(session, DailyRollup)
     added = ("responses", "commented", *SCORE_COLUMNS)
     stmt = stmt.on_conflict_do_update(
         index_elements=["survey_id", "day", "dim", "value", "touchpoint_key", "workspace_id"],
-        set_={name: getattr(DailyRollup, name) + stmt.excluded[name] for name in added})
+        set_={name: getattr(DailyRollup, name) + stmt.excluded[name] for name in added},
+    )
     session.connection().execute(stmt, ordered)
 
 
 # ---- rebuild -----------------------------------------------------------------------------
 
+
 def _score_sums(score_column):
-    return [func.coalesce(func.sum(case((score_column == value, 1), else_=0)), 0)
-            for value in range(11)]
+    return [func.coalesce(func.sum(case((score_column == value, 1), else_=0)), 0) for value in range(11)]
 
 
 def counted(query):
@@ -206,8 +231,7 @@ def counted(query):
     return query.where(Response.completed.is_(True), Response.score.is_not(None))
 
 
-def rebuild(session: Session, *, workspace_id: str | None = None, survey_id: str | None = None
-            ) -> int:
+def rebuild(session: Session, *, workspace_id: str | None = None, survey_id: str | None = None) -> int:
     """Recompute daily rollups from the raw responses (all, one workspace or one survey)."""
     scope = []
     if workspace_id:
@@ -218,16 +242,35 @@ def rebuild(session: Session, *, workspace_id: str | None = None, survey_id: str
     day = day_expr(session)
     dims = [(literal(TOTAL), literal(""))] + [
         (literal(f"attributes.{name}"), func.coalesce(Response.attributes[name].as_string(), ""))
-        for name in ROLLUP_ATTRIBUTES]
-    columns = ["workspace_id", "survey_id", "day", "touchpoint_key", "dim", "value", "responses",
-               "commented", *SCORE_COLUMNS]
+        for name in ROLLUP_ATTRIBUTES
+    ]
+    columns = [
+        "workspace_id",
+        "survey_id",
+        "day",
+        "touchpoint_key",
+        "dim",
+        "value",
+        "responses",
+        "commented",
+        *SCORE_COLUMNS,
+    ]
     for index, (dim, value) in enumerate(dims):
         touchpoint = func.coalesce(Response.touchpoint_id, "")
         groups = [Response.workspace_id, Response.survey_id, day, touchpoint]
-        query = counted(select(
-            Response.workspace_id, Response.survey_id, day, touchpoint, dim, value, func.count(),
-            func.count(Response.comment), *_score_sums(Response.score),
-        ).group_by(*groups, *([value] if index else [])))
+        query = counted(
+            select(
+                Response.workspace_id,
+                Response.survey_id,
+                day,
+                touchpoint,
+                dim,
+                value,
+                func.count(),
+                func.count(Response.comment),
+                *_score_sums(Response.score),
+            ).group_by(*groups, *([value] if index else []))
+        )
         if workspace_id:
             query = query.where(Response.workspace_id == workspace_id)
         if survey_id:
@@ -238,20 +281,34 @@ def rebuild(session: Session, *, workspace_id: str | None = None, survey_id: str
 
 # ---- reading -----------------------------------------------------------------------------
 
+
 def _bucket(row, offset: int) -> Bucket:
-    return Bucket(counts=[int(v or 0) for v in row[offset + 1:offset + 12]],
-                  commented=int(row[offset] or 0))
+    return Bucket(
+        counts=[int(v or 0) for v in row[offset + 1 : offset + 12]], commented=int(row[offset] or 0)
+    )
 
 
-def rollup_buckets(session: Session, *, survey_id: str, days: tuple[date | None, date | None],
-                   dim: str = TOTAL, key: str | None = None) -> dict:
+def rollup_buckets(
+    session: Session,
+    *,
+    survey_id: str,
+    days: tuple[date | None, date | None],
+    dim: str = TOTAL,
+    key: str | None = None,
+) -> dict:
     """Sums of the rollup rows of ``survey_id`` over ``[days[0], days[1])``, by ``key``:
     ``value`` (the dimension's value), ``touchpoint`` or ``day``; one bucket under None if none."""
-    key_column = {None: literal(None), "value": DailyRollup.value, "day": DailyRollup.day,
-                  "touchpoint": DailyRollup.touchpoint_key}[key]
-    query = select(key_column, func.sum(DailyRollup.commented),
-                   *[func.sum(getattr(DailyRollup, name)) for name in SCORE_COLUMNS]).where(
-        DailyRollup.survey_id == survey_id, DailyRollup.dim == dim)
+    key_column = {
+        None: literal(None),
+        "value": DailyRollup.value,
+        "day": DailyRollup.day,
+        "touchpoint": DailyRollup.touchpoint_key,
+    }[key]
+    query = select(
+        key_column,
+        func.sum(DailyRollup.commented),
+        *[func.sum(getattr(DailyRollup, name)) for name in SCORE_COLUMNS],
+    ).where(DailyRollup.survey_id == survey_id, DailyRollup.dim == dim)
     if key is not None:
         query = query.group_by(key_column)
     if days[0] is not None:
@@ -261,8 +318,16 @@ def rollup_buckets(session: Session, *, survey_id: str, days: tuple[date | None,
     return {row[0]: _bucket(row, 1) for row in session.execute(query)}
 
 
-def raw_buckets(session: Session, *, survey_id: str, start: datetime | None,
-                end: datetime | None, key_expr=None, where=(), joins=()) -> dict:
+def raw_buckets(
+    session: Session,
+    *,
+    survey_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    key_expr=None,
+    where=(),
+    joins=(),
+) -> dict:
     """The same sums straight from the responses, grouped by ``key_expr`` (None: one bucket)."""
     key_column = literal(None) if key_expr is None else key_expr
     query = select(key_column, Response.score, func.count(), func.count(Response.comment))

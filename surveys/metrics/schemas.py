@@ -22,8 +22,12 @@ class _RangeArgs(Schema):
 
 
 class MetricsArgsSchema(_RangeArgs):
-    group_by = fields.String(load_default=None, validate=validate.Regexp(
-        GROUP_BY, error="one of attributes.NAME, segment, week, month, theme, touchpoint"))
+    group_by = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            GROUP_BY, error="one of attributes.NAME, segment, week, month, theme, touchpoint"
+        ),
+    )
 
 
 class ThemeInsightsArgsSchema(_RangeArgs):

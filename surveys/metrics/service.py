@@ -38,11 +38,43 @@ from surveys.survey.models import Survey, Touchpoint
 Z95 = 1.959963984540054
 SMALL_SAMPLE = 30
 # Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060,
-         2.056, 2.052, 2.048, 2.045, 2.042)
-_CATEGORIES = {"nps": ((9, 10), (7, 8), (0, 6)), "csat": ((4, 5), (3, 3), (1, 2)),
-               "ces": ((5, 7), (4, 4), (1, 3))}
+_T975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
+_CATEGORIES = {
+    "nps": ((9, 10), (7, 8), (0, 6)),
+    "csat": ((4, 5), (3, 3), (1, 2)),
+    "ces": ((5, 7), (4, 4), (1, 3)),
+}
 
 
 def t975(df: int) -> float:
@@ -60,9 +92,9 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 def summarize(kind: str, bucket: Bucket) -> dict:
     counts, n = bucket.counts, bucket.n
     (hi_lo, hi_hi), (mid_lo, mid_hi), (lo_lo, lo_hi) = _CATEGORIES[kind]
-    top = sum(counts[hi_lo:hi_hi + 1])
-    middle = sum(counts[mid_lo:mid_hi + 1])
-    bottom = sum(counts[lo_lo:lo_hi + 1])
+    top = sum(counts[hi_lo : hi_hi + 1])
+    middle = sum(counts[mid_lo : mid_hi + 1])
+    bottom = sum(counts[lo_lo : lo_hi + 1])
     score, ci = None, None
     if n and kind == "nps":
         p_pro, p_det = top / n, bottom / n
@@ -83,9 +115,15 @@ def summarize(kind: str, bucket: Bucket) -> dict:
             squares = sum((value - score) ** 2 * count for value, count in enumerate(counts))
             half = t975(n - 1) * math.sqrt(squares / (n - 1)) / math.sqrt(n)
             ci = [score - half, score + half]
-    return {"responses": n, "score": _round(score), "promoters": top, "passives": middle,
-            "detractors": bottom, "ci95": [_round(v) for v in ci] if ci else None,
-            "small_sample": n < SMALL_SAMPLE}
+    return {
+        "responses": n,
+        "score": _round(score),
+        "promoters": top,
+        "passives": middle,
+        "detractors": bottom,
+        "ci95": [_round(v) for v in ci] if ci else None,
+        "small_sample": n < SMALL_SAMPLE,
+    }
 
 
 def period_key(day: date, interval: str) -> str:
@@ -99,12 +137,23 @@ def _merge(into: dict, more: dict, key=lambda k: k) -> None:
         into.setdefault(key(raw_key), Bucket()).add(bucket)
 
 
-def buckets(session: Session, *, survey_id: str, start: datetime | None, end: datetime | None,
-            group_by: str | None = None, where=(), rollups: bool = True) -> tuple[dict, str]:
+def buckets(
+    session: Session,
+    *,
+    survey_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    group_by: str | None = None,
+    where=(),
+    rollups: bool = True,
+) -> tuple[dict, str]:
     """Buckets by group key, and which source answered: "rollups", "mixed" or "raw"."""
     name = group_by.split(".", 1)[1] if group_by and group_by.startswith("attributes.") else None
-    usable = rollups and not where and (group_by in (None, "week", "month", "touchpoint")
-                                        or name in ROLLUP_ATTRIBUTES)
+    usable = (
+        rollups
+        and not where
+        and (group_by in (None, "week", "month", "touchpoint") or name in ROLLUP_ATTRIBUTES)
+    )
     day_keyed = group_by in ("week", "month")
     if group_by is None:
         raw_key, dim, roll_key = None, TOTAL, None
@@ -119,73 +168,107 @@ def buckets(session: Session, *, survey_id: str, start: datetime | None, end: da
     result: dict = {}
     normal = (lambda k: period_key(as_date(k), group_by)) if day_keyed else (lambda k: k or None)
     if not usable:
-        _merge(result, raw_buckets(session, survey_id=survey_id, start=start, end=end,
-                                   key_expr=raw_key, where=where), normal)
+        _merge(
+            result,
+            raw_buckets(session, survey_id=survey_id, start=start, end=end, key_expr=raw_key, where=where),
+            normal,
+        )
         return result, "raw"
     days, raw_ranges = split_range(start, end)
     if days is not None:
-        _merge(result, rollup_buckets(session, survey_id=survey_id, days=days, dim=dim,
-                                      key=roll_key), normal)
+        _merge(result, rollup_buckets(session, survey_id=survey_id, days=days, dim=dim, key=roll_key), normal)
     for low, high in raw_ranges:
-        _merge(result, raw_buckets(session, survey_id=survey_id, start=low, end=high,
-                                   key_expr=raw_key), normal)
+        _merge(
+            result, raw_buckets(session, survey_id=survey_id, start=low, end=high, key_expr=raw_key), normal
+        )
     return result, "rollups" if not raw_ranges else "mixed"
 
 
 def owned_survey(session: Session, *, workspace_id: str, survey_id: str) -> Survey:
     survey = session.get(Survey, survey_id) if "\x00" not in survey_id else None
     if survey is None or survey.workspace_id != workspace_id:
-        raise NotFound(f"No survey with id {survey_id!r} in this workspace.",
-                       errors={"survey_id": ["unknown survey"]})
+        raise NotFound(
+            f"No survey with id {survey_id!r} in this workspace.", errors={"survey_id": ["unknown survey"]}
+        )
     return survey
 
 
-def _special_groups(session: Session, *, survey: Survey, group_by: str, start, end, where
-                    ) -> list[tuple]:
+def _special_groups(session: Session, *, survey: Survey, group_by: str, start, end, where) -> list[tuple]:
     """(key, label, bucket) for groups that need joins or segment conditions: raw rows."""
     if group_by == "theme":
-        grouped = raw_buckets(session, survey_id=survey.id, start=start, end=end,
-                              key_expr=ResponseTheme.theme_id, where=where,
-                              joins=[(ResponseTheme, ResponseTheme.response_id == Response.id)])
-        names = dict(session.execute(select(Theme.id, Theme.name).where(
-            Theme.workspace_id == survey.workspace_id)).all())
+        grouped = raw_buckets(
+            session,
+            survey_id=survey.id,
+            start=start,
+            end=end,
+            key_expr=ResponseTheme.theme_id,
+            where=where,
+            joins=[(ResponseTheme, ResponseTheme.response_id == Response.id)],
+        )
+        names = dict(
+            session.execute(
+                select(Theme.id, Theme.name).where(Theme.workspace_id == survey.workspace_id)
+            ).all()
+        )
         return [(names.get(key, key), key, bucket) for key, bucket in grouped.items()]
     groups = []
-    for segment in session.execute(select(Segment).where(
-            Segment.workspace_id == survey.workspace_id).order_by(Segment.name)).scalars():
+    for segment in session.execute(
+        select(Segment).where(Segment.workspace_id == survey.workspace_id).order_by(Segment.name)
+    ).scalars():
         clause = segment_clause(session, segment.conditions)
-        found = raw_buckets(session, survey_id=survey.id, start=start, end=end,
-                            where=(*where, clause))
+        found = raw_buckets(session, survey_id=survey.id, start=start, end=end, where=(*where, clause))
         groups.append((segment.id, segment.name, found.get(None, Bucket())))
     return groups
 
 
-def compute_metrics(session: Session, *, workspace_id: str, survey_id: str,
-                    start: datetime | None = None, end: datetime | None = None,
-                    segment_id: str | None = None, group_by: str | None = None,
-                    rollups: bool = True) -> dict:
+def compute_metrics(
+    session: Session,
+    *,
+    workspace_id: str,
+    survey_id: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    segment_id: str | None = None,
+    group_by: str | None = None,
+    rollups: bool = True,
+) -> dict:
     survey = owned_survey(session, workspace_id=workspace_id, survey_id=survey_id)
     clause = filter_for(session, workspace_id=workspace_id, segment_id=segment_id)
     where = () if clause is None else (clause,)
-    overall, source = buckets(session, survey_id=survey.id, start=start, end=end, where=where,
-                              rollups=rollups)
-    result = {"survey_id": survey.id, "kind": survey.kind, "segment_id": segment_id,
-              "group_by": group_by, "overall": summarize(survey.kind, overall.get(None, Bucket())),
-              "groups": []}
+    overall, source = buckets(
+        session, survey_id=survey.id, start=start, end=end, where=where, rollups=rollups
+    )
+    result = {
+        "survey_id": survey.id,
+        "kind": survey.kind,
+        "segment_id": segment_id,
+        "group_by": group_by,
+        "overall": summarize(survey.kind, overall.get(None, Bucket())),
+        "groups": [],
+    }
     if group_by in ("theme", "segment"):
-        rows = _special_groups(session, survey=survey, group_by=group_by, start=start, end=end,
-                               where=where)
+        rows = _special_groups(session, survey=survey, group_by=group_by, start=start, end=end, where=where)
         source = "raw"
         for key, label, bucket in rows:
             extra = {"theme_id": label} if group_by == "theme" else {"label": label}
             result["groups"].append({"key": key, **extra, **summarize(survey.kind, bucket)})
     elif group_by:
-        grouped, source = buckets(session, survey_id=survey.id, start=start, end=end,
-                                  group_by=group_by, where=where, rollups=rollups)
+        grouped, source = buckets(
+            session,
+            survey_id=survey.id,
+            start=start,
+            end=end,
+            group_by=group_by,
+            where=where,
+            rollups=rollups,
+        )
         labels = {}
         if group_by == "touchpoint":
-            labels = dict(session.execute(select(Touchpoint.id, Touchpoint.name).where(
-                Touchpoint.workspace_id == workspace_id)).all())
+            labels = dict(
+                session.execute(
+                    select(Touchpoint.id, Touchpoint.name).where(Touchpoint.workspace_id == workspace_id)
+                ).all()
+            )
         for key, bucket in grouped.items():
             if not bucket.n:
                 continue  # rollup rows whose answers were all taken back
@@ -201,20 +284,39 @@ def compute_metrics(session: Session, *, workspace_id: str, survey_id: str,
     return result
 
 
-def response_rates(session: Session, *, workspace_id: str, start: datetime | None = None,
-                   end: datetime | None = None) -> dict:
+def response_rates(
+    session: Session, *, workspace_id: str, start: datetime | None = None, end: datetime | None = None
+) -> dict:
     """Per touchpoint: invitations scheduled, sent, answered, suppressed by reason, and rate."""
-    query = select(Invitation.touchpoint_id, Invitation.status, Invitation.reason, func.count(),
-                   func.count(Invitation.sent_at), func.count(Invitation.responded_at)).where(
-        Invitation.workspace_id == workspace_id).group_by(
-        Invitation.touchpoint_id, Invitation.status, Invitation.reason)
+    query = (
+        select(
+            Invitation.touchpoint_id,
+            Invitation.status,
+            Invitation.reason,
+            func.count(),
+            func.count(Invitation.sent_at),
+            func.count(Invitation.responded_at),
+        )
+        .where(Invitation.workspace_id == workspace_id)
+        .group_by(Invitation.touchpoint_id, Invitation.status, Invitation.reason)
+    )
     if start is not None:
         query = query.where(Invitation.created_at >= start)
     if end is not None:
         query = query.where(Invitation.created_at < end)
-    rows: dict = defaultdict(lambda: {"invitations": 0, "scheduled": 0, "sent": 0, "answered": 0,
-                                      "suppressed": 0, "suppressed_by_reason": {},
-                                      "cancelled": 0, "expired": 0, "failed": 0})
+    rows: dict = defaultdict(
+        lambda: {
+            "invitations": 0,
+            "scheduled": 0,
+            "sent": 0,
+            "answered": 0,
+            "suppressed": 0,
+            "suppressed_by_reason": {},
+            "cancelled": 0,
+            "expired": 0,
+            "failed": 0,
+        }
+    )
     for touchpoint_id, status, reason, count, sent, answered in session.execute(query):
         row = rows[touchpoint_id]
         row["invitations"] += count
@@ -228,17 +330,30 @@ def response_rates(session: Session, *, workspace_id: str, start: datetime | Non
             row["scheduled"] += count  # every invitation that was meant to reach the customer
             if status in ("cancelled", "expired", "failed"):
                 row[status] += count
-    touchpoints = {t.id: t for t in session.execute(select(Touchpoint).where(
-        Touchpoint.workspace_id == workspace_id)).scalars()}
+    touchpoints = {
+        t.id: t
+        for t in session.execute(select(Touchpoint).where(Touchpoint.workspace_id == workspace_id)).scalars()
+    }
     items = []
     for touchpoint_id in sorted(set(touchpoints) | set(rows), key=lambda k: k or ""):
         row = rows[touchpoint_id]
         touchpoint = touchpoints.get(touchpoint_id)
-        items.append({"touchpoint_id": touchpoint_id,
-                      "name": touchpoint.name if touchpoint else None,
-                      "survey_id": touchpoint.survey_id if touchpoint else None,
-                      "channel": touchpoint.channel if touchpoint else None, **row,
-                      "response_rate": round(row["answered"] / row["sent"], 4) if row["sent"] else None})
-    return {"from": start, "to": end, "items": items,
-            "notes": ["'opened' is not tracked: vocservice adds no tracking pixels to emails. "
-                      "response_rate is answered / sent."]}
+        items.append(
+            {
+                "touchpoint_id": touchpoint_id,
+                "name": touchpoint.name if touchpoint else None,
+                "survey_id": touchpoint.survey_id if touchpoint else None,
+                "channel": touchpoint.channel if touchpoint else None,
+                **row,
+                "response_rate": round(row["answered"] / row["sent"], 4) if row["sent"] else None,
+            }
+        )
+    return {
+        "from": start,
+        "to": end,
+        "items": items,
+        "notes": [
+            "'opened' is not tracked: vocservice adds no tracking pixels to emails. "
+            "response_rate is answered / sent."
+        ],
+    }

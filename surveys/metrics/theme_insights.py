@@ -13,6 +13,7 @@ from sqlalchemy import Date, case, cast, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from surveys.analysis.models import ResponseTheme, Theme
+from surveys.core.db import is_postgres
 from surveys.metrics.models import SCORE_COLUMNS, ThemeRollup
 from surveys.metrics.rollups import Bucket, as_date, counted, day_expr, split_range
 from surveys.metrics.service import buckets, owned_survey, period_key, summarize
@@ -24,7 +25,7 @@ _SUMS = ("mentions", "positive", "neutral", "negative", "compound_sum", *SCORE_C
 
 
 def _period(session: Session, column, interval: str):
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return cast(func.date_trunc(literal_column(f"'{interval}'"), column), Date)
     if interval == "week":
         return func.date(column, "-6 days", "weekday 1")  # the Monday on or before
@@ -33,15 +34,21 @@ def _period(session: Session, column, interval: str):
 
 def _raw_rows(session: Session, *, survey_id: str, start, end, where):
     label = ResponseTheme.sentiment_label
-    query = counted(select(
-        ResponseTheme.theme_id.label("theme_id"), day_expr(session).label("day"),
-        func.count().label("mentions"),
-        *[func.sum(case((label == name, 1), else_=0)).label(name)
-          for name in ("positive", "neutral", "negative")],
-        func.sum(ResponseTheme.sentiment_compound).label("compound_sum"),
-        *[func.sum(case((Response.score == v, 1), else_=0)).label(f"s{v}") for v in range(11)],
-    ).join(ResponseTheme, ResponseTheme.response_id == Response.id).where(
-        Response.survey_id == survey_id, *where))
+    query = counted(
+        select(
+            ResponseTheme.theme_id.label("theme_id"),
+            day_expr(session).label("day"),
+            func.count().label("mentions"),
+            *[
+                func.sum(case((label == name, 1), else_=0)).label(name)
+                for name in ("positive", "neutral", "negative")
+            ],
+            func.sum(ResponseTheme.sentiment_compound).label("compound_sum"),
+            *[func.sum(case((Response.score == v, 1), else_=0)).label(f"s{v}") for v in range(11)],
+        )
+        .join(ResponseTheme, ResponseTheme.response_id == Response.id)
+        .where(Response.survey_id == survey_id, *where)
+    )
     if start is not None:
         query = query.where(Response.submitted_at >= start)
     if end is not None:
@@ -50,9 +57,11 @@ def _raw_rows(session: Session, *, survey_id: str, start, end, where):
 
 
 def _rollup_rows(*, survey_id: str, days):
-    query = select(ThemeRollup.theme_id.label("theme_id"), ThemeRollup.day.label("day"),
-                   *[getattr(ThemeRollup, name).label(name) for name in _SUMS]).where(
-        ThemeRollup.survey_id == survey_id)
+    query = select(
+        ThemeRollup.theme_id.label("theme_id"),
+        ThemeRollup.day.label("day"),
+        *[getattr(ThemeRollup, name).label(name) for name in _SUMS],
+    ).where(ThemeRollup.survey_id == survey_id)
     if days[0] is not None:
         query = query.where(ThemeRollup.day >= days[0])
     if days[1] is not None:
@@ -65,40 +74,52 @@ def _theme_source(session: Session, *, survey_id: str, start, end, where, rollup
         return _raw_rows(session, survey_id=survey_id, start=start, end=end, where=where), "raw"
     days, raw_ranges = split_range(start, end)
     parts = [] if days is None else [_rollup_rows(survey_id=survey_id, days=days)]
-    parts += [_raw_rows(session, survey_id=survey_id, start=low, end=high, where=())
-              for low, high in raw_ranges]
+    parts += [
+        _raw_rows(session, survey_id=survey_id, start=low, end=high, where=()) for low, high in raw_ranges
+    ]
     source = "rollups" if not raw_ranges else "mixed"
     return (parts[0] if len(parts) == 1 else union_all(*parts)), source
 
 
-def theme_insights(session: Session, *, workspace_id: str, survey_id: str,
-                   start: datetime | None = None, end: datetime | None = None,
-                   segment_id: str | None = None, interval: str = "month",
-                   rollups: bool = True) -> dict:
+def theme_insights(
+    session: Session,
+    *,
+    workspace_id: str,
+    survey_id: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    segment_id: str | None = None,
+    interval: str = "month",
+    rollups: bool = True,
+) -> dict:
     survey = owned_survey(session, workspace_id=workspace_id, survey_id=survey_id)
     clause = filter_for(session, workspace_id=workspace_id, segment_id=segment_id)
     where = () if clause is None else (clause,)
-    periods, _ = buckets(session, survey_id=survey.id, start=start, end=end, group_by=interval,
-                         where=where, rollups=rollups)
+    periods, _ = buckets(
+        session, survey_id=survey.id, start=start, end=end, group_by=interval, where=where, rollups=rollups
+    )
     overall = Bucket()
     for bucket in periods.values():
         overall.add(bucket)
     overall_summary = summarize(survey.kind, overall)
 
-    source_query, source = _theme_source(session, survey_id=survey.id, start=start, end=end,
-                                         where=where, rollups=rollups)
+    source_query, source = _theme_source(
+        session, survey_id=survey.id, start=start, end=end, where=where, rollups=rollups
+    )
     rows = source_query.subquery()
-    totals = session.execute(select(rows.c.theme_id, *[func.sum(rows.c[n]) for n in _SUMS])
-                             .group_by(rows.c.theme_id)).all()
+    totals = session.execute(
+        select(rows.c.theme_id, *[func.sum(rows.c[n]) for n in _SUMS]).group_by(rows.c.theme_id)
+    ).all()
     period = _period(session, rows.c.day, interval)
     trend: dict[str, dict[str, int]] = {}
     for theme_id, when, mentions in session.execute(
-            select(rows.c.theme_id, period, func.sum(rows.c.mentions))
-            .group_by(rows.c.theme_id, period)):
+        select(rows.c.theme_id, period, func.sum(rows.c.mentions)).group_by(rows.c.theme_id, period)
+    ):
         key = period_key(as_date(when), interval)
         trend.setdefault(theme_id, {})[key] = trend.get(theme_id, {}).get(key, 0) + int(mentions)
-    names = dict(session.execute(select(Theme.id, Theme.name).where(
-        Theme.workspace_id == workspace_id)).all())
+    names = dict(
+        session.execute(select(Theme.id, Theme.name).where(Theme.workspace_id == workspace_id)).all()
+    )
 
     items = []
     for row in totals:
@@ -110,24 +131,45 @@ def theme_insights(session: Session, *, workspace_id: str, survey_id: str,
         with_theme = Bucket(counts=[int(v or 0) for v in row[6:17]])
         without = Bucket(counts=list(overall.counts))
         without.add(with_theme, sign=-1)
-        with_summary, without_summary = summarize(survey.kind, with_theme), summarize(
-            survey.kind, without)
+        with_summary, without_summary = summarize(survey.kind, with_theme), summarize(survey.kind, without)
         impact = None
         if overall_summary["score"] is not None and without_summary["score"] is not None:
             impact = round(overall_summary["score"] - without_summary["score"], 2)
-        items.append({
-            "theme_id": theme_id, "name": names.get(theme_id), "mentions": mentions,
-            "share": round(mentions / overall.commented, 4) if overall.commented else None,
-            "sentiment": {"positive": int(positive), "neutral": int(neutral),
-                          "negative": int(negative),
-                          "mean_compound": round(compound / mentions, 4)},
-            "with_theme": with_summary, "without_theme": without_summary, "impact": impact,
-            "trend": [{"period": key, "mentions": count,
-                       "share": round(count / periods[key].commented, 4)
-                       if key in periods and periods[key].commented else None}
-                      for key, count in sorted(trend.get(theme_id, {}).items())],
-        })
+        items.append(
+            {
+                "theme_id": theme_id,
+                "name": names.get(theme_id),
+                "mentions": mentions,
+                "share": round(mentions / overall.commented, 4) if overall.commented else None,
+                "sentiment": {
+                    "positive": int(positive),
+                    "neutral": int(neutral),
+                    "negative": int(negative),
+                    "mean_compound": round(compound / mentions, 4),
+                },
+                "with_theme": with_summary,
+                "without_theme": without_summary,
+                "impact": impact,
+                "trend": [
+                    {
+                        "period": key,
+                        "mentions": count,
+                        "share": round(count / periods[key].commented, 4)
+                        if key in periods and periods[key].commented
+                        else None,
+                    }
+                    for key, count in sorted(trend.get(theme_id, {}).items())
+                ],
+            }
+        )
     items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0, -i["mentions"]))
-    return {"survey_id": survey.id, "kind": survey.kind, "segment_id": segment_id,
-            "interval": interval, "overall": overall_summary, "commented": overall.commented,
-            "items": items, "source": source}
+    return {
+        "survey_id": survey.id,
+        "kind": survey.kind,
+        "segment_id": segment_id,
+        "interval": interval,
+        "overall": overall_summary,
+        "commented": overall.commented,
+        "items": items,
+        "source": source,
+    }

@@ -14,7 +14,7 @@ from sqlalchemy import case, delete, exists, func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from surveys.analysis.models import Analysis, ResponseTheme
-from surveys.core.db import utcnow
+from surveys.core.db import is_postgres, utcnow
 from surveys.metrics.models import SCORE_COLUMNS, RollupMark, ThemeRollup
 from surveys.metrics.rollups import THEME_DAYS, as_date, counted, day_expr
 from surveys.response.models import Response
@@ -22,28 +22,46 @@ from surveys.response.models import Response
 MARK = "theme_rollups"
 OVERLAP = timedelta(minutes=15)
 MAX_DAYS_PER_SYNC = 2000
-_COLUMNS = ["workspace_id", "survey_id", "day", "theme_id", "mentions", "positive", "neutral",
-            "negative", "compound_sum", *SCORE_COLUMNS]
+_COLUMNS = [
+    "workspace_id",
+    "survey_id",
+    "day",
+    "theme_id",
+    "mentions",
+    "positive",
+    "neutral",
+    "negative",
+    "compound_sum",
+    *SCORE_COLUMNS,
+]
 
 
 def _lock(session: Session) -> None:
     # One writer of theme rollups at a time, so two recomputations of a day cannot interleave.
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         session.connection().execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('vocservice.theme_rollups'))"))
+            text("SELECT pg_advisory_xact_lock(hashtext('vocservice.theme_rollups'))")
+        )
 
 
 def _aggregate(session: Session):
     day = day_expr(session)
     label = ResponseTheme.sentiment_label
-    return counted(select(
-        Response.workspace_id, Response.survey_id, day, ResponseTheme.theme_id, func.count(),
-        *[func.coalesce(func.sum(case((label == name, 1), else_=0)), 0)
-          for name in ("positive", "neutral", "negative")],
-        func.coalesce(func.sum(ResponseTheme.sentiment_compound), 0.0),
-        *[func.coalesce(func.sum(case((Response.score == v, 1), else_=0)), 0) for v in range(11)],
-    ).join(ResponseTheme, ResponseTheme.response_id == Response.id)).group_by(
-        Response.workspace_id, Response.survey_id, day, ResponseTheme.theme_id), day
+    return counted(
+        select(
+            Response.workspace_id,
+            Response.survey_id,
+            day,
+            ResponseTheme.theme_id,
+            func.count(),
+            *[
+                func.coalesce(func.sum(case((label == name, 1), else_=0)), 0)
+                for name in ("positive", "neutral", "negative")
+            ],
+            func.coalesce(func.sum(ResponseTheme.sentiment_compound), 0.0),
+            *[func.coalesce(func.sum(case((Response.score == v, 1), else_=0)), 0) for v in range(11)],
+        ).join(ResponseTheme, ResponseTheme.response_id == Response.id)
+    ).group_by(Response.workspace_id, Response.survey_id, day, ResponseTheme.theme_id), day
 
 
 def _set_mark(session: Session, at: datetime) -> None:
@@ -62,8 +80,7 @@ def _newest_analysis(session: Session) -> datetime | None:
 def rebuild_themes(session: Session, *, survey_id: str | None = None) -> int:
     _lock(session)
     newest = _newest_analysis(session)
-    session.execute(delete(ThemeRollup).where(
-        *([ThemeRollup.survey_id == survey_id] if survey_id else [])))
+    session.execute(delete(ThemeRollup).where(*([ThemeRollup.survey_id == survey_id] if survey_id else [])))
     query, _ = _aggregate(session)
     if survey_id:
         query = query.where(Response.survey_id == survey_id)
@@ -79,22 +96,25 @@ def refresh_days(session: Session, keys: set[tuple[str, object]]) -> None:
         return
     pairs = sorted(keys)
     for start in range(0, len(pairs), 500):
-        chunk = pairs[start:start + 500]
+        chunk = pairs[start : start + 500]
         # Core statements on the connection: this also runs inside a flush (refresh_if_built).
-        session.connection().execute(delete(ThemeRollup.__table__).where(
-            tuple_(ThemeRollup.survey_id, ThemeRollup.day).in_(chunk)))
+        session.connection().execute(
+            delete(ThemeRollup.__table__).where(tuple_(ThemeRollup.survey_id, ThemeRollup.day).in_(chunk))
+        )
         query, day = _aggregate(session)
-        if session.get_bind().dialect.name == "sqlite":  # date() there yields text
+        if not is_postgres(session):  # SQLite: date() there yields text
             chunk = [(survey_id, d.isoformat()) for survey_id, d in chunk]
-        session.connection().execute(insert(ThemeRollup.__table__).from_select(
-            _COLUMNS, query.where(tuple_(Response.survey_id, day).in_(chunk))))
+        session.connection().execute(
+            insert(ThemeRollup.__table__).from_select(
+                _COLUMNS, query.where(tuple_(Response.survey_id, day).in_(chunk))
+            )
+        )
 
 
 def refresh_if_built(session: Session, keys: set[tuple[str, object]]) -> None:
     """Called on flush for answers changed or deleted through the ORM (their theme rows went
     with them, by cascade): recompute their days, unless no theme rollups exist yet."""
-    built = session.connection().execute(
-        select(RollupMark.name).where(RollupMark.name == MARK)).first()
+    built = session.connection().execute(select(RollupMark.name).where(RollupMark.name == MARK)).first()
     if built is None:
         return
     _lock(session)
@@ -119,9 +139,16 @@ def sync(session: Session, *, overlap: timedelta = OVERLAP) -> int:
     if newest is None:
         return 0
     day = day_expr(session)
-    keys = {(survey_id, as_date(d)) for survey_id, d in session.execute(
-        select(Response.survey_id, day).join(Analysis, Analysis.response_id == Response.id)
-        .where(Analysis.created_at > mark.at - overlap).distinct().limit(MAX_DAYS_PER_SYNC))}
+    keys = {
+        (survey_id, as_date(d))
+        for survey_id, d in session.execute(
+            select(Response.survey_id, day)
+            .join(Analysis, Analysis.response_id == Response.id)
+            .where(Analysis.created_at > mark.at - overlap)
+            .distinct()
+            .limit(MAX_DAYS_PER_SYNC)
+        )
+    }
     refresh_days(session, keys)
     if len(keys) < MAX_DAYS_PER_SYNC:
         _set_mark(session, newest)

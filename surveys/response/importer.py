@@ -80,8 +80,14 @@ def count_rows(stream: TextIO) -> int:
     return max(total, 0)
 
 
-def import_responses(session: Session, *, workspace: Workspace, survey_id: str, stream: TextIO,
-                     progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+def import_responses(
+    session: Session,
+    *,
+    workspace: Workspace,
+    survey_id: str,
+    stream: TextIO,
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportReport:
     survey = session.get(Survey, survey_id)
     if survey is None or survey.workspace_id != workspace.id:
         raise NotFound(f"No survey with id {survey_id!r} in workspace {workspace.slug!r}.")

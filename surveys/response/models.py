@@ -1,8 +1,6 @@
-"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
-journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
-
-Uniqueness that protects correctness is a database constraint: one event per sender id, one
-invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
+"""The responses table: every answer, whichever way it arrived, with the attribute snapshot of who
+answered and why, and the durable state of its text analysis. One response per invitation and
+one per sender id are database constraints.
 """
 
 from datetime import datetime

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveys.contact.service import find_contact, upsert_contact
-from surveys.core.db import rfc3339, utcnow
+from surveys.core.db import lock_rows, rfc3339, utcnow
 from surveys.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from surveys.event.models import Event
 from surveys.invitation.models import Invitation
@@ -28,9 +28,11 @@ from surveys.workspace.models import Workspace
 MAX_COMMENT = 10_000
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Invitations in these states were never meant to be answered (or no longer are).
-_CLOSED_STATUSES = {"cancelled": "This survey link was cancelled.",
-                    "suppressed": "This survey link is no longer active.",
-                    "expired": "This survey link has expired."}
+_CLOSED_STATUSES = {
+    "cancelled": "This survey link was cancelled.",
+    "suppressed": "This survey link is no longer active.",
+    "expired": "This survey link has expired.",
+}
 
 
 def _clean_comment(comment: str | None) -> str | None:
@@ -39,8 +41,10 @@ def _clean_comment(comment: str | None) -> str | None:
     # PostgreSQL text cannot hold NUL; it is never meaningful in a comment anyway.
     comment = comment.replace("\x00", "").replace("\r\n", "\n").strip()
     if len(comment) > MAX_COMMENT:
-        raise Invalid(f"Comments are limited to {MAX_COMMENT} characters.",
-                      errors={"comment": [f"at most {MAX_COMMENT} characters"]})
+        raise Invalid(
+            f"Comments are limited to {MAX_COMMENT} characters.",
+            errors={"comment": [f"at most {MAX_COMMENT} characters"]},
+        )
     return comment or None
 
 
@@ -57,9 +61,11 @@ def _check_open(invitation: Invitation, response: Response | None, now: datetime
 
 
 def response_for_invitation(session: Session, *, invitation_id: str) -> Response | None:
-    return session.execute(
-        select(Response).where(Response.invitation_id == invitation_id)
-    ).unique().scalar_one_or_none()
+    return (
+        session.execute(select(Response).where(Response.invitation_id == invitation_id))
+        .unique()
+        .scalar_one_or_none()
+    )
 
 
 def _valid_token(token: str) -> str:
@@ -72,13 +78,12 @@ def _valid_token(token: str) -> str:
 def open_invitation(session: Session, *, token: str, now: datetime | None = None) -> Invitation:
     """The invitation behind a form link, if it may still be answered. Never writes."""
     _valid_token(token)
-    invitation = session.execute(
-        select(Invitation).where(Invitation.token == token)
-    ).unique().scalar_one_or_none()
+    invitation = (
+        session.execute(select(Invitation).where(Invitation.token == token)).unique().scalar_one_or_none()
+    )
     if invitation is None:
         raise NotFound("There is no survey at this address.")
-    _check_open(invitation, response_for_invitation(session, invitation_id=invitation.id),
-                now or utcnow())
+    _check_open(invitation, response_for_invitation(session, invitation_id=invitation.id), now or utcnow())
     return invitation
 
 
@@ -86,20 +91,32 @@ def _event_snapshot(session: Session, event_id: str | None) -> dict | None:
     event = session.get(Event, event_id) if event_id else None
     if event is None:
         return None
-    return {"name": event.name, "external_id": event.external_id,
-            "occurred_at": rfc3339(event.occurred_at), "properties": dict(event.properties or {})}
+    return {
+        "name": event.name,
+        "external_id": event.external_id,
+        "occurred_at": rfc3339(event.occurred_at),
+        "properties": dict(event.properties or {}),
+    }
 
 
-def submit_form(session: Session, *, token: str, score: int | None, comment: str | None,
-                final: bool, now: datetime | None = None, source: str = "form",
-                locale: str | None = None) -> Response:
+def submit_form(
+    session: Session,
+    *,
+    token: str,
+    score: int | None,
+    comment: str | None,
+    final: bool,
+    now: datetime | None = None,
+    source: str = "form",
+    locale: str | None = None,
+) -> Response:
     """Record (``final=False``: save, still editable) or finish the answer to an invitation."""
     now = now or utcnow()
-    query = select(Invitation).where(Invitation.token == _valid_token(token))
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise concurrent submits of the same link; ``of`` keeps the joined eager loads
-        # (outer joins) out of the lock clause, which PostgreSQL would refuse.
-        query = query.with_for_update(of=Invitation)
+    # Serialise concurrent submits of the same link; ``of`` keeps the joined eager loads
+    # (outer joins) out of the lock clause, which PostgreSQL would refuse.
+    query = lock_rows(
+        session, select(Invitation).where(Invitation.token == _valid_token(token)), of=Invitation
+    )
     invitation = session.execute(query).unique().scalar_one_or_none()
     if invitation is None:
         raise NotFound("There is no survey at this address.")
@@ -115,10 +132,14 @@ def submit_form(session: Session, *, token: str, score: int | None, comment: str
     if response is None:
         contact = invitation.contact
         response = Response(
-            workspace_id=invitation.workspace_id, survey=invitation.survey,
-            invitation_id=invitation.id, contact=contact,
-            touchpoint_id=invitation.touchpoint_id, source=source,
-            locale=locale or contact.locale, meta={},
+            workspace_id=invitation.workspace_id,
+            survey=invitation.survey,
+            invitation_id=invitation.id,
+            contact=contact,
+            touchpoint_id=invitation.touchpoint_id,
+            source=source,
+            locale=locale or contact.locale,
+            meta={},
             attributes=dict(contact.attributes or {}),
             event_snapshot=_event_snapshot(session, invitation.event_id),
         )
@@ -137,14 +158,17 @@ def submit_form(session: Session, *, token: str, score: int | None, comment: str
     return response
 
 
-def create_response(session: Session, *, workspace: Workspace, data: dict,
-                    now: datetime | None = None) -> tuple[Response, bool]:
+def create_response(
+    session: Session, *, workspace: Workspace, data: dict, now: datetime | None = None
+) -> tuple[Response, bool]:
     """Store an answer posted through the API; the sender's ``id`` makes it idempotent."""
     now = now or utcnow()
     survey = session.get(Survey, data["survey_id"]) if "\x00" not in data["survey_id"] else None
     if survey is None or survey.workspace_id != workspace.id:
-        raise NotFound(f"No survey with id {data['survey_id']!r} in this workspace.",
-                       errors={"survey_id": ["unknown survey"]})
+        raise NotFound(
+            f"No survey with id {data['survey_id']!r} in this workspace.",
+            errors={"survey_id": ["unknown survey"]},
+        )
     score = validate_score(survey.kind, data["score"])
     external_id = data.get("id")
     if external_id and (existing := _by_external_id(session, workspace.id, external_id)):
@@ -153,10 +177,15 @@ def create_response(session: Session, *, workspace: Workspace, data: dict,
     if data.get("contact"):
         contact = upsert_contact(session, workspace_id=workspace.id, data=data["contact"])
     response = Response(
-        workspace_id=workspace.id, survey=survey, external_id=external_id,
-        contact=contact, score=score,
-        comment=_clean_comment(data.get("comment")), completed=True,
-        source=data.get("source") or "api", locale=contact.locale if contact else None,
+        workspace_id=workspace.id,
+        survey=survey,
+        external_id=external_id,
+        contact=contact,
+        score=score,
+        comment=_clean_comment(data.get("comment")),
+        completed=True,
+        source=data.get("source") or "api",
+        locale=contact.locale if contact else None,
         meta=dict(data.get("metadata") or {}),
         attributes=dict(contact.attributes or {}) if contact else {},
         submitted_at=data.get("submitted_at") or now,
@@ -176,10 +205,13 @@ def create_response(session: Session, *, workspace: Workspace, data: dict,
 
 
 def _by_external_id(session: Session, workspace_id: str, external_id: str) -> Response | None:
-    return session.execute(
-        select(Response).where(Response.workspace_id == workspace_id,
-                               Response.external_id == external_id)
-    ).unique().scalar_one_or_none()
+    return (
+        session.execute(
+            select(Response).where(Response.workspace_id == workspace_id, Response.external_id == external_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
 
 
 def public_survey(session: Session, *, workspace: Workspace, survey_id: str) -> Survey:
@@ -192,9 +224,17 @@ def public_survey(session: Session, *, workspace: Workspace, survey_id: str) -> 
     return survey
 
 
-def widget_start(session: Session, *, workspace: Workspace, survey_id: str, score: int,
-                 contact_external_id: str | None = None, page_url: str | None = None,
-                 locale: str | None = None, now: datetime | None = None) -> Response:
+def widget_start(
+    session: Session,
+    *,
+    workspace: Workspace,
+    survey_id: str,
+    score: int,
+    contact_external_id: str | None = None,
+    page_url: str | None = None,
+    locale: str | None = None,
+    now: datetime | None = None,
+) -> Response:
     """A partial response holding the widget's first tap, editable with its ``edit_token``."""
     now = now or utcnow()
     survey = public_survey(session, workspace=workspace, survey_id=survey_id)
@@ -204,8 +244,14 @@ def widget_start(session: Session, *, workspace: Workspace, survey_id: str, scor
     if contact_external_id:
         contact = find_contact(session, workspace_id=workspace.id, external_id=contact_external_id)
     response = Response(
-        workspace_id=workspace.id, survey=survey, score=score, completed=False,
-        edit_token=secrets.token_urlsafe(24), source="widget", submitted_at=now, contact=contact,
+        workspace_id=workspace.id,
+        survey=survey,
+        score=score,
+        completed=False,
+        edit_token=secrets.token_urlsafe(24),
+        source="widget",
+        submitted_at=now,
+        contact=contact,
         locale=locale or (contact.locale if contact else None),
         attributes=dict(contact.attributes or {}) if contact else {},
         meta={"page_url": page_url} if page_url else {},
@@ -215,20 +261,28 @@ def widget_start(session: Session, *, workspace: Workspace, survey_id: str, scor
     return response
 
 
-def widget_update(session: Session, *, workspace: Workspace, response_id: str, edit_token: str,
-                  score: int | None = None, comment: str | None = None, final: bool = False,
-                  now: datetime | None = None) -> Response:
+def widget_update(
+    session: Session,
+    *,
+    workspace: Workspace,
+    response_id: str,
+    edit_token: str,
+    score: int | None = None,
+    comment: str | None = None,
+    final: bool = False,
+    now: datetime | None = None,
+) -> Response:
     """Change the score, add the comment and/or finish a widget response."""
-    query = select(Response).where(Response.id == response_id,
-                                   Response.workspace_id == workspace.id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Response)
+    query = lock_rows(
+        session,
+        select(Response).where(Response.id == response_id, Response.workspace_id == workspace.id),
+        of=Response,
+    )
     response = session.execute(query).unique().scalar_one_or_none()
     if response is None:
         raise NotFound(f"No response with id {response_id!r}.")
     # Constant-time compare: the token is the only thing standing between strangers and the row.
-    if not response.edit_token or not hmac.compare_digest(
-            response.edit_token.encode(), edit_token.encode()):
+    if not response.edit_token or not hmac.compare_digest(response.edit_token.encode(), edit_token.encode()):
         raise Forbidden("The edit token does not match this response.")
     if response.completed:
         raise Conflict("This response is already complete.")

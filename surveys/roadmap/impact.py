@@ -41,10 +41,13 @@ class ImpactFilters:
     segment_id: str | None = None
 
 
-def _conditions(session: Session, workspace: Workspace, item_ids: list[str],
-                filters: ImpactFilters) -> list:
-    conditions = [RoadmapLink.item_id.in_(item_ids), RoadmapLink.source.in_(LINKED),
-                  Response.workspace_id == workspace.id, Response.completed.is_(True)]
+def _conditions(session: Session, workspace: Workspace, item_ids: list[str], filters: ImpactFilters) -> list:
+    conditions = [
+        RoadmapLink.item_id.in_(item_ids),
+        RoadmapLink.source.in_(LINKED),
+        Response.workspace_id == workspace.id,
+        Response.completed.is_(True),
+    ]
     if filters.survey_id:
         conditions.append(Response.survey_id == filters.survey_id)
     if filters.start:
@@ -54,22 +57,29 @@ def _conditions(session: Session, workspace: Workspace, item_ids: list[str],
     if filters.segment_id:
         from surveys.segment.service import filter_for
 
-        conditions.append(filter_for(session, workspace_id=workspace.id,
-                                     segment_id=filters.segment_id))
+        conditions.append(filter_for(session, workspace_id=workspace.id, segment_id=filters.segment_id))
     return conditions
 
 
 def _negative():
     def item_theme(*extra):
-        return select(1).select_from(ResponseTheme).join(
-            RoadmapItemTheme, RoadmapItemTheme.theme_id == ResponseTheme.theme_id
-        ).where(ResponseTheme.response_id == RoadmapLink.response_id,
-                RoadmapItemTheme.item_id == RoadmapLink.item_id, *extra).exists()
+        return (
+            select(1)
+            .select_from(ResponseTheme)
+            .join(RoadmapItemTheme, RoadmapItemTheme.theme_id == ResponseTheme.theme_id)
+            .where(
+                ResponseTheme.response_id == RoadmapLink.response_id,
+                RoadmapItemTheme.item_id == RoadmapLink.item_id,
+                *extra,
+            )
+            .exists()
+        )
 
     return case(
-        (item_theme(), case((item_theme(ResponseTheme.sentiment_label == "negative"), 1),
-                            else_=0)),
-        (Analysis.sentiment_label == "negative", 1), else_=0)
+        (item_theme(), case((item_theme(ResponseTheme.sentiment_label == "negative"), 1), else_=0)),
+        (Analysis.sentiment_label == "negative", 1),
+        else_=0,
+    )
 
 
 def _number(value) -> float:
@@ -89,22 +99,31 @@ def _empty() -> dict:
     return {"responses": 0, "detractors": 0, "customers": 0, "revenue": 0, "negative_share": None}
 
 
-def compute_impact(session: Session, *, workspace: Workspace, item_ids: list[str],
-                   filters: ImpactFilters | None = None) -> dict[str, dict]:
+def compute_impact(
+    session: Session, *, workspace: Workspace, item_ids: list[str], filters: ImpactFilters | None = None
+) -> dict[str, dict]:
     """Impact figures per item id (every id given gets an entry, zero when nothing is linked)."""
     result = {item_id: _empty() for item_id in item_ids}
     if not item_ids:
         return result
     where = _conditions(session, workspace, item_ids, filters or ImpactFilters())
-    base = (select().select_from(RoadmapLink)
-            .join(Response, Response.id == RoadmapLink.response_id))
+    base = select().select_from(RoadmapLink).join(Response, Response.id == RoadmapLink.response_id)
     negatives: dict[str, int] = {}
-    counts = base.join(Survey, Survey.id == Response.survey_id).outerjoin(
-        Analysis, and_(Analysis.response_id == Response.id,
-                       Analysis.analyzer_version == ANALYZER_VERSION)
-    ).add_columns(RoadmapLink.item_id, Survey.kind, Response.score, func.count().label("n"),
-                  func.sum(_negative()).label("negative")
-    ).where(*where).group_by(RoadmapLink.item_id, Survey.kind, Response.score)
+    counts = (
+        base.join(Survey, Survey.id == Response.survey_id)
+        .outerjoin(
+            Analysis, and_(Analysis.response_id == Response.id, Analysis.analyzer_version == ANALYZER_VERSION)
+        )
+        .add_columns(
+            RoadmapLink.item_id,
+            Survey.kind,
+            Response.score,
+            func.count().label("n"),
+            func.sum(_negative()).label("negative"),
+        )
+        .where(*where)
+        .group_by(RoadmapLink.item_id, Survey.kind, Response.score)
+    )
     for row in session.execute(counts):
         figures = result[row.item_id]
         figures["responses"] += row.n
@@ -115,18 +134,24 @@ def compute_impact(session: Session, *, workspace: Workspace, item_ids: list[str
         if figures["responses"]:
             figures["negative_share"] = round(negatives[item_id] / figures["responses"], 4)
 
-    latest = base.add_columns(
-        RoadmapLink.item_id.label("item_id"),
-        Response.attributes[workspace.revenue_attribute or "arr"].label("value"),
-        func.row_number().over(partition_by=(RoadmapLink.item_id, Response.contact_id),
-                               order_by=(Response.submitted_at.desc(), Response.id.desc())
-                               ).label("rank"),
-    ).where(*where, Response.contact_id.is_not(None)).subquery()
+    latest = (
+        base.add_columns(
+            RoadmapLink.item_id.label("item_id"),
+            Response.attributes[workspace.revenue_attribute or "arr"].label("value"),
+            func.row_number()
+            .over(
+                partition_by=(RoadmapLink.item_id, Response.contact_id),
+                order_by=(Response.submitted_at.desc(), Response.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(*where, Response.contact_id.is_not(None))
+        .subquery()
+    )
     # One row per (item, customer): it gives both the distinct customers and their revenue,
     # so the links are scanned twice per call, not three times.
     revenue: dict[str, float] = {}
-    for item_id, value in session.execute(
-            select(latest.c.item_id, latest.c.value).where(latest.c.rank == 1)):
+    for item_id, value in session.execute(select(latest.c.item_id, latest.c.value).where(latest.c.rank == 1)):
         result[item_id]["customers"] += 1
         revenue[item_id] = revenue.get(item_id, 0.0) + _number(value)
     for item_id, total in revenue.items():
@@ -141,8 +166,9 @@ def rank(impacts: dict[str, dict], sort: str) -> list[str]:
     top_detractors = max((f["detractors"] for f in impacts.values()), default=0) or 1
     top_revenue = max((f["revenue"] for f in impacts.values()), default=0) or 1
     for figures in impacts.values():
-        figures["score"] = round(0.5 * figures["detractors"] / top_detractors
-                                 + 0.5 * figures["revenue"] / top_revenue, 4)
+        figures["score"] = round(
+            0.5 * figures["detractors"] / top_detractors + 0.5 * figures["revenue"] / top_revenue, 4
+        )
     key = "score" if sort == "impact" else sort
     # Ties (and items without feedback) keep a stable, newest-first order.
     by_id = sorted(impacts, reverse=True)

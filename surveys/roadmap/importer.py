@@ -35,8 +35,13 @@ class ImportReport:
     results: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "failed": self.failed,
-                "ignored_columns": self.ignored_columns, "results": self.results}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "failed": self.failed,
+            "ignored_columns": self.ignored_columns,
+            "results": self.results,
+        }
 
 
 def read_csv(raw: bytes | str) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -51,8 +56,10 @@ def read_csv(raw: bytes | str) -> tuple[list[str], list[tuple[int, dict]]]:
     try:
         header = [h.strip().lower() for h in next(reader, [])]
         if "title" not in header:
-            raise Invalid("The CSV needs a header row with at least a 'title' column.",
-                          errors={"file": [f"columns are {', '.join(COLUMNS)}"]})
+            raise Invalid(
+                "The CSV needs a header row with at least a 'title' column.",
+                errors={"file": [f"columns are {', '.join(COLUMNS)}"]},
+            )
         rows = []
         for cells in reader:
             if not any(c.strip() for c in cells):
@@ -66,8 +73,10 @@ def read_csv(raw: bytes | str) -> tuple[list[str], list[tuple[int, dict]]]:
 def _cell(row: dict, name: str) -> str:
     value = (row.get(name) or "").strip()
     if name in _LIMITS and len(value) > _LIMITS[name]:
-        raise Invalid(f"{name} is longer than {_LIMITS[name]} characters.",
-                      errors={name: [f"at most {_LIMITS[name]} characters"]})
+        raise Invalid(
+            f"{name} is longer than {_LIMITS[name]} characters.",
+            errors={name: [f"at most {_LIMITS[name]} characters"]},
+        )
     return value
 
 
@@ -75,21 +84,22 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
-def _row_data(session: Session, workspace: Workspace, row: dict, existing: RoadmapItem | None
-              ) -> dict:
+def _row_data(session: Session, workspace: Workspace, row: dict, existing: RoadmapItem | None) -> dict:
     title = " ".join(_cell(row, "title").split())
     if not title:
         raise Invalid("Every row needs a title.", errors={"title": ["required"]})
     keywords = _clean_keywords(_split(_cell(row, "keywords")))
     if any(len(k) > 100 for k in keywords) or len(keywords) > 200:
-        raise Invalid("Keywords are at most 100 characters each, 200 per item.",
-                      errors={"keywords": ["too long or too many"]})
+        raise Invalid(
+            "Keywords are at most 100 characters each, 200 per item.",
+            errors={"keywords": ["too long or too many"]},
+        )
     status = _cell(row, "status")
     return {
-        "title": title, "description": _cell(row, "description"),
+        "title": title,
+        "description": _cell(row, "description"),
         "status": normalise_status(status) if status else (existing.status if existing else "idea"),
-        "theme_ids": themes_by_name(session, workspace_id=workspace.id,
-                                    names=_split(_cell(row, "themes"))),
+        "theme_ids": themes_by_name(session, workspace_id=workspace.id, names=_split(_cell(row, "themes"))),
         "keywords": keywords,
     }
 
@@ -104,9 +114,14 @@ def upsert_row(session: Session, *, workspace: Workspace, row: dict) -> tuple[Ro
     return create_item(session, workspace=workspace, data={**data, "external_ref": ref}), True
 
 
-def import_rows(session: Session, *, workspace: Workspace, header: list[str],
-                rows: Iterable[tuple[int, dict]], progress: Callable[[int], None] | None = None
-                ) -> ImportReport:
+def import_rows(
+    session: Session,
+    *,
+    workspace: Workspace,
+    header: list[str],
+    rows: Iterable[tuple[int, dict]],
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Store every good row (each in a savepoint) and report every row. The caller commits."""
     report = ImportReport(ignored_columns=[h for h in header if h not in COLUMNS])
     for line, row in rows:
@@ -115,20 +130,26 @@ def import_rows(session: Session, *, workspace: Workspace, header: list[str],
                 item, created = upsert_row(session, workspace=workspace, row=row)
         except DomainError as err:
             report.failed += 1
-            report.results.append({"line": line, "status": "failed", "detail": err.detail,
-                                   "errors": err.errors or {}})
+            report.results.append(
+                {"line": line, "status": "failed", "detail": err.detail, "errors": err.errors or {}}
+            )
         else:
             report.created += created
             report.updated += not created
-            report.results.append({"line": line, "status": "created" if created else "updated",
-                                   "id": item.id, "external_ref": item.external_ref})
+            report.results.append(
+                {
+                    "line": line,
+                    "status": "created" if created else "updated",
+                    "id": item.id,
+                    "external_ref": item.external_ref,
+                }
+            )
         if progress is not None:
             progress(1)
     return report
 
 
-def apply_tracker_update(session: Session, *, workspace: Workspace, data: dict
-                         ) -> tuple[RoadmapItem, bool]:
+def apply_tracker_update(session: Session, *, workspace: Workspace, data: dict) -> tuple[RoadmapItem, bool]:
     """An issue tracker's view of one item (``external_ref`` and any of title, status,
     description): update the item with that reference, or create it (a title is then needed)."""
     changes = {k: data[k] for k in ("title", "description") if data.get(k) is not None}
@@ -139,5 +160,6 @@ def apply_tracker_update(session: Session, *, workspace: Workspace, data: dict
         return update_item(session, workspace=workspace, item_id=existing.id, data=changes), False
     if not changes.get("title"):
         raise Invalid("A new item needs a title.", errors={"title": ["required to create"]})
-    return create_item(session, workspace=workspace,
-                       data={**changes, "external_ref": data["external_ref"]}), True
+    return create_item(
+        session, workspace=workspace, data={**changes, "external_ref": data["external_ref"]}
+    ), True

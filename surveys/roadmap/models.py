@@ -41,8 +41,11 @@ class RoadmapItem(db.Model):
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
     theme_links: Mapped[list["RoadmapItemTheme"]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="RoadmapItemTheme.theme_id")
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="RoadmapItemTheme.theme_id",
+    )
     # Read-only and never loaded (lazy="raise"): the other side of Response.roadmap_items. The
     # source condition must stay in step with LINKED.
     linked_responses: Mapped[list[Response]] = relationship(
@@ -64,9 +67,11 @@ class RoadmapItemTheme(db.Model):
 
     __tablename__ = "roadmap_item_themes"
     item_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("roadmap_items.id", ondelete="CASCADE"), primary_key=True)
+        String(40), ForeignKey("roadmap_items.id", ondelete="CASCADE"), primary_key=True
+    )
     theme_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True, index=True)
+        String(40), ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class RoadmapLink(db.Model):
@@ -77,8 +82,10 @@ class RoadmapLink(db.Model):
         Index("ix_roadmap_links_response_id", "response_id"),
     )
     item_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("roadmap_items.id", ondelete="CASCADE"), primary_key=True)
+        String(40), ForeignKey("roadmap_items.id", ondelete="CASCADE"), primary_key=True
+    )
     response_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+        String(40), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
     source: Mapped[str] = mapped_column(String(8), nullable=False)
     created_at: Mapped[datetime] = created_column()

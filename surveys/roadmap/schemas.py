@@ -17,13 +17,15 @@ def _not_blank(value: str) -> None:
 
 
 def _themes(**kwargs):
-    return fields.List(fields.String(validate=validate.Length(1, 40)),
-                       validate=validate.Length(max=MAX_THEMES), **kwargs)
+    return fields.List(
+        fields.String(validate=validate.Length(1, 40)), validate=validate.Length(max=MAX_THEMES), **kwargs
+    )
 
 
 def _keywords(**kwargs):
-    return fields.List(fields.String(validate=validate.Length(1, 100)),
-                       validate=validate.Length(max=MAX_KEYWORDS), **kwargs)
+    return fields.List(
+        fields.String(validate=validate.Length(1, 100)), validate=validate.Length(max=MAX_KEYWORDS), **kwargs
+    )
 
 
 class RoadmapItemCreateSchema(Base):
@@ -32,8 +34,9 @@ class RoadmapItemCreateSchema(Base):
     status = fields.String(load_default="idea", validate=validate.OneOf(STATUSES))
     theme_ids = _themes(load_default=list)
     keywords = _keywords(load_default=list)
-    external_ref = fields.String(load_default=None, allow_none=True,
-                                 validate=[validate.Length(1, 200), _not_blank])
+    external_ref = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(1, 200), _not_blank]
+    )
 
     @post_load
     def normalise(self, data: dict, **kwargs) -> dict:
@@ -65,8 +68,11 @@ class ImpactSchema(Schema):
     customers = fields.Integer()
     revenue = fields.Float()
     negative_share = fields.Float(allow_none=True)
-    score = fields.Float(metadata={"description": "0..1: half detractors, half revenue, each "
-                                                  "relative to the top item of this list"})
+    score = fields.Float(
+        metadata={
+            "description": "0..1: half detractors, half revenue, each relative to the top item of this list"
+        }
+    )
 
 
 class RoadmapItemSchema(Schema):

@@ -21,10 +21,20 @@ from surveys.workspace.models import Workspace
 
 # Issue trackers' states, spelt loosely (case, spaces, "-" and "_" are ignored), to ours.
 TRACKER_STATES = {
-    "idea": "idea", "open": "idea", "new": "idea", "backlog": "idea",
-    "planned": "planned", "todo": "planned", "to do": "planned",
-    "in progress": "in_progress", "doing": "in_progress", "started": "in_progress",
-    "done": "shipped", "closed": "shipped", "resolved": "shipped", "shipped": "shipped",
+    "idea": "idea",
+    "open": "idea",
+    "new": "idea",
+    "backlog": "idea",
+    "planned": "planned",
+    "todo": "planned",
+    "to do": "planned",
+    "in progress": "in_progress",
+    "doing": "in_progress",
+    "started": "in_progress",
+    "done": "shipped",
+    "closed": "shipped",
+    "resolved": "shipped",
+    "shipped": "shipped",
     "released": "shipped",
 }
 
@@ -33,8 +43,10 @@ def normalise_status(value: str) -> str:
     """Our status for one of ours or a common tracker state; Invalid for anything else."""
     key = " ".join(value.replace("_", " ").replace("-", " ").lower().split())
     if key not in TRACKER_STATES:
-        raise Invalid(f"Unknown status {value!r}.", errors={"status": [
-            f"one of {', '.join(STATUSES)} (or open, todo, in progress, done, closed)"]})
+        raise Invalid(
+            f"Unknown status {value!r}.",
+            errors={"status": [f"one of {', '.join(STATUSES)} (or open, todo, in progress, done, closed)"]},
+        )
     return TRACKER_STATES[key]
 
 
@@ -46,28 +58,40 @@ def get_item(session: Session, *, workspace_id: str, item_id: str) -> RoadmapIte
 
 
 def find_by_ref(session: Session, *, workspace_id: str, external_ref: str) -> RoadmapItem | None:
-    return session.execute(select(RoadmapItem).where(
-        RoadmapItem.workspace_id == workspace_id, RoadmapItem.external_ref == external_ref)
+    return session.execute(
+        select(RoadmapItem).where(
+            RoadmapItem.workspace_id == workspace_id, RoadmapItem.external_ref == external_ref
+        )
     ).scalar_one_or_none()
 
 
 def _check_themes(session: Session, workspace_id: str, theme_ids: list[str]) -> None:
-    known = set(session.execute(select(Theme.id).where(
-        Theme.workspace_id == workspace_id, Theme.id.in_(theme_ids))).scalars())
+    known = set(
+        session.execute(
+            select(Theme.id).where(Theme.workspace_id == workspace_id, Theme.id.in_(theme_ids))
+        ).scalars()
+    )
     unknown = [t for t in theme_ids if t not in known]
     if unknown:
-        raise Invalid(f"No theme with id {unknown[0]!r} in this workspace.",
-                      errors={"theme_ids": [f"unknown theme {t!r}" for t in unknown]})
+        raise Invalid(
+            f"No theme with id {unknown[0]!r} in this workspace.",
+            errors={"theme_ids": [f"unknown theme {t!r}" for t in unknown]},
+        )
 
 
 def themes_by_name(session: Session, *, workspace_id: str, names: list[str]) -> list[str]:
     """Theme ids for names (case-insensitive), for imports; Invalid names the unknown ones."""
-    rows = dict(session.execute(select(func.lower(Theme.name), Theme.id).where(
-        Theme.workspace_id == workspace_id)).all())
+    rows = dict(
+        session.execute(
+            select(func.lower(Theme.name), Theme.id).where(Theme.workspace_id == workspace_id)
+        ).all()
+    )
     unknown = [n for n in names if n.lower() not in rows]
     if unknown:
-        raise Invalid(f"No theme named {unknown[0]!r} in this workspace.",
-                      errors={"themes": [f"unknown theme {n!r}" for n in unknown]})
+        raise Invalid(
+            f"No theme named {unknown[0]!r} in this workspace.",
+            errors={"themes": [f"unknown theme {n!r}" for n in unknown]},
+        )
     return list(dict.fromkeys(rows[n.lower()] for n in names))
 
 
@@ -101,10 +125,14 @@ def _set_themes(item: RoadmapItem, theme_ids: list[str]) -> None:
 def create_item(session: Session, *, workspace: Workspace, data: dict) -> RoadmapItem:
     _check_themes(session, workspace.id, data.get("theme_ids") or [])
     _check_ref(session, workspace.id, data.get("external_ref"), None)
-    item = RoadmapItem(workspace_id=workspace.id, title=data["title"],
-                       description=data.get("description") or "",
-                       status=data.get("status") or "idea", keywords=data.get("keywords") or [],
-                       external_ref=data.get("external_ref"))
+    item = RoadmapItem(
+        workspace_id=workspace.id,
+        title=data["title"],
+        description=data.get("description") or "",
+        status=data.get("status") or "idea",
+        keywords=data.get("keywords") or [],
+        external_ref=data.get("external_ref"),
+    )
     _set_themes(item, data.get("theme_ids") or [])
     session.add(item)
     _flush(session, item.external_ref)
@@ -113,15 +141,15 @@ def create_item(session: Session, *, workspace: Workspace, data: dict) -> Roadma
     return item
 
 
-def update_item(session: Session, *, workspace: Workspace, item_id: str, data: dict
-                ) -> RoadmapItem:
+def update_item(session: Session, *, workspace: Workspace, item_id: str, data: dict) -> RoadmapItem:
     item = get_item(session, workspace_id=workspace.id, item_id=item_id)
     if "theme_ids" in data:
         _check_themes(session, workspace.id, data["theme_ids"])
     if "external_ref" in data:
         _check_ref(session, workspace.id, data["external_ref"], item.id)
     matching_changed = ("keywords" in data and data["keywords"] != list(item.keywords)) or (
-        "theme_ids" in data and sorted(data["theme_ids"]) != sorted(item.theme_ids))
+        "theme_ids" in data and sorted(data["theme_ids"]) != sorted(item.theme_ids)
+    )
     for field in ("title", "description", "status", "keywords", "external_ref"):
         if field in data:
             setattr(item, field, data[field])
@@ -145,13 +173,16 @@ def delete_item(session: Session, *, workspace: Workspace, item_id: str) -> None
 def _linkable_response(session: Session, workspace_id: str, response_id: str) -> Response:
     response = session.get(Response, response_id) if "\x00" not in response_id else None
     if response is None or response.workspace_id != workspace_id or not response.completed:
-        raise NotFound(f"No response with id {response_id!r} in this workspace.",
-                       errors={"response_id": ["unknown response"]})
+        raise NotFound(
+            f"No response with id {response_id!r} in this workspace.",
+            errors={"response_id": ["unknown response"]},
+        )
     return response
 
 
-def link_response(session: Session, *, workspace: Workspace, item_id: str, response_id: str
-                  ) -> tuple[RoadmapLink, bool]:
+def link_response(
+    session: Session, *, workspace: Workspace, item_id: str, response_id: str
+) -> tuple[RoadmapLink, bool]:
     """Link manually; True when a link was made, False when the response was already linked
     (an automatic link becomes manual, so re-mapping will not remove it)."""
     item = get_item(session, workspace_id=workspace.id, item_id=item_id)
@@ -177,8 +208,7 @@ def link_response(session: Session, *, workspace: Workspace, item_id: str, respo
     return link, created
 
 
-def unlink_response(session: Session, *, workspace: Workspace, item_id: str, response_id: str
-                    ) -> None:
+def unlink_response(session: Session, *, workspace: Workspace, item_id: str, response_id: str) -> None:
     """Remove a link; kept as ``excluded`` so automatic re-mapping never brings it back."""
     item = get_item(session, workspace_id=workspace.id, item_id=item_id)
     link = session.get(RoadmapLink, (item.id, response_id), with_for_update=True)
@@ -191,9 +221,14 @@ def unlink_response(session: Session, *, workspace: Workspace, item_id: str, res
 
 def linked_responses_query(item: RoadmapItem):
     """Responses linked to the item (automatically or by hand), for the feedback list."""
-    return select(Response).where(Response.workspace_id == item.workspace_id, Response.id.in_(
-        select(RoadmapLink.response_id).where(RoadmapLink.item_id == item.id,
-                                              RoadmapLink.source.in_(LINKED))))
+    return select(Response).where(
+        Response.workspace_id == item.workspace_id,
+        Response.id.in_(
+            select(RoadmapLink.response_id).where(
+                RoadmapLink.item_id == item.id, RoadmapLink.source.in_(LINKED)
+            )
+        ),
+    )
 
 
 def response_items(response: Response) -> list[dict]:

@@ -17,8 +17,10 @@ def _scalar(value) -> bool:
 
 
 class SegmentConditionSchema(Nested):
-    field = fields.String(required=True, validate=validate.Regexp(
-        FIELD, error="must be attributes.NAME (letters, digits, _ or -)"))
+    field = fields.String(
+        required=True,
+        validate=validate.Regexp(FIELD, error="must be attributes.NAME (letters, digits, _ or -)"),
+    )
     op = fields.String(required=True, validate=validate.OneOf(OPERATORS))
     value = fields.Raw(load_default=True, allow_none=True)
 
@@ -29,8 +31,7 @@ class SegmentConditionSchema(Nested):
             if not isinstance(value, list) or not 1 <= len(value) <= MAX_IN_VALUES:
                 raise ValidationError(f"'in' needs a list of 1 to {MAX_IN_VALUES} values", "value")
             if not all(_scalar(v) for v in value):
-                raise ValidationError("'in' values must be strings, numbers, booleans or null",
-                                      "value")
+                raise ValidationError("'in' values must be strings, numbers, booleans or null", "value")
         elif op == "exists":
             if not isinstance(value, bool):
                 raise ValidationError("'exists' takes true or false", "value")
@@ -38,22 +39,23 @@ class SegmentConditionSchema(Nested):
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise ValidationError(f"'{op}' compares with a number or a string", "value")
         elif not _scalar(value):
-            raise ValidationError(f"'{op}' compares with a string, number, boolean or null",
-                                  "value")
+            raise ValidationError(f"'{op}' compares with a string, number, boolean or null", "value")
 
 
 class SegmentCreateSchema(Base):
     name = fields.String(required=True, validate=validate.Length(1, 100))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
-    conditions = fields.List(fields.Nested(SegmentConditionSchema), required=True,
-                             validate=validate.Length(max=MAX_CONDITIONS))
+    conditions = fields.List(
+        fields.Nested(SegmentConditionSchema), required=True, validate=validate.Length(max=MAX_CONDITIONS)
+    )
 
 
 class SegmentUpdateSchema(SegmentCreateSchema):
     name = fields.String(validate=validate.Length(1, 100))
     description = fields.String(validate=validate.Length(max=2000))
-    conditions = fields.List(fields.Nested(SegmentConditionSchema),
-                             validate=validate.Length(max=MAX_CONDITIONS))
+    conditions = fields.List(
+        fields.Nested(SegmentConditionSchema), validate=validate.Length(max=MAX_CONDITIONS)
+    )
 
 
 class SegmentSchema(Schema):

@@ -11,24 +11,29 @@ from sqlalchemy import and_, case, false, func, literal, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from surveys.core.db import is_postgres
 from surveys.core.errors import Conflict, NotFound
 from surveys.response.models import Response
 from surveys.segment.models import Segment
 from surveys.workspace.models import Workspace
 
 
-def _json_type(dialect: str, name: str):
+def _json_type(postgres: bool, name: str):
     """The JSON type of ``attributes.name``, spelt the same on both databases; NULL if absent."""
-    if dialect == "postgresql":
+    if postgres:
         return func.jsonb_typeof(Response.attributes[name])
     raw = func.json_type(Response.attributes, f'$."{name}"')
-    return case((raw.in_(("integer", "real")), "number"), (raw == "text", "string"),
-                (raw.in_(("true", "false")), "boolean"), else_=raw)
+    return case(
+        (raw.in_(("integer", "real")), "number"),
+        (raw == "text", "string"),
+        (raw.in_(("true", "false")), "boolean"),
+        else_=raw,
+    )
 
 
-def _typed(dialect: str, name: str, value):
+def _typed(postgres: bool, name: str, value):
     """(type test, comparable SQL value) for comparing ``attributes.name`` with ``value``."""
-    kind = _json_type(dialect, name)
+    kind = _json_type(postgres, name)
     if isinstance(value, bool):
         return kind == "boolean", Response.attributes[name].as_string(), ("true" if value else "false")
     if isinstance(value, int | float):
@@ -37,7 +42,7 @@ def _typed(dialect: str, name: str, value):
     if value is None:
         return kind == "null", literal(1), 1
     text = Response.attributes[name].as_string()
-    if dialect == "postgresql":
+    if postgres:
         text = text.collate("C")  # code-point order, as Python compares strings
     return kind == "string", text, value
 
@@ -47,43 +52,49 @@ def _boolean(condition):
     return case((condition, True), else_=False)
 
 
-def _eq(dialect: str, name: str, value):
-    if dialect == "sqlite" and isinstance(value, bool):
+def _eq(postgres: bool, name: str, value):
+    if not postgres and isinstance(value, bool):  # SQLite
         kind = func.json_type(Response.attributes, f'$."{name}"')
         return _boolean(kind == ("true" if value else "false"))
-    test, column, expected = _typed(dialect, name, value)
+    test, column, expected = _typed(postgres, name, value)
     return _boolean(and_(test, column == expected))
 
 
-def condition_clause(dialect: str, condition: dict):
+def condition_clause(postgres: bool, condition: dict):
     name = condition["field"].split(".", 1)[1]
     op, value = condition["op"], condition.get("value", True)
     if op == "exists":
-        kind = _json_type(dialect, name)
+        kind = _json_type(postgres, name)
         present = _boolean(and_(kind.is_not(None), kind != "null"))
         return present if value else not_(present)
     if op == "eq":
-        return _eq(dialect, name, value)
+        return _eq(postgres, name, value)
     if op == "ne":
-        return not_(_eq(dialect, name, value))
+        return not_(_eq(postgres, name, value))
     if op == "in":
-        return or_(false(), *[_eq(dialect, name, item) for item in value])
-    test, column, expected = _typed(dialect, name, value)
-    compare = {"gt": column > expected, "gte": column >= expected, "lt": column < expected,
-               "lte": column <= expected}[op]
+        return or_(false(), *[_eq(postgres, name, item) for item in value])
+    test, column, expected = _typed(postgres, name, value)
+    compare = {
+        "gt": column > expected,
+        "gte": column >= expected,
+        "lt": column < expected,
+        "lte": column <= expected,
+    }[op]
     return _boolean(and_(test, compare))
 
 
 def segment_clause(session: Session, conditions: list[dict]):
-    dialect = session.get_bind().dialect.name
-    return and_(true(), *[condition_clause(dialect, c) for c in conditions])
+    postgres = is_postgres(session)
+    return and_(true(), *[condition_clause(postgres, c) for c in conditions])
 
 
 def get_segment(session: Session, *, workspace_id: str, segment_id: str) -> Segment:
     segment = session.get(Segment, segment_id) if "\x00" not in segment_id else None
     if segment is None or segment.workspace_id != workspace_id:
-        raise NotFound(f"No segment with id {segment_id!r} in this workspace.",
-                       errors={"segment_id": ["unknown segment"]})
+        raise NotFound(
+            f"No segment with id {segment_id!r} in this workspace.",
+            errors={"segment_id": ["unknown segment"]},
+        )
     return segment
 
 
@@ -96,8 +107,11 @@ def filter_for(session: Session, *, workspace_id: str, segment_id: str | None):
 
 
 def list_segments(session: Session, *, workspace_id: str) -> list[Segment]:
-    return list(session.execute(select(Segment).where(Segment.workspace_id == workspace_id)
-                                .order_by(Segment.name)).scalars())
+    return list(
+        session.execute(
+            select(Segment).where(Segment.workspace_id == workspace_id).order_by(Segment.name)
+        ).scalars()
+    )
 
 
 def _save(session: Session, segment: Segment) -> Segment:
@@ -106,19 +120,25 @@ def _save(session: Session, segment: Segment) -> Segment:
             session.add(segment)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"A segment named {segment.name!r} already exists.",
-                       errors={"name": ["already used"]}) from None
+        raise Conflict(
+            f"A segment named {segment.name!r} already exists.", errors={"name": ["already used"]}
+        ) from None
     return segment
 
 
 def create_segment(session: Session, *, workspace: Workspace, data: dict) -> Segment:
-    return _save(session, Segment(workspace_id=workspace.id, name=data["name"],
-                                  description=data.get("description") or "",
-                                  conditions=data.get("conditions") or []))
+    return _save(
+        session,
+        Segment(
+            workspace_id=workspace.id,
+            name=data["name"],
+            description=data.get("description") or "",
+            conditions=data.get("conditions") or [],
+        ),
+    )
 
 
-def update_segment(session: Session, *, workspace: Workspace, segment_id: str, data: dict
-                   ) -> Segment:
+def update_segment(session: Session, *, workspace: Workspace, segment_id: str, data: dict) -> Segment:
     segment = get_segment(session, workspace_id=workspace.id, segment_id=segment_id)
     for name in ("name", "description", "conditions"):
         if name in data:
@@ -132,12 +152,22 @@ def delete_segment(session: Session, *, workspace: Workspace, segment_id: str) -
 
 
 DEMO_SEGMENTS = (
-    ("Starter in EMEA", "Small teams in Europe, the Middle East and Africa: price-sensitive.",
-     [{"field": "attributes.plan", "op": "eq", "value": "starter"},
-      {"field": "attributes.region", "op": "eq", "value": "emea"}]),
-    ("Enterprise in North America", "The accounts behind most of the SSO and Salesforce complaints.",
-     [{"field": "attributes.plan", "op": "eq", "value": "enterprise"},
-      {"field": "attributes.region", "op": "eq", "value": "na"}]),
+    (
+        "Starter in EMEA",
+        "Small teams in Europe, the Middle East and Africa: price-sensitive.",
+        [
+            {"field": "attributes.plan", "op": "eq", "value": "starter"},
+            {"field": "attributes.region", "op": "eq", "value": "emea"},
+        ],
+    ),
+    (
+        "Enterprise in North America",
+        "The accounts behind most of the SSO and Salesforce complaints.",
+        [
+            {"field": "attributes.plan", "op": "eq", "value": "enterprise"},
+            {"field": "attributes.region", "op": "eq", "value": "na"},
+        ],
+    ),
 )
 
 
@@ -146,5 +176,8 @@ def seed_demo_segments(session: Session, workspace: Workspace) -> None:
     existing = {s.name for s in list_segments(session, workspace_id=workspace.id)}
     for name, description, conditions in DEMO_SEGMENTS:
         if name not in existing:
-            create_segment(session, workspace=workspace,
-                           data={"name": name, "description": description, "conditions": conditions})
+            create_segment(
+                session,
+                workspace=workspace,
+                data={"name": name, "description": description, "conditions": conditions},
+            )

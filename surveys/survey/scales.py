@@ -18,8 +18,10 @@ def validate_score(kind: str, score: object) -> int:
     if not isinstance(score, int) or isinstance(score, bool):
         raise Invalid("The score must be a whole number.", errors={"score": ["not an integer"]})
     if not low <= score <= high:
-        raise Invalid(f"A {kind.upper()} score is between {low} and {high}.",
-                      errors={"score": [f"must be between {low} and {high}"]})
+        raise Invalid(
+            f"A {kind.upper()} score is between {low} and {high}.",
+            errors={"score": [f"must be between {low} and {high}"]},
+        )
     return score
 
 

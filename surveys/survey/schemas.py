@@ -27,7 +27,8 @@ class SurveyCreateSchema(Base):
     comment_prompt = fields.String(load_default="", validate=validate.Length(max=2000))
     locale = fields.String(load_default="en", validate=LOCALE)
     translations = fields.Dict(
-        keys=fields.String(validate=LOCALE), values=fields.Nested(TranslationSchema),
+        keys=fields.String(validate=LOCALE),
+        values=fields.Nested(TranslationSchema),
         load_default=dict,
     )
     status = fields.String(load_default="active", validate=validate.OneOf(SURVEY_STATUSES))
@@ -57,8 +58,9 @@ class SurveySchema(Schema):
 class ConditionSchema(Nested):
     field = fields.String(
         required=True,
-        validate=validate.Regexp(r"^(contact|event)\.[A-Za-z0-9_.\-]+$",
-                                 error="must start with contact. or event."),
+        validate=validate.Regexp(
+            r"^(contact|event)\.[A-Za-z0-9_.\-]+$", error="must start with contact. or event."
+        ),
     )
     op = fields.String(required=True, validate=validate.OneOf(OPERATORS))
     value = fields.Raw(load_default=True, allow_none=True)
@@ -74,19 +76,18 @@ class TouchpointCreateSchema(Base):
     event = fields.String(required=True, validate=validate.Length(1, 200))
     survey_id = fields.String(required=True, validate=validate.Length(1, 40))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    webhook_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
-                             require_tld=False)
+    webhook_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False)
     delay_seconds = fields.Integer(load_default=0, validate=validate.Range(0, 90 * 86400))
     sample_rate = fields.Float(load_default=1.0, validate=validate.Range(0, 1))
-    recontact_days = fields.Integer(load_default=None, allow_none=True,
-                                    validate=validate.Range(0, 3650))
+    recontact_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 3650))
     expires_after_days = fields.Integer(load_default=14, validate=validate.Range(1, 365))
-    reminder_after_days = fields.Integer(load_default=None, allow_none=True,
-                                         validate=validate.Range(1, 60))
-    conditions = fields.List(fields.Nested(ConditionSchema), load_default=list,
-                             validate=validate.Length(max=50))
-    cancel_on = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list,
-                            validate=validate.Length(max=50))
+    reminder_after_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 60))
+    conditions = fields.List(
+        fields.Nested(ConditionSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    cancel_on = fields.List(
+        fields.String(validate=validate.Length(1, 200)), load_default=list, validate=validate.Length(max=50)
+    )
     active = fields.Boolean(load_default=True)
 
     @validates_schema
@@ -95,8 +96,7 @@ class TouchpointCreateSchema(Base):
             raise ValidationError("required for the webhook channel", "webhook_url")
         expires, remind = data.get("expires_after_days"), data.get("reminder_after_days")
         if expires is not None and remind is not None and remind >= expires:
-            raise ValidationError("must be shorter than expires_after_days",
-                                  "reminder_after_days")
+            raise ValidationError("must be shorter than expires_after_days", "reminder_after_days")
 
 
 class TouchpointUpdateSchema(TouchpointCreateSchema):

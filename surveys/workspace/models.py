@@ -1,8 +1,6 @@
-"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
-journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
+"""Tables of tenancy: workspaces, the people who sign in to the web app, and API keys.
 
-Uniqueness that protects correctness is a database constraint: one event per sender id, one
-invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
+A key belongs to one workspace and has one role (``ROLES``); it is stored hashed.
 """
 
 from datetime import datetime

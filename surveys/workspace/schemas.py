@@ -26,9 +26,12 @@ class WorkspaceUpdateSchema(Base):
     recontact_days = fields.Integer(validate=validate.Range(0, 3650))
     revenue_attribute = fields.String(validate=validate.Length(1, 100))
     allowed_origins = fields.List(
-        fields.String(validate=validate.Regexp(r"^https?://[^/\s]+$",
-                                               error="an origin such as https://shop.example")),
+        fields.String(
+            validate=validate.Regexp(r"^https?://[^/\s]+$", error="an origin such as https://shop.example")
+        ),
         validate=validate.Length(max=50),
     )
-    branding = fields.Dict(keys=fields.String(validate=validate.OneOf(("color", "logo_url", "name"))),
-                           values=fields.String(validate=validate.Length(max=500)))
+    branding = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(("color", "logo_url", "name"))),
+        values=fields.String(validate=validate.Length(max=500)),
+    )

@@ -22,8 +22,10 @@ KEY_PREFIX = "voc_"
 def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
     if not slug:
-        raise Invalid("A workspace name needs at least one letter or digit.",
-                      errors={"name": ["must contain a letter or digit"]})
+        raise Invalid(
+            "A workspace name needs at least one letter or digit.",
+            errors={"name": ["must contain a letter or digit"]},
+        )
     return slug
 
 
@@ -40,14 +42,16 @@ def hash_key(key: str) -> str:
 workspace_created = Hook("workspace_created")
 
 
-def create_workspace(session: Session, *, name: str, slug: str | None = None,
-                     taxonomy: str = "saas") -> Workspace:
+def create_workspace(
+    session: Session, *, name: str, slug: str | None = None, taxonomy: str = "saas"
+) -> Workspace:
     """Create a workspace that starts with a copy of the built-in ``taxonomy``'s themes."""
     slug = slug or slugify(name)
     if session.execute(select(Workspace.id).where(Workspace.slug == slug)).first():
         raise Conflict(f"A workspace with slug {slug!r} already exists.")
-    workspace = Workspace(name=name, slug=slug, webhook_secret=new_webhook_secret(),
-                          allowed_origins=[], branding={})
+    workspace = Workspace(
+        name=name, slug=slug, webhook_secret=new_webhook_secret(), allowed_origins=[], branding={}
+    )
     session.add(workspace)
     session.flush()
     workspace_created.run(session, workspace=workspace, taxonomy=taxonomy)
@@ -61,13 +65,13 @@ def get_workspace(session: Session, slug: str) -> Workspace:
     return workspace
 
 
-def create_api_key(session: Session, *, workspace: Workspace, role: str, name: str = ""
-                   ) -> tuple[ApiKey, str]:
+def create_api_key(
+    session: Session, *, workspace: Workspace, role: str, name: str = ""
+) -> tuple[ApiKey, str]:
     if role not in ROLES:
         raise Invalid(f"Unknown role {role!r}.", errors={"role": [f"one of {', '.join(ROLES)}"]})
     plain = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(workspace_id=workspace.id, role=role, name=name, prefix=plain[:12],
-                 key_hash=hash_key(plain))
+    key = ApiKey(workspace_id=workspace.id, role=role, name=name, prefix=plain[:12], key_hash=hash_key(plain))
     session.add(key)
     session.flush()
     return key, plain
@@ -87,13 +91,13 @@ def revoke_api_key(session: Session, *, workspace: Workspace, key_id: str) -> No
     key.revoked_at = utcnow()
 
 
-def create_user(session: Session, *, workspace: Workspace, email: str, role: str,
-                password: str) -> User:
+def create_user(session: Session, *, workspace: Workspace, email: str, role: str, password: str) -> User:
     if role not in ("admin", "analyst"):
         raise Invalid("Users are admin or analyst.", errors={"role": ["admin or analyst"]})
     if len(password) < 10:
-        raise Invalid("Passwords need at least 10 characters.",
-                      errors={"password": ["at least 10 characters"]})
+        raise Invalid(
+            "Passwords need at least 10 characters.", errors={"password": ["at least 10 characters"]}
+        )
     email = email.strip().lower()
     if "@" not in email:
         raise Invalid("That is not an email address.", errors={"email": ["not an email"]})
@@ -102,8 +106,9 @@ def create_user(session: Session, *, workspace: Workspace, email: str, role: str
     ).first()
     if exists:
         raise Conflict(f"{email} is already a user of this workspace.")
-    user = User(workspace_id=workspace.id, email=email, role=role,
-                password_hash=generate_password_hash(password))
+    user = User(
+        workspace_id=workspace.id, email=email, role=role, password_hash=generate_password_hash(password)
+    )
     session.add(user)
     session.flush()
     return user

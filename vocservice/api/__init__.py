@@ -16,10 +16,10 @@ def register(api: Api) -> None:
         workspace,
     )
 
-    for module in (surveys, touchpoints, events, invitations, responses, themes, insights,
-                   workspace):
+    for module in (surveys, touchpoints, events, invitations, responses, themes, insights, workspace):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     from vocservice.api import roadmap
+
     api.register_blueprint(roadmap.blp, url_prefix=f"/api/v1{roadmap.PREFIX}")
 
     # Issue 4, engineer A: segments and metrics.

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 from surveys.core.errors import NotFound
 
 
-def paginate(session: Session, query: Select, id_column, *, limit: int, cursor: str | None
-             ) -> tuple[list, str | None]:
+def paginate(
+    session: Session, query: Select, id_column, *, limit: int, cursor: str | None
+) -> tuple[list, str | None]:
     """Newest first by time-ordered id; the cursor is the last id of the previous page."""
     if cursor:
         query = query.where(id_column < cursor)

@@ -27,12 +27,19 @@ def dump_result(result: EventResult) -> dict:
     }
     respondent = links(current_app.config)
     for inv in result.invitations:
-        body["invitations"].append({
-            "id": inv.id, "survey_id": inv.survey_id, "touchpoint_id": inv.touchpoint_id,
-            "channel": inv.channel, "status": inv.status, "reason": inv.reason,
-            "scheduled_for": rfc3339(inv.scheduled_for), "expires_at": rfc3339(inv.expires_at),
-            "url": respondent.survey_url(inv.token) if inv.status != "suppressed" else None,
-        })
+        body["invitations"].append(
+            {
+                "id": inv.id,
+                "survey_id": inv.survey_id,
+                "touchpoint_id": inv.touchpoint_id,
+                "channel": inv.channel,
+                "status": inv.status,
+                "reason": inv.reason,
+                "scheduled_for": rfc3339(inv.scheduled_for),
+                "expires_at": rfc3339(inv.expires_at),
+                "url": respondent.survey_url(inv.token) if inv.status != "suppressed" else None,
+            }
+        )
     return body
 
 

@@ -24,11 +24,23 @@ def get_emerging(args):
     """Recurring noun phrases in analysed comments that no theme's keywords cover yet."""
     if args["survey_id"]:
         owned(db.session, Survey, args["survey_id"], "survey")
-    result = emerging(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"],
-                      start=args["start"], end=args["end"], min_count=args["min_count"],
-                      limit=args["limit"])
-    return {"survey_id": args["survey_id"], "from": rfc3339(args["start"]), "to": rfc3339(args["end"]),
-            "min_count": args["min_count"], "comments": result.comments, "items": result.items}
+    result = emerging(
+        db.session,
+        workspace_id=g.workspace.id,
+        survey_id=args["survey_id"],
+        start=args["start"],
+        end=args["end"],
+        min_count=args["min_count"],
+        limit=args["limit"],
+    )
+    return {
+        "survey_id": args["survey_id"],
+        "from": rfc3339(args["start"]),
+        "to": rfc3339(args["end"]),
+        "min_count": args["min_count"],
+        "comments": result.comments,
+        "items": result.items,
+    }
 
 
 @blp.route("/themes", methods=["GET"])
@@ -39,7 +51,13 @@ def get_theme_insights(args):
     """Key drivers: per theme mentions, share of commented answers, sentiment, the score with and
     without the theme, its impact on the overall score (points) and its trend; most harmful first.
     """
-    result = theme_insights(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"],
-                            start=args["start"], end=args["end"], segment_id=args["segment_id"],
-                            interval=args["interval"])
+    result = theme_insights(
+        db.session,
+        workspace_id=g.workspace.id,
+        survey_id=args["survey_id"],
+        start=args["start"],
+        end=args["end"],
+        segment_id=args["segment_id"],
+        interval=args["interval"],
+    )
     return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}

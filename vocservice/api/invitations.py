@@ -25,23 +25,26 @@ def dump(invitation: Invitation) -> dict:
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=SECURITY, parameters=[
-    {"in": "query", "name": "contact", "schema": {"type": "string"}, "description": "external id"},
-    {"in": "query", "name": "status", "schema": {"type": "string", "enum": INVITATION_STATUSES}},
-    {"in": "query", "name": "survey_id", "schema": {"type": "string"}},
-    {"in": "query", "name": "touchpoint_id", "schema": {"type": "string"}},
-])
+@blp.doc(
+    security=SECURITY,
+    parameters=[
+        {"in": "query", "name": "contact", "schema": {"type": "string"}, "description": "external id"},
+        {"in": "query", "name": "status", "schema": {"type": "string", "enum": INVITATION_STATUSES}},
+        {"in": "query", "name": "survey_id", "schema": {"type": "string"}},
+        {"in": "query", "name": "touchpoint_id", "schema": {"type": "string"}},
+    ],
+)
 @require(READ + ("ingest",))
 @blp.arguments(ListArgsSchema, location="query")
 def list_invitations(args):
     query = select(Invitation).where(Invitation.workspace_id == g.workspace.id)
     if contact := request.args.get("contact"):
-        query = query.join(Contact, Contact.id == Invitation.contact_id).where(
-            Contact.external_id == contact)
+        query = query.join(Contact, Contact.id == Invitation.contact_id).where(Contact.external_id == contact)
     if status := request.args.get("status"):
         if status not in INVITATION_STATUSES:
-            raise Invalid(f"Unknown status {status!r}.",
-                          errors={"status": [f"one of {', '.join(INVITATION_STATUSES)}"]})
+            raise Invalid(
+                f"Unknown status {status!r}.", errors={"status": [f"one of {', '.join(INVITATION_STATUSES)}"]}
+            )
         query = query.where(Invitation.status == status)
     for name in ("survey_id", "touchpoint_id"):
         if value := request.args.get(name):

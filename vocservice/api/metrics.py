@@ -25,9 +25,15 @@ def get_metrics(args):
     9-10/7-8/0-6 for NPS, 4-5/3/1-2 for CSAT, 5-7/4/1-3 for CES. ``small_sample`` flags fewer
     than 30 answers; ``source`` says whether rollups or raw rows answered.
     """
-    result = compute_metrics(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"],
-                             start=args["start"], end=args["end"], segment_id=args["segment_id"],
-                             group_by=args["group_by"])
+    result = compute_metrics(
+        db.session,
+        workspace_id=g.workspace.id,
+        survey_id=args["survey_id"],
+        start=args["start"],
+        end=args["end"],
+        segment_id=args["segment_id"],
+        group_by=args["group_by"],
+    )
     return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}
 
 
@@ -39,6 +45,5 @@ def get_response_rates(args):
     """Per touchpoint: invitations scheduled, sent, answered, suppressed (by reason) and the
     response rate (answered / sent), for invitations created in ``[from, to)``. Email opens are
     not tracked."""
-    result = response_rates(db.session, workspace_id=g.workspace.id, start=args["start"],
-                            end=args["end"])
+    result = response_rates(db.session, workspace_id=g.workspace.id, start=args["start"], end=args["end"])
     return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}

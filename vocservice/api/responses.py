@@ -64,8 +64,9 @@ def post_batch(data):
             results.append({"index": index, "status": 422, "errors": err.messages})
             continue
         except DomainError as err:
-            results.append({"index": index, "status": status_of(err), "detail": err.detail,
-                            "errors": err.errors})
+            results.append(
+                {"index": index, "status": status_of(err), "detail": err.detail, "errors": err.errors}
+            )
             continue
         results.append({"index": index, "status": 201 if created else 200, "id": response.id})
     db.session.commit()
@@ -89,31 +90,61 @@ def _time_arg(name: str) -> datetime | None:
 def _analysis_filters(query):
     if theme := request.args.get("theme"):
         theme_ids = resolve_theme_ids(db.session, workspace_id=g.workspace.id, name_or_id=theme)
-        query = query.where(Response.id.in_(select(ResponseTheme.response_id).where(
-            ResponseTheme.workspace_id == g.workspace.id, ResponseTheme.theme_id.in_(theme_ids))))
+        query = query.where(
+            Response.id.in_(
+                select(ResponseTheme.response_id).where(
+                    ResponseTheme.workspace_id == g.workspace.id, ResponseTheme.theme_id.in_(theme_ids)
+                )
+            )
+        )
     if sentiment := request.args.get("sentiment"):
         if sentiment not in LABELS:
-            raise Invalid(f"Unknown sentiment {sentiment!r}.",
-                          errors={"sentiment": [f"one of {', '.join(LABELS)}"]})
-        query = query.where(Response.id.in_(select(Analysis.response_id).where(
-            Analysis.analyzer_version == ANALYZER_VERSION, Analysis.sentiment_label == sentiment)))
+            raise Invalid(
+                f"Unknown sentiment {sentiment!r}.", errors={"sentiment": [f"one of {', '.join(LABELS)}"]}
+            )
+        query = query.where(
+            Response.id.in_(
+                select(Analysis.response_id).where(
+                    Analysis.analyzer_version == ANALYZER_VERSION, Analysis.sentiment_label == sentiment
+                )
+            )
+        )
     return query
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=SECURITY, parameters=[
-    {"in": "query", "name": "survey_id", "schema": {"type": "string"}},
-    {"in": "query", "name": "from", "schema": {"type": "string", "format": "date-time"}},
-    {"in": "query", "name": "to", "schema": {"type": "string", "format": "date-time"}},
-    {"in": "query", "name": "attributes.plan", "schema": {"type": "string"},
-     "description": "any attributes.NAME=VALUE filters on the snapshot"},
-    {"in": "query", "name": "theme", "schema": {"type": "string"},
-     "description": "theme name or id; includes its sub-themes"},
-    {"in": "query", "name": "sentiment", "schema": {"type": "string", "enum": list(LABELS)},
-     "description": "overall sentiment of the comment"},
-    {"in": "query", "name": "segment_id", "schema": {"type": "string"},
-     "description": "only answers in this saved segment"},
-])
+@blp.doc(
+    security=SECURITY,
+    parameters=[
+        {"in": "query", "name": "survey_id", "schema": {"type": "string"}},
+        {"in": "query", "name": "from", "schema": {"type": "string", "format": "date-time"}},
+        {"in": "query", "name": "to", "schema": {"type": "string", "format": "date-time"}},
+        {
+            "in": "query",
+            "name": "attributes.plan",
+            "schema": {"type": "string"},
+            "description": "any attributes.NAME=VALUE filters on the snapshot",
+        },
+        {
+            "in": "query",
+            "name": "theme",
+            "schema": {"type": "string"},
+            "description": "theme name or id; includes its sub-themes",
+        },
+        {
+            "in": "query",
+            "name": "sentiment",
+            "schema": {"type": "string", "enum": list(LABELS)},
+            "description": "overall sentiment of the comment",
+        },
+        {
+            "in": "query",
+            "name": "segment_id",
+            "schema": {"type": "string"},
+            "description": "only answers in this saved segment",
+        },
+    ],
+)
 @require(READ)
 @blp.arguments(ListArgsSchema, location="query")
 def list_responses(args):
@@ -128,8 +159,7 @@ def list_responses(args):
         if key.startswith("attributes.") and len(key) > len("attributes."):
             query = query.where(Response.attributes[key.split(".", 1)[1]].as_string() == value)
     if segment_id := request.args.get("segment_id"):
-        query = query.where(filter_for(db.session, workspace_id=g.workspace.id,
-                                       segment_id=segment_id))
+        query = query.where(filter_for(db.session, workspace_id=g.workspace.id, segment_id=segment_id))
     query = _analysis_filters(query).options(selectinload(Response.analyses))
     items, cursor = paginate(db.session, query, Response.id, **args)
     return {"items": [response_body(r) for r in items], "next_cursor": cursor}

@@ -41,8 +41,10 @@ def _offset(cursor: str | None) -> int:
     if not cursor:
         return 0
     if not (cursor.startswith("@") and cursor[1:].isdigit()):
-        raise Invalid("This cursor does not belong to a sorted list.",
-                      errors={"cursor": ["use the next_cursor of the previous page"]})
+        raise Invalid(
+            "This cursor does not belong to a sorted list.",
+            errors={"cursor": ["use the next_cursor of the previous page"]},
+        )
     return int(cursor[1:])
 
 
@@ -50,10 +52,13 @@ def _filters(args: dict) -> ImpactFilters:
     if args["survey_id"]:
         survey = db.session.get(Survey, args["survey_id"])
         if survey is None or survey.workspace_id != g.workspace.id:
-            raise NotFound(f"No survey with id {args['survey_id']!r} in this workspace.",
-                           errors={"survey_id": ["unknown survey"]})
-    return ImpactFilters(survey_id=args["survey_id"], start=args["start"], end=args["end"],
-                         segment_id=args["segment_id"])
+            raise NotFound(
+                f"No survey with id {args['survey_id']!r} in this workspace.",
+                errors={"survey_id": ["unknown survey"]},
+            )
+    return ImpactFilters(
+        survey_id=args["survey_id"], start=args["start"], end=args["end"], segment_id=args["segment_id"]
+    )
 
 
 @blp.route("", methods=["GET"])
@@ -64,16 +69,19 @@ def list_items(args):
     schema = RoadmapItemSchema()
     if args["sort"] is None:
         query = select(RoadmapItem).where(RoadmapItem.workspace_id == g.workspace.id)
-        items, cursor = paginate(db.session, query, RoadmapItem.id, limit=args["limit"],
-                                 cursor=args["cursor"])
+        items, cursor = paginate(
+            db.session, query, RoadmapItem.id, limit=args["limit"], cursor=args["cursor"]
+        )
         return {"items": schema.dump(items, many=True), "next_cursor": cursor}
     offset, filters = _offset(args["cursor"]), _filters(args)
-    ids = list(db.session.execute(select(RoadmapItem.id).where(
-        RoadmapItem.workspace_id == g.workspace.id)).scalars())
+    ids = list(
+        db.session.execute(select(RoadmapItem.id).where(RoadmapItem.workspace_id == g.workspace.id)).scalars()
+    )
     impacts = compute_impact(db.session, workspace=g.workspace, item_ids=ids, filters=filters)
-    page = rank(impacts, args["sort"])[offset:offset + args["limit"]]
-    items = {i.id: i for i in db.session.execute(
-        select(RoadmapItem).where(RoadmapItem.id.in_(page))).scalars()}
+    page = rank(impacts, args["sort"])[offset : offset + args["limit"]]
+    items = {
+        i.id: i for i in db.session.execute(select(RoadmapItem).where(RoadmapItem.id.in_(page))).scalars()
+    }
     body = [schema.dump(items[i]) | {"impact": impacts[i]} for i in page]
     more = offset + args["limit"] < len(ids)
     return {"items": body, "next_cursor": f"@{offset + args['limit']}" if more else None}
@@ -92,20 +100,30 @@ def create_item(data):
 
 
 @blp.route("/import", methods=["POST"])
-@blp.doc(security=SECURITY, requestBody={"required": True, "content": {"multipart/form-data": {
-    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
-}}}, description=f"CSV columns title, description, status, themes (names separated by ;), "
-                  f"keywords (;), external_ref; upsert on external_ref; at most {MAX_ROWS} rows.")
+@blp.doc(
+    security=SECURITY,
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+            }
+        },
+    },
+    description=f"CSV columns title, description, status, themes (names separated by ;), "
+    f"keywords (;), external_ref; upsert on external_ref; at most {MAX_ROWS} rows.",
+)
 @require(ANALYST)
 def import_items():
     upload = request.files.get("file")
     if upload is None:
-        raise Invalid("Upload the CSV as the multipart field 'file'.",
-                      errors={"file": ["required"]})
+        raise Invalid("Upload the CSV as the multipart field 'file'.", errors={"file": ["required"]})
     header, rows = read_csv(upload.read())
     if len(rows) > MAX_ROWS:
-        raise Invalid(f"At most {MAX_ROWS} rows per import; this file has {len(rows)}.",
-                      errors={"file": [f"at most {MAX_ROWS} rows"]})
+        raise Invalid(
+            f"At most {MAX_ROWS} rows per import; this file has {len(rows)}.",
+            errors={"file": [f"at most {MAX_ROWS} rows"]},
+        )
     report = import_rows(db.session, workspace=g.workspace, header=header, rows=rows)
     db.session.commit()
     return report.as_dict()
@@ -158,8 +176,9 @@ def item_feedback(args, item_id):
 @blp.arguments(LinkCreateSchema)
 @blp.response(201, LinkSchema, description="Linked; 200 when it was linked already")
 def link_response(data, item_id):
-    link, created = service.link_response(db.session, workspace=g.workspace, item_id=item_id,
-                                          response_id=data["response_id"])
+    link, created = service.link_response(
+        db.session, workspace=g.workspace, item_id=item_id, response_id=data["response_id"]
+    )
     db.session.commit()
     return link, 201 if created else 200
 
@@ -169,15 +188,17 @@ def link_response(data, item_id):
 @require(ANALYST)
 @blp.response(204)
 def unlink_response(item_id, response_id):
-    service.unlink_response(db.session, workspace=g.workspace, item_id=item_id,
-                            response_id=response_id)
+    service.unlink_response(db.session, workspace=g.workspace, item_id=item_id, response_id=response_id)
     db.session.commit()
     return ""
 
 
 @blp.route("/<item_id>/links", methods=["DELETE"])
-@blp.doc(security=SECURITY, description="The same as DELETE .../links/{response_id}, with the "
-                                        "id in a JSON body (DESIGN.md's spelling).")
+@blp.doc(
+    security=SECURITY,
+    description="The same as DELETE .../links/{response_id}, with the "
+    "id in a JSON body (DESIGN.md's spelling).",
+)
 @require(ANALYST)
 @blp.arguments(LinkCreateSchema)
 @blp.response(204)

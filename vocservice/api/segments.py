@@ -55,8 +55,7 @@ def get_segment(segment_id):
 @blp.arguments(SegmentUpdateSchema)
 @blp.response(200, SegmentSchema)
 def update_segment(data, segment_id):
-    segment = service.update_segment(db.session, workspace=g.workspace, segment_id=segment_id,
-                                     data=data)
+    segment = service.update_segment(db.session, workspace=g.workspace, segment_id=segment_id, data=data)
     db.session.commit()
     return segment
 

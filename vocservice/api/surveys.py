@@ -56,9 +56,10 @@ def get_survey(survey_id):
 @blp.response(200, SurveySchema)
 def update_survey(data, survey_id):
     survey = owned(db.session, Survey, survey_id, "survey")
-    if data.get("kind", survey.kind) != survey.kind and db.session.execute(
-        select(Response.id).where(Response.survey_id == survey.id).limit(1)
-    ).first():
+    if (
+        data.get("kind", survey.kind) != survey.kind
+        and db.session.execute(select(Response.id).where(Response.survey_id == survey.id).limit(1)).first()
+    ):
         raise Conflict("This survey has responses; its kind can no longer change.")
     for field, value in data.items():
         setattr(survey, field, value)

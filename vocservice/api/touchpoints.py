@@ -22,13 +22,18 @@ def _check(data: dict, touchpoint: Touchpoint | None = None) -> None:
     if "survey_id" in data:
         owned(db.session, Survey, data["survey_id"], "survey")
     if data.get("webhook_url"):
-        check_url(data["webhook_url"], field="webhook_url",
-                  allow_private=current_app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"])
+        check_url(
+            data["webhook_url"],
+            field="webhook_url",
+            allow_private=current_app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"],
+        )
     channel = data.get("channel", touchpoint.channel if touchpoint else None)
     url = data.get("webhook_url", touchpoint.webhook_url if touchpoint else None)
     if channel == "webhook" and not url:
-        raise Invalid("The webhook channel needs a webhook_url.",
-                      errors={"webhook_url": ["required for the webhook channel"]})
+        raise Invalid(
+            "The webhook channel needs a webhook_url.",
+            errors={"webhook_url": ["required for the webhook channel"]},
+        )
 
 
 @blp.route("", methods=["POST"])

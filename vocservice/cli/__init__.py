@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 def domain_errors(command):
     """Show a domain error as a one-line CLI error (exit status 1), not a traceback."""
+
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
@@ -62,8 +63,7 @@ def workspace_create(name: str, slug: str | None) -> None:
     ws = create_workspace(db.session, name=name, slug=slug)
     _, key = create_api_key(db.session, workspace=ws, role="admin", name="created by CLI")
     db.session.commit()
-    click.echo(json.dumps({"workspace": ws.slug, "api_key": key,
-                           "webhook_secret": ws.webhook_secret}))
+    click.echo(json.dumps({"workspace": ws.slug, "api_key": key, "webhook_secret": ws.webhook_secret}))
 
 
 @click.group()
@@ -81,8 +81,7 @@ def apikey_create(slug: str, role: str, name: str) -> None:
     """Create an API key and print it once."""
     from surveys.workspace.service import create_api_key, get_workspace
 
-    _, key = create_api_key(db.session, workspace=get_workspace(db.session, slug), role=role,
-                            name=name)
+    _, key = create_api_key(db.session, workspace=get_workspace(db.session, slug), role=role, name=name)
     db.session.commit()
     click.echo(key)
 
@@ -106,8 +105,9 @@ def user_create(slug: str, email: str, role: str) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    created = create_user(db.session, workspace=get_workspace(db.session, slug), email=email,
-                          role=role, password=password)
+    created = create_user(
+        db.session, workspace=get_workspace(db.session, slug), email=email, role=role, password=password
+    )
     db.session.commit()
     click.echo(json.dumps({"id": created.id, "email": created.email, "role": created.role}))
 
@@ -120,8 +120,7 @@ def demo(responses: int) -> None:
     """Seed the demo workspace (if it does not exist yet) and print how to use it."""
     from surveys.demo.seed import seed_demo
 
-    info = seed_demo(db.session, responses=responses,
-                     base_url=current_app.config["PUBLIC_BASE_URL"])
+    info = seed_demo(db.session, responses=responses, base_url=current_app.config["PUBLIC_BASE_URL"])
     db.session.commit()
     click.echo(info.describe())
 
@@ -142,8 +141,13 @@ def analyze(taxonomy: str) -> None:
 @click.option("--survey", "survey_id", default=None, help="Only this survey's responses.")
 @click.option("--workspace", "slug", default=None, help="Only this workspace's responses.")
 @click.option("--enqueue", is_flag=True, help="Put jobs on the queue instead of analysing here.")
-@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 1000),
-              help="Answers analysed per step when analysing here (jobs use the queue's own size).")
+@click.option(
+    "--batch-size",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Answers analysed per step when analysing here (jobs use the queue's own size).",
+)
 @with_appcontext
 @domain_errors
 def reanalyze(survey_id: str | None, slug: str | None, enqueue: bool, batch_size: int) -> None:
@@ -159,8 +163,9 @@ def reanalyze(survey_id: str | None, slug: str | None, enqueue: bool, batch_size
     if enqueue:
         jobs.defer_analysis(session, ids)
         session.commit()
-        click.echo(f"{len(ids)} responses marked pending, "
-                   f"{-(-len(ids) // jobs.ANALYSIS_BATCH)} jobs enqueued.")
+        click.echo(
+            f"{len(ids)} responses marked pending, {-(-len(ids) // jobs.ANALYSIS_BATCH)} jobs enqueued."
+        )
         return
     # Committed first: if this process dies, the rows stay pending and the sweeper finishes.
     session.commit()
@@ -169,18 +174,27 @@ def reanalyze(survey_id: str | None, slug: str | None, enqueue: bool, batch_size
     def rate(_item) -> str:
         return f"{done / max(time.monotonic() - started, 1e-6):.0f} responses/s"
 
-    with click.progressbar(length=len(ids), label="Analysing", show_pos=True,
-                           item_show_func=rate, file=sys.stderr) as bar:
+    with click.progressbar(
+        length=len(ids), label="Analysing", show_pos=True, item_show_func=rate, file=sys.stderr
+    ) as bar:
         for start in range(0, len(ids), batch_size):
-            chunk = ids[start:start + batch_size]
+            chunk = ids[start : start + batch_size]
             result = analyse(session, response_ids=chunk)
             done += result.done
             failed += result.failed
             bar.update(len(chunk), chunk[-1])
     elapsed = time.monotonic() - started
-    click.echo(json.dumps({"responses": len(ids), "done": done, "failed": failed,
-                           "seconds": round(elapsed, 2),
-                           "per_second": round(len(ids) / elapsed, 1) if elapsed else None}))
+    click.echo(
+        json.dumps(
+            {
+                "responses": len(ids),
+                "done": done,
+                "failed": failed,
+                "seconds": round(elapsed, 2),
+                "per_second": round(len(ids) / elapsed, 1) if elapsed else None,
+            }
+        )
+    )
 
 
 @click.group("import")
@@ -205,16 +219,24 @@ def import_responses(file, survey_id: str) -> None:
         raise click.ClickException(f"No survey with id {survey_id!r}.")
     workspace = db.session.get(Workspace, survey.workspace_id)
     total = count_rows(file) if file.seekable() else None
-    with click.progressbar(length=total, label="Importing", show_pos=True,
-                           file=sys.stderr) as bar:
-        report = run_import(db.session, workspace=workspace, survey_id=survey_id, stream=file,
-                            progress=bar.update)
+    with click.progressbar(length=total, label="Importing", show_pos=True, file=sys.stderr) as bar:
+        report = run_import(
+            db.session, workspace=workspace, survey_id=survey_id, stream=file, progress=bar.update
+        )
     for error in report.errors[:50]:
         click.echo(f"line {error['line']}: {json.dumps(error['errors'])}", err=True)
     if len(report.errors) > 50:
         click.echo(f"... and {len(report.errors) - 50} more bad rows", err=True)
-    click.echo(json.dumps({"rows": report.rows, "created": report.created,
-                           "already_there": report.existing, "failed": len(report.errors)}))
+    click.echo(
+        json.dumps(
+            {
+                "rows": report.rows,
+                "created": report.created,
+                "already_there": report.existing,
+                "failed": len(report.errors),
+            }
+        )
+    )
     if report.errors:
         sys.exit(1)
 
@@ -258,6 +280,7 @@ def serve(host: str, port: int) -> None:
     """Serve the app for local use. Without REDIS_URL the tick and jobs run in this process."""
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
+
         def ticker() -> None:
             while True:
                 with app.app_context():
@@ -279,8 +302,7 @@ def serve(host: str, port: int) -> None:
 
 
 def init_app(app) -> None:
-    for command in (workspace, apikey, user, demo, analyze, reanalyze, tick, scheduler, serve,
-                    import_group):
+    for command in (workspace, apikey, user, demo, analyze, reanalyze, tick, scheduler, serve, import_group):
         app.cli.add_command(command)
 
 

@@ -33,20 +33,19 @@ def import_command(path: Path, slug: str) -> None:
 
     workspace = get_workspace(db.session, slug)
     header, rows = read_csv(path.read_bytes())
-    with click.progressbar(length=len(rows), label="Importing", show_pos=True,
-                           file=sys.stderr) as bar:
-        report = import_rows(db.session, workspace=workspace, header=header, rows=rows,
-                             progress=bar.update)
+    with click.progressbar(length=len(rows), label="Importing", show_pos=True, file=sys.stderr) as bar:
+        report = import_rows(db.session, workspace=workspace, header=header, rows=rows, progress=bar.update)
     db.session.commit()
     for result in report.results:
         if result["status"] == "failed":
-            reasons = "; ".join(f"{field}: {', '.join(map(str, messages))}"
-                                for field, messages in result["errors"].items())
-            click.echo(f"line {result['line']}: {result['detail']}"
-                       + (f" ({reasons})" if reasons else ""), err=True)
+            reasons = "; ".join(
+                f"{field}: {', '.join(map(str, messages))}" for field, messages in result["errors"].items()
+            )
+            click.echo(
+                f"line {result['line']}: {result['detail']}" + (f" ({reasons})" if reasons else ""), err=True
+            )
     if report.ignored_columns:
         click.echo(f"ignored columns: {', '.join(report.ignored_columns)}", err=True)
-    click.echo(json.dumps({"created": report.created, "updated": report.updated,
-                           "failed": report.failed}))
+    click.echo(json.dumps({"created": report.created, "updated": report.updated, "failed": report.failed}))
     if report.failed:
         sys.exit(1)

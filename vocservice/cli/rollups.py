@@ -30,7 +30,8 @@ def rebuild(slug: str | None, survey_id: str | None) -> None:
     workspace_id = None
     if slug:
         workspace_id = db.session.execute(
-            select(Workspace.id).where(Workspace.slug == slug)).scalar_one_or_none()
+            select(Workspace.id).where(Workspace.slug == slug)
+        ).scalar_one_or_none()
         if workspace_id is None:
             raise click.ClickException(f"No workspace {slug!r}.")
     started = time.perf_counter()
@@ -38,8 +39,15 @@ def rebuild(slug: str | None, survey_id: str | None) -> None:
     # Theme rollups are rebuilt whole (per survey when asked): their mark is global.
     theme_rows = theme_rollups.rebuild_themes(db.session, survey_id=survey_id)
     db.session.commit()
-    click.echo(json.dumps({"daily_rollup_rows": rows, "theme_rollup_rows": theme_rows,
-                           "seconds": round(time.perf_counter() - started, 2)}))
+    click.echo(
+        json.dumps(
+            {
+                "daily_rollup_rows": rows,
+                "theme_rollup_rows": theme_rows,
+                "seconds": round(time.perf_counter() - started, 2),
+            }
+        )
+    )
 
 
 def init_app(app) -> None:

@@ -32,8 +32,7 @@ def _verify(workspace: Workspace | None, raw: bytes) -> None:
     if workspace is None:
         raise Unauthorized("Unknown workspace or bad signature.")
     try:
-        Webhook(workspace.webhook_secret).verify(raw.decode("utf-8"), dict(request.headers),
-                                                 json_parse=False)
+        Webhook(workspace.webhook_secret).verify(raw.decode("utf-8"), dict(request.headers), json_parse=False)
     except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise Unauthorized(f"Signature check failed: {exc}") from None
 
@@ -41,8 +40,7 @@ def _verify(workspace: Workspace | None, raw: bytes) -> None:
 def signed_message(slug: str) -> tuple[Workspace, str, bytes]:
     """The workspace, ``webhook-id`` and raw body of a correctly signed request, else a 401."""
     raw = request.get_data(cache=True)
-    workspace = db.session.execute(
-        select(Workspace).where(Workspace.slug == slug)).scalar_one_or_none()
+    workspace = db.session.execute(select(Workspace).where(Workspace.slug == slug)).scalar_one_or_none()
     _verify(workspace, raw)
     message_id = request.headers["webhook-id"]
     if len(message_id) > 200:
@@ -72,7 +70,7 @@ def receive_event(slug: str):
     if seen is not None:
         return seen
     result = ingest_event(db.session, workspace=workspace, data=data)
-    if (seen := commit_with_receipt(workspace.id, message_id, _seen, event_id=result.event.id)):
+    if seen := commit_with_receipt(workspace.id, message_id, _seen, event_id=result.event.id):
         return seen
     return dump_result(result), 200 if result.duplicate else 202
 
@@ -80,8 +78,7 @@ def receive_event(slug: str):
 def commit_with_receipt(workspace_id: str, message_id: str, seen, event_id: str | None = None):
     """Commit the work with its receipt. If the same message was delivered twice at once and the
     other delivery stored it first, roll back and return ``seen(...)``'s answer instead."""
-    db.session.add(WebhookReceipt(workspace_id=workspace_id, message_id=message_id,
-                                  event_id=event_id))
+    db.session.add(WebhookReceipt(workspace_id=workspace_id, message_id=message_id, event_id=event_id))
     try:
         db.session.commit()
         return None
@@ -95,8 +92,9 @@ def commit_with_receipt(workspace_id: str, message_id: str, seen, event_id: str 
 
 def _seen(workspace_id: str, message_id: str):
     receipt = db.session.execute(
-        select(WebhookReceipt).where(WebhookReceipt.workspace_id == workspace_id,
-                                     WebhookReceipt.message_id == message_id)
+        select(WebhookReceipt).where(
+            WebhookReceipt.workspace_id == workspace_id, WebhookReceipt.message_id == message_id
+        )
     ).scalar_one_or_none()
     if receipt is None:
         return None

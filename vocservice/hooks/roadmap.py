@@ -7,7 +7,6 @@ and deduplicated by ``webhook-id`` in the same receipts table. The body
 creates it; tracker states such as "open", "todo", "in progress", "done" map to ours.
 """
 
-
 from flask import Blueprint, Flask
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -31,8 +30,10 @@ class TrackerUpdateSchema(Base):
 
 
 def _seen(workspace_id: str, message_id: str):
-    receipt = db.session.execute(select(WebhookReceipt.id).where(
-        WebhookReceipt.workspace_id == workspace_id, WebhookReceipt.message_id == message_id)
+    receipt = db.session.execute(
+        select(WebhookReceipt.id).where(
+            WebhookReceipt.workspace_id == workspace_id, WebhookReceipt.message_id == message_id
+        )
     ).first()
     return ({"duplicate": True, "webhook_id": message_id}, 200) if receipt else None
 
@@ -46,10 +47,13 @@ def receive_roadmap_update(slug: str):
         return seen
     data = load_body(raw, TrackerUpdateSchema(), "update")
     item, created = apply_tracker_update(db.session, workspace=workspace, data=data)
-    if (seen := commit_with_receipt(workspace.id, message_id, _seen)):
+    if seen := commit_with_receipt(workspace.id, message_id, _seen):
         return seen
-    return {"duplicate": False, "created": created,
-            "item": RoadmapItemSchema().dump(item)}, 201 if created else 200
+    return {
+        "duplicate": False,
+        "created": created,
+        "item": RoadmapItemSchema().dump(item),
+    }, 201 if created else 200
 
 
 def init_app(app: Flask) -> None:

@@ -24,8 +24,10 @@ from vocservice.errors import status_of
 bp = Blueprint("forms", __name__)
 
 # No scripts at all; styles are inline; images only for the workspace logo.
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
-       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
 _ERROR_KEYS = {NotFound: "not_found", Gone: "expired", Conflict: "already"}
 
@@ -41,9 +43,9 @@ def _private_headers(response):
 
 
 def _find(token: str) -> Invitation | None:
-    return db.session.execute(
-        select(Invitation).where(Invitation.token == token)
-    ).unique().scalar_one_or_none()
+    return (
+        db.session.execute(select(Invitation).where(Invitation.token == token)).unique().scalar_one_or_none()
+    )
 
 
 def _ui_locale(requested: str | None, contact_locale: str | None = None) -> str:
@@ -62,15 +64,22 @@ def _error_page(error: DomainError, token: str):
     invitation = _find(token) if not isinstance(error, NotFound) else None
     requested = request.values.get("lang")
     if invitation is not None:
-        lang = i18n.pick_locale(requested, invitation.contact.locale, request.accept_languages,
-                                invitation.survey)
+        lang = i18n.pick_locale(
+            requested, invitation.contact.locale, request.accept_languages, invitation.survey
+        )
     else:
         lang = _ui_locale(requested)
     text = i18n.strings(lang)
     key = _ERROR_KEYS.get(type(error), "error")
     status = status_of(error)
-    return render_template("error.html", status=status, title=text[f"{key}_title"],
-                           detail=text[f"{key}_body"], lang=lang, brand=_brand(invitation)), status
+    return render_template(
+        "error.html",
+        status=status,
+        title=text[f"{key}_title"],
+        detail=text[f"{key}_body"],
+        lang=lang,
+        brand=_brand(invitation),
+    ), status
 
 
 def _lang_field() -> str | None:
@@ -88,19 +97,37 @@ def _parse_score(raw: str | None) -> int | None:
         raise Invalid("The score must be a whole number.", errors={"score": ["not an integer"]}) from None
 
 
-def _render_form(invitation: Invitation, *, selected: int | None, comment: str | None,
-                 via: str | None = None, error: str | None = None, saved: bool = False,
-                 status: int = 200):
+def _render_form(
+    invitation: Invitation,
+    *,
+    selected: int | None,
+    comment: str | None,
+    via: str | None = None,
+    error: str | None = None,
+    saved: bool = False,
+    status: int = 200,
+):
     survey = invitation.survey
-    lang = i18n.pick_locale(request.values.get("lang"), invitation.contact.locale,
-                            request.accept_languages, survey)
+    lang = i18n.pick_locale(
+        request.values.get("lang"), invitation.contact.locale, request.accept_languages, survey
+    )
     low, high = SCALES[survey.kind]
     low_label, high_label = i18n.scale_labels(survey.kind, lang)
     page = render_template(
-        "form.html", lang=lang, t=i18n.strings(lang), brand=_brand(invitation),
-        text=i18n.survey_text(survey, lang), scores=range(low, high + 1), selected=selected,
-        low_label=low_label, high_label=high_label, comment=comment or "", via=via, error=error,
-        saved=saved, action=url_for("forms.submit", token=invitation.token),
+        "form.html",
+        lang=lang,
+        t=i18n.strings(lang),
+        brand=_brand(invitation),
+        text=i18n.survey_text(survey, lang),
+        scores=range(low, high + 1),
+        selected=selected,
+        low_label=low_label,
+        high_label=high_label,
+        comment=comment or "",
+        via=via,
+        error=error,
+        saved=saved,
+        action=url_for("forms.submit", token=invitation.token),
     )
     return page, status
 
@@ -119,8 +146,9 @@ def show(token: str):
     # A one-click link from the email only preselects; an out-of-range value is ignored.
     if raw.isdigit() and low <= int(raw) <= high:
         selected, via = int(raw), "email"
-    return _render_form(invitation, selected=selected, via=via,
-                        comment=response.comment if response else None)
+    return _render_form(
+        invitation, selected=selected, via=via, comment=response.comment if response else None
+    )
 
 
 @bp.post("/s/<token>")
@@ -133,8 +161,14 @@ def submit(token: str):
     try:
         score = _parse_score(raw_score)
         response = submit_form(
-            db.session, token=token, score=score, comment=comment, final=final, now=utcnow(),
-            source="email" if via else "form", locale=_lang_field(),
+            db.session,
+            token=token,
+            score=score,
+            comment=comment,
+            final=final,
+            now=utcnow(),
+            source="email" if via else "form",
+            locale=_lang_field(),
         )
         db.session.commit()
     except Invalid as error:
@@ -143,32 +177,43 @@ def submit(token: str):
             invitation = open_invitation(db.session, token=token, now=utcnow())
         except DomainError as other:
             return _error_page(other, token)
-        lang = i18n.pick_locale(request.form.get("lang"), invitation.contact.locale,
-                                request.accept_languages, invitation.survey)
-        message = (i18n.strings(lang)["choose_score"] if "score" in (error.errors or {})
-                   else error.detail)
+        lang = i18n.pick_locale(
+            request.form.get("lang"), invitation.contact.locale, request.accept_languages, invitation.survey
+        )
+        message = i18n.strings(lang)["choose_score"] if "score" in (error.errors or {}) else error.detail
         saved = response_for_invitation(db.session, invitation_id=invitation.id)
-        return _render_form(invitation, selected=saved.score if saved else None, comment=comment,
-                            via=via, error=message, status=422)
+        return _render_form(
+            invitation,
+            selected=saved.score if saved else None,
+            comment=comment,
+            via=via,
+            error=message,
+            status=422,
+        )
     except DomainError as error:
         db.session.rollback()
         return _error_page(error, token)
     invitation = db.session.get(Invitation, response.invitation_id)
     if final:
-        lang = i18n.pick_locale(request.form.get("lang"), invitation.contact.locale,
-                                request.accept_languages, invitation.survey)
-        return render_template("thanks.html", lang=lang, t=i18n.strings(lang),
-                               brand=_brand(invitation))
-    return _render_form(invitation, selected=response.score, comment=response.comment, via=via,
-                        saved=True)
+        lang = i18n.pick_locale(
+            request.form.get("lang"), invitation.contact.locale, request.accept_languages, invitation.survey
+        )
+        return render_template("thanks.html", lang=lang, t=i18n.strings(lang), brand=_brand(invitation))
+    return _render_form(invitation, selected=response.score, comment=response.comment, via=via, saved=True)
 
 
 def _unsubscribe_page(contact, workspace, *, done: bool):
     lang = _ui_locale(request.values.get("lang"), contact.locale)
     brand = i18n.branding(workspace)
-    return render_template("unsubscribe.html", lang=lang, t=i18n.strings(lang), brand=brand,
-                           name=brand["name"] or "us", done=done,
-                           action=url_for("forms.unsubscribe_post", token=request.view_args["token"]))
+    return render_template(
+        "unsubscribe.html",
+        lang=lang,
+        t=i18n.strings(lang),
+        brand=brand,
+        name=brand["name"] or "us",
+        done=done,
+        action=url_for("forms.unsubscribe_post", token=request.view_args["token"]),
+    )
 
 
 @bp.get("/u/<token>")

@@ -44,10 +44,12 @@ class _Strict(Schema):
 class WidgetStartSchema(_Strict):
     survey_id = fields.String(required=True, validate=[validate.Length(1, 40), _NO_NUL])
     score = fields.Integer(required=True, strict=True)
-    contact = fields.String(load_default=None, allow_none=True,
-                            validate=[validate.Length(1, 200), _NO_NUL])
-    page_url = fields.String(load_default=None, allow_none=True, validate=[
-        validate.Length(max=2000), validate.Regexp(r"^https?://", error="an http(s) URL"), _NO_NUL])
+    contact = fields.String(load_default=None, allow_none=True, validate=[validate.Length(1, 200), _NO_NUL])
+    page_url = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=2000), validate.Regexp(r"^https?://", error="an http(s) URL"), _NO_NUL],
+    )
     lang = fields.String(load_default=None, allow_none=True, validate=_LOCALE)
 
 
@@ -80,16 +82,15 @@ def _check_origin():
     if not all(_PATH_VALUE.fullmatch(str(value)) for value in args.values()):
         raise NotFound("Not found.")
     slug = args.get("slug", "")
-    workspace = db.session.execute(
-        select(Workspace).where(Workspace.slug == slug)
-    ).scalar_one_or_none()
+    workspace = db.session.execute(select(Workspace).where(Workspace.slug == slug)).scalar_one_or_none()
     if workspace is None:
         raise NotFound(f"No workspace {slug!r}.")
     origin = request.headers.get("Origin")
     own = request.host_url.rstrip("/")
     if not origin or (origin not in (workspace.allowed_origins or []) and origin != own):
-        raise Forbidden("This origin may not use the widget of this workspace. Add it to the "
-                        "workspace's allowed_origins.")
+        raise Forbidden(
+            "This origin may not use the widget of this workspace. Add it to the workspace's allowed_origins."
+        )
     g.widget_workspace, g.widget_origin = workspace, origin
     if request.method == "OPTIONS":  # preflight: answered here, never rate-limited or stored
         response = current_app.response_class(status=204)
@@ -142,13 +143,25 @@ def survey_config(slug: str, survey_id: str):
     text, ui = i18n.survey_text(survey, lang), i18n.strings(lang)
     low_label, high_label = i18n.scale_labels(survey.kind, lang)
     return {
-        "id": survey.id, "kind": survey.kind, "lang": lang, "question": text["question"],
-        "comment_prompt": text["comment_prompt"], "scale": list(SCALES[survey.kind]),
-        "labels": {"low": low_label, "high": high_label, "submit": ui["submit"],
-                   "close": ui["close"], "thanks": ui["thanks_title"], "optional": ui["optional"],
-                   "error": ui["error_body"]},
-        "brand": {"color": i18n.branding(g.widget_workspace)["color"],
-                  "on_color": i18n.branding(g.widget_workspace)["on_color"]},
+        "id": survey.id,
+        "kind": survey.kind,
+        "lang": lang,
+        "question": text["question"],
+        "comment_prompt": text["comment_prompt"],
+        "scale": list(SCALES[survey.kind]),
+        "labels": {
+            "low": low_label,
+            "high": high_label,
+            "submit": ui["submit"],
+            "close": ui["close"],
+            "thanks": ui["thanks_title"],
+            "optional": ui["optional"],
+            "error": ui["error_body"],
+        },
+        "brand": {
+            "color": i18n.branding(g.widget_workspace)["color"],
+            "on_color": i18n.branding(g.widget_workspace)["on_color"],
+        },
     }
 
 
@@ -157,28 +170,43 @@ def survey_config(slug: str, survey_id: str):
 def start(slug: str):
     data = _load(WidgetStartSchema())
     response = widget_start(
-        db.session, workspace=g.widget_workspace, survey_id=data["survey_id"], score=data["score"],
-        contact_external_id=data["contact"], page_url=data["page_url"],
-        locale=data["lang"], now=utcnow(),
+        db.session,
+        workspace=g.widget_workspace,
+        survey_id=data["survey_id"],
+        score=data["score"],
+        contact_external_id=data["contact"],
+        page_url=data["page_url"],
+        locale=data["lang"],
+        now=utcnow(),
     )
     db.session.commit()
-    return {"id": response.id, "edit_token": response.edit_token,
-            "category": category(response.survey.kind, response.score)}, 201
+    return {
+        "id": response.id,
+        "edit_token": response.edit_token,
+        "category": category(response.survey.kind, response.score),
+    }, 201
 
 
-@bp.route("/w/<slug>/responses/<response_id>", methods=["PATCH", "OPTIONS"],
-          provide_automatic_options=False)
+@bp.route("/w/<slug>/responses/<response_id>", methods=["PATCH", "OPTIONS"], provide_automatic_options=False)
 @limiter.limit(_rate_limit, methods=["PATCH"])
 def update(slug: str, response_id: str):
     data = _load(WidgetUpdateSchema())
     response = widget_update(
-        db.session, workspace=g.widget_workspace, response_id=response_id,
-        edit_token=data["edit_token"], score=data["score"], comment=data["comment"],
-        final=data["final"], now=utcnow(),
+        db.session,
+        workspace=g.widget_workspace,
+        response_id=response_id,
+        edit_token=data["edit_token"],
+        score=data["score"],
+        comment=data["comment"],
+        final=data["final"],
+        now=utcnow(),
     )
     db.session.commit()
-    return {"id": response.id, "category": category(response.survey.kind, response.score),
-            "completed": response.completed}
+    return {
+        "id": response.id,
+        "category": category(response.survey.kind, response.score),
+        "completed": response.completed,
+    }
 
 
 def init_app(app: Flask) -> None:

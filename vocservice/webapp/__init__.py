@@ -13,9 +13,11 @@ bp = Blueprint("webapp", __name__, url_prefix="/app")
 
 # Scripts and styles only from our own origin: customer text can never become code, even if
 # an escaping bug slipped through. Inline SVG needs no exception (attributes, not styles).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 @bp.after_request

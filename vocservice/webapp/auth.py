@@ -41,8 +41,7 @@ def configure_session(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_NAME", "voc_session")
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_SECURE"] = app.config.get(
-        "PUBLIC_BASE_URL", "").lower().startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("PUBLIC_BASE_URL", "").lower().startswith("https://")
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
     app.jinja_env.globals["csrf_token"] = csrf_token
 
@@ -102,8 +101,7 @@ def _find_user(email: str, password: str, slug: str) -> tuple[User | None, bool]
     """The one user these credentials open; ``ambiguous`` when several workspaces match."""
     query = select(User).where(User.email == email.strip().lower())
     if slug:
-        query = query.join(Workspace, Workspace.id == User.workspace_id).where(
-            Workspace.slug == slug.strip())
+        query = query.join(Workspace, Workspace.id == User.workspace_id).where(Workspace.slug == slug.strip())
     candidates = db.session.execute(query.limit(20)).scalars().all()
     if not candidates:
         check_password_hash(_DUMMY_HASH, password)
@@ -124,18 +122,22 @@ def login():
     if request.method == "GET":
         if g.user is not None:
             return redirect(_safe_next(request.args.get("next")))
-        return render_template("app/login.html", error=None, email="", ask_workspace=False,
-                               next=request.args.get("next", ""))
+        return render_template(
+            "app/login.html", error=None, email="", ask_workspace=False, next=request.args.get("next", "")
+        )
     email = request.form.get("email", "")[:320]
     password = request.form.get("password", "")[:1000]
     slug = request.form.get("workspace", "")[:64]
     user, ambiguous = _find_user(email, password, slug)
     if user is None:
-        error = ("This login works in several workspaces: name the one you want." if ambiguous
-                 else BAD_LOGIN)
-        return render_template("app/login.html", error=error, email=email,
-                               ask_workspace=ambiguous or bool(slug),
-                               next=request.form.get("next", "")), 401
+        error = "This login works in several workspaces: name the one you want." if ambiguous else BAD_LOGIN
+        return render_template(
+            "app/login.html",
+            error=error,
+            email=email,
+            ask_workspace=ambiguous or bool(slug),
+            next=request.form.get("next", ""),
+        ), 401
     target = _safe_next(request.form.get("next"))
     # A fresh session (and CSRF token) at login: nothing planted before survives it.
     session.clear()

@@ -73,8 +73,7 @@ def trend(points: list[dict], kind: str, *, width: int = 720, height: int = 240)
     upper = [(x(i), y((p.get("ci95") or [p["score"]] * 2)[1])) for i, p in enumerate(points)]
     lower = [(x(i), y((p.get("ci95") or [p["score"]] * 2)[0])) for i, p in enumerate(points)]
     band = ("M" + " L".join(f"{a:.1f},{b}" for a, b in upper + lower[::-1]) + " Z") if upper else ""
-    yticks = [(y(lo + step * k), fmt(kind, lo + step * k))
-              for k in range(int(round((hi - lo) / step)) + 1)]
+    yticks = [(y(lo + step * k), fmt(kind, lo + step * k)) for k in range(int(round((hi - lo) / step)) + 1)]
     every = max(1, math.ceil(len(points) / 6))
     xticks = [(x(i), p["label"]) for i, p in enumerate(points) if i % every == 0]
     dots = [(x(i), y(p["score"]), f"{p['label']}: {fmt(kind, p['score'])}") for i, p in enumerate(points)]
@@ -109,12 +108,23 @@ def bars(groups: list[dict], kind: str, *, width: float = 100.0) -> tuple[list[B
         value = g.get("score")
         ci = g.get("ci95") or [None, None]
         if value is None:
-            out.append(Bar(g["label"], None, "–", x(origin), 0, None, None, False,
-                           g.get("responses", 0), True))
+            out.append(
+                Bar(g["label"], None, "–", x(origin), 0, None, None, False, g.get("responses", 0), True)
+            )
             continue
         start, end = sorted((x(origin), x(value)))
-        out.append(Bar(g["label"], value, fmt(kind, value), start, max(end - start, 0.4),
-                       x(ci[0]) if ci[0] is not None else None,
-                       x(ci[1]) if ci[1] is not None else None, value < origin,
-                       g.get("responses", 0), bool(g.get("small"))))
+        out.append(
+            Bar(
+                g["label"],
+                value,
+                fmt(kind, value),
+                start,
+                max(end - start, 0.4),
+                x(ci[0]) if ci[0] is not None else None,
+                x(ci[1]) if ci[1] is not None else None,
+                value < origin,
+                g.get("responses", 0),
+                bool(g.get("small")),
+            )
+        )
     return out, x(origin)

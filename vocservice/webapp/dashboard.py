@@ -34,25 +34,44 @@ def _range() -> tuple[date, date, datetime, datetime]:
     if first > last:
         raise Invalid("'from' must not be after 'to'.", errors={"from": ["after 'to'"]})
     # The "to" day is included: the range ends at the next midnight.
-    return first, last, datetime.combine(first, clock(), UTC), datetime.combine(
-        last + timedelta(days=1), clock(), UTC)
+    return (
+        first,
+        last,
+        datetime.combine(first, clock(), UTC),
+        datetime.combine(last + timedelta(days=1), clock(), UTC),
+    )
 
 
 def _attribute() -> str:
     name = (request.args.get("attribute") or "plan").strip()[:ATTRIBUTE_NAME_MAX]
     if not name.replace("_", "").replace("-", "").isalnum():
-        raise Invalid("Attribute names are letters, digits, '-' and '_'.",
-                      errors={"attribute": ["invalid name"]})
+        raise Invalid(
+            "Attribute names are letters, digits, '-' and '_'.", errors={"attribute": ["invalid name"]}
+        )
     return name
 
 
 def _labelled(groups: list[dict], label_key: str = "label") -> list[dict]:
-    return [{**group, "label": group.get(label_key) or group.get("key") or "(none)",
-             "small": group.get("small_sample")} for group in groups]
+    return [
+        {
+            **group,
+            "label": group.get(label_key) or group.get("key") or "(none)",
+            "small": group.get("small_sample"),
+        }
+        for group in groups
+    ]
 
 
-def _headline(workspace_id: str, survey, start, end, overall: dict, segments: list[dict],
-              themes: list[dict], ranked: list[dict]) -> dict | None:
+def _headline(
+    workspace_id: str,
+    survey,
+    start,
+    end,
+    overall: dict,
+    segments: list[dict],
+    themes: list[dict],
+    ranked: list[dict],
+) -> dict | None:
     """One sentence that tells the story: the weakest saved segment, the theme that drags it
     down most, and the roadmap item that addresses that theme."""
     kind, label = survey.kind, survey.kind.upper()
@@ -67,23 +86,32 @@ def _headline(workspace_id: str, survey, start, end, overall: dict, segments: li
         return None
     parts = []
     if weakest is not None:
-        parts.append(f"Customers in “{weakest['label']}” score {charts.fmt(kind, weakest['score'])}"
-                     f" against {charts.fmt(kind, overall['score'])} overall.")
+        parts.append(
+            f"Customers in “{weakest['label']}” score {charts.fmt(kind, weakest['score'])}"
+            f" against {charts.fmt(kind, overall['score'])} overall."
+        )
         whose = "their"
     else:
         whose = "the"
-    parts.append(f"“{worst['name']}” comes up in {worst['mentions']} of {whose} answers and "
-                 f"costs {whose} {label} {abs(worst['impact']):.1f} points.")
+    parts.append(
+        f"“{worst['name']}” comes up in {worst['mentions']} of {whose} answers and "
+        f"costs {whose} {label} {abs(worst['impact']):.1f} points."
+    )
     row = sources.item_for_theme(ranked, worst["theme_id"])
     if row is not None:
         impact = row["impact"]
-        parts.append(f"Roadmap item “{row['item'].title}” ({row['item'].status.replace('_', ' ')}) "
-                     f"addresses it: {impact['detractors']} detractors and "
-                     f"{impact['revenue']:,.0f} in revenue are behind it.")
-    return {"text": " ".join(parts), "theme_id": worst["theme_id"],
-            "item": row["item"] if row else None,
-            "category": "detractor" if kind == "nps" else "",
-            "segment_id": weakest["key"] if weakest else ""}
+        parts.append(
+            f"Roadmap item “{row['item'].title}” ({row['item'].status.replace('_', ' ')}) "
+            f"addresses it: {impact['detractors']} detractors and "
+            f"{impact['revenue']:,.0f} in revenue are behind it."
+        )
+    return {
+        "text": " ".join(parts),
+        "theme_id": worst["theme_id"],
+        "item": row["item"] if row else None,
+        "category": "detractor" if kind == "nps" else "",
+        "segment_id": weakest["key"] if weakest else "",
+    }
 
 
 @bp.get("/")
@@ -96,35 +124,51 @@ def dashboard():
     started = time.perf_counter()
     workspace = g.workspace
     survey_id = (request.args.get("survey") or "").strip()
-    survey = (owned_survey(db.session, workspace_id=workspace.id, survey_id=survey_id)
-              if survey_id else sources.default_survey(workspace.id))
+    survey = (
+        owned_survey(db.session, workspace_id=workspace.id, survey_id=survey_id)
+        if survey_id
+        else sources.default_survey(workspace.id)
+    )
     first, last, start, end = _range()
     attribute = _attribute()
-    context = {"survey": survey, "first": first, "last": last, "attribute": attribute,
-               "surveys": sources.surveys(workspace.id),
-               "attributes": sources.attribute_names(workspace.id)}
+    context = {
+        "survey": survey,
+        "first": first,
+        "last": last,
+        "attribute": attribute,
+        "surveys": sources.surveys(workspace.id),
+        "attributes": sources.attribute_names(workspace.id),
+    }
     if survey is not None:
         kind = survey.kind
         overall = sources.score(workspace.id, survey.id, start, end)["overall"]
         weekly = sources.score(workspace.id, survey.id, start, end, group_by="week")["groups"]
-        points = [{"label": g_["key"], "score": g_["score"], "ci95": g_["ci95"],
-                   "responses": g_["responses"]} for g_ in weekly]
+        points = [
+            {"label": g_["key"], "score": g_["score"], "ci95": g_["ci95"], "responses": g_["responses"]}
+            for g_ in weekly
+        ]
         by_segment = sources.score(workspace.id, survey.id, start, end, group_by="segment")
-        by_attribute = sources.score(workspace.id, survey.id, start, end,
-                                     group_by=f"attributes.{attribute}")
+        by_attribute = sources.score(workspace.id, survey.id, start, end, group_by=f"attributes.{attribute}")
         segment_bars, segment_zero = charts.bars(_labelled(by_segment["groups"]), kind)
         attribute_bars, attribute_zero = charts.bars(
-            _labelled(sorted(by_attribute["groups"], key=lambda x: str(x["key"]))), kind)
+            _labelled(sorted(by_attribute["groups"], key=lambda x: str(x["key"]))), kind
+        )
         ranked = sources.roadmap_ranked(workspace, survey_id=survey.id, start=start, end=end)
         themes = sources.themes(workspace.id, survey.id, start, end)
         context.update(
-            headline=_headline(workspace.id, survey, start, end, overall, by_segment["groups"],
-                               themes, ranked),
-            kind=kind, overall=overall, fmt=charts.fmt, points=points,
+            headline=_headline(
+                workspace.id, survey, start, end, overall, by_segment["groups"], themes, ranked
+            ),
+            kind=kind,
+            overall=overall,
+            fmt=charts.fmt,
+            points=points,
             trend=charts.trend(points, kind),
             trend_narrow=charts.trend(points, kind, width=360, height=260),
-            segment_bars=segment_bars, segment_zero=segment_zero,
-            attribute_bars=attribute_bars, attribute_zero=attribute_zero,
+            segment_bars=segment_bars,
+            segment_zero=segment_zero,
+            attribute_bars=attribute_bars,
+            attribute_zero=attribute_zero,
             themes=themes,
             emerging=sources.emerging_phrases(workspace.id, survey.id, start, end),
             roadmap=ranked[:5],

@@ -23,8 +23,19 @@ from vocservice.webapp.feedback import filter_query
 from vocservice.webapp.filters import cursor_of, parse
 
 BATCH = 500
-HEADER = ["id", "submitted_at", "survey", "score", "category", "sentiment", "themes",
-          "contact", "plan", "attributes", "comment"]
+HEADER = [
+    "id",
+    "submitted_at",
+    "survey",
+    "score",
+    "category",
+    "sentiment",
+    "themes",
+    "contact",
+    "plan",
+    "attributes",
+    "comment",
+]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -38,12 +49,22 @@ def _row(response: Response) -> list[str]:
     analysis = current_analysis(response)
     themes = [t["name"] for t in analysis.themes] if analysis is not None else []
     attributes = response.attributes or {}
-    return [safe_cell(v) for v in (
-        response.id, rfc3339(response.submitted_at), response.survey.name, response.score,
-        category(response.survey.kind, response.score),
-        analysis.sentiment_label if analysis is not None else "", "; ".join(themes),
-        response.contact.external_id if response.contact else "", attributes.get("plan", ""),
-        json.dumps(attributes, ensure_ascii=False, sort_keys=True), response.comment or "")]
+    return [
+        safe_cell(v)
+        for v in (
+            response.id,
+            rfc3339(response.submitted_at),
+            response.survey.name,
+            response.score,
+            category(response.survey.kind, response.score),
+            analysis.sentiment_label if analysis is not None else "",
+            "; ".join(themes),
+            response.contact.external_id if response.contact else "",
+            attributes.get("plan", ""),
+            json.dumps(attributes, ensure_ascii=False, sort_keys=True),
+            response.comment or "",
+        )
+    ]
 
 
 def _lines(flt, workspace_id: str) -> Iterator[str]:
@@ -76,6 +97,8 @@ def feedback_csv():
     flt.cursor = ""
     filter_query(flt)  # validate (unknown survey/theme -> 404) before the download starts
     body = stream_with_context(_lines(flt, g.workspace.id))
-    return FlaskResponse(body, mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="feedback.csv"',
-        "Cache-Control": "no-store"})
+    return FlaskResponse(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="feedback.csv"', "Cache-Control": "no-store"},
+    )

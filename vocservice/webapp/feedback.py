@@ -30,10 +30,16 @@ def choices() -> dict:
     """What the filter form offers: this workspace's surveys, themes, segments, plans."""
     workspace_id = g.workspace.id
     return {
-        "surveys": db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id)
-                                      .order_by(Survey.name)).scalars().all(),
-        "themes": db.session.execute(select(Theme).where(Theme.workspace_id == workspace_id)
-                                     .order_by(Theme.name)).scalars().all(),
+        "surveys": db.session.execute(
+            select(Survey).where(Survey.workspace_id == workspace_id).order_by(Survey.name)
+        )
+        .scalars()
+        .all(),
+        "themes": db.session.execute(
+            select(Theme).where(Theme.workspace_id == workspace_id).order_by(Theme.name)
+        )
+        .scalars()
+        .all(),
         "segments": sources.segments(workspace_id),
         "categories": [*CATEGORIES, "neutral"],
         "sentiments": ("positive", "neutral", "negative"),
@@ -68,9 +74,15 @@ def feedback():
     options = choices()
     theme_ids = {t.name: t.id for t in options["themes"]}
     return render_template(
-        "app/feedback.html", flt=flt, items=items, next_cursor=next_cursor, theme_ids=theme_ids,
+        "app/feedback.html",
+        flt=flt,
+        items=items,
+        next_cursor=next_cursor,
+        theme_ids=theme_ids,
         plan_values=sources.attribute_values(g.workspace.id, flt.attribute or "plan"),
-        back=request.full_path.rstrip("?"), **options)
+        back=request.full_path.rstrip("?"),
+        **options,
+    )
 
 
 def _back(default: str) -> str:
@@ -84,11 +96,16 @@ def correct(response_id: str):
     action = request.form.get("action") or ""
     if not theme_id:
         raise Invalid("Choose a theme.", errors={"theme_id": ["required"]})
-    correct_tag(db.session, workspace_id=g.workspace.id, response_id=response_id,
-                theme_id=theme_id, action=action, user_id=g.user.id)
+    correct_tag(
+        db.session,
+        workspace_id=g.workspace.id,
+        response_id=response_id,
+        theme_id=theme_id,
+        action=action,
+        user_id=g.user.id,
+    )
     theme = db.session.get(Theme, theme_id)
     db.session.commit()
     verb = "added to" if action == "add" else "removed from"
-    flash(f"Theme “{theme.name}” {verb} this response; re-analysis keeps your correction.",
-          "success")
+    flash(f"Theme “{theme.name}” {verb} this response; re-analysis keeps your correction.", "success")
     return redirect(_back(url_for("webapp.feedback")) + f"#r-{response_id}")

@@ -21,9 +21,13 @@ from surveys.survey.models import Survey
 
 # Score ranges of each category, per survey kind (surveys.survey.scales.category in reverse).
 CATEGORIES: dict[str, tuple[str, int, int]] = {
-    "promoter": ("nps", 9, 10), "passive": ("nps", 7, 8), "detractor": ("nps", 0, 6),
-    "satisfied": ("csat", 4, 5), "dissatisfied": ("csat", 1, 2),
-    "easy": ("ces", 5, 7), "difficult": ("ces", 1, 3),
+    "promoter": ("nps", 9, 10),
+    "passive": ("nps", 7, 8),
+    "detractor": ("nps", 0, 6),
+    "satisfied": ("csat", 4, 5),
+    "dissatisfied": ("csat", 1, 2),
+    "easy": ("ces", 5, 7),
+    "difficult": ("ces", 1, 3),
 }
 NEUTRAL_RANGES = (("csat", 3, 3), ("ces", 4, 4))
 ATTRIBUTE_NAME_MAX = 64
@@ -46,11 +50,18 @@ class FeedbackFilter:
 
     def args(self, **changes) -> dict:
         """The filter as query-string arguments (for links and the CSV export)."""
-        raw = {"survey": self.survey_id, "from": self.start.isoformat() if self.start else "",
-               "to": self.end.isoformat() if self.end else "", "category": self.category,
-               "theme": self.theme_id, "sentiment": self.sentiment, "segment": self.segment_id,
-               "attribute": self.attribute if self.value else "", "value": self.value,
-               "q": self.q}
+        raw = {
+            "survey": self.survey_id,
+            "from": self.start.isoformat() if self.start else "",
+            "to": self.end.isoformat() if self.end else "",
+            "category": self.category,
+            "theme": self.theme_id,
+            "sentiment": self.sentiment,
+            "segment": self.segment_id,
+            "attribute": self.attribute if self.value else "",
+            "value": self.value,
+            "q": self.q,
+        }
         raw.update(changes)
         return {k: v for k, v in raw.items() if v}
 
@@ -67,12 +78,16 @@ def _date(args: MultiDict, name: str) -> date | None:
 
 def parse(args: MultiDict) -> FeedbackFilter:
     flt = FeedbackFilter(
-        survey_id=(args.get("survey") or "").strip(), start=_date(args, "from"),
-        end=_date(args, "to"), category=(args.get("category") or "").strip(),
-        theme_id=(args.get("theme") or "").strip(), sentiment=(args.get("sentiment") or "").strip(),
+        survey_id=(args.get("survey") or "").strip(),
+        start=_date(args, "from"),
+        end=_date(args, "to"),
+        category=(args.get("category") or "").strip(),
+        theme_id=(args.get("theme") or "").strip(),
+        sentiment=(args.get("sentiment") or "").strip(),
         segment_id=(args.get("segment") or "").strip(),
         attribute=(args.get("attribute") or "plan").strip()[:ATTRIBUTE_NAME_MAX],
-        value=(args.get("value") or "").strip()[:200], q=(args.get("q") or "").strip()[:200],
+        value=(args.get("value") or "").strip()[:200],
+        q=(args.get("q") or "").strip()[:200],
         cursor=(args.get("cursor") or "").strip(),
     )
     if flt.category and flt.category not in CATEGORIES and flt.category != "neutral":
@@ -80,8 +95,9 @@ def parse(args: MultiDict) -> FeedbackFilter:
     if flt.sentiment and flt.sentiment not in LABELS:
         raise Invalid(f"Unknown sentiment {flt.sentiment!r}.", errors={"sentiment": ["unknown"]})
     if not flt.attribute.replace("_", "").replace("-", "").isalnum():
-        raise Invalid("Attribute names are letters, digits, '-' and '_'.",
-                      errors={"attribute": ["invalid name"]})
+        raise Invalid(
+            "Attribute names are letters, digits, '-' and '_'.", errors={"attribute": ["invalid name"]}
+        )
     return flt
 
 
@@ -93,8 +109,15 @@ def _owned(model, object_id: str, workspace_id: str, what: str) -> None:
 
 def _category_clause(name: str):
     ranges = NEUTRAL_RANGES if name == "neutral" else (CATEGORIES[name],)
-    return or_(*(and_(Response.survey_id.in_(select(Survey.id).where(Survey.kind == kind)),
-                      Response.score.between(low, high)) for kind, low, high in ranges))
+    return or_(
+        *(
+            and_(
+                Response.survey_id.in_(select(Survey.id).where(Survey.kind == kind)),
+                Response.score.between(low, high),
+            )
+            for kind, low, high in ranges
+        )
+    )
 
 
 def _cursor(raw: str):
@@ -105,8 +128,7 @@ def _cursor(raw: str):
         raise Invalid("The page cursor is not valid.", errors={"cursor": ["invalid"]}) from None
     if when.tzinfo is None or not last_id:
         raise Invalid("The page cursor is not valid.", errors={"cursor": ["invalid"]})
-    return or_(Response.submitted_at < when,
-               and_(Response.submitted_at == when, Response.id < last_id))
+    return or_(Response.submitted_at < when, and_(Response.submitted_at == when, Response.id < last_id))
 
 
 def cursor_of(response: Response) -> str:
@@ -115,8 +137,7 @@ def cursor_of(response: Response) -> str:
 
 def build_query(flt: FeedbackFilter, workspace_id: str, segment_clause=None) -> Select:
     """Completed responses of the workspace matching ``flt``, newest first."""
-    query = select(Response).where(Response.workspace_id == workspace_id,
-                                   Response.completed.is_(True))
+    query = select(Response).where(Response.workspace_id == workspace_id, Response.completed.is_(True))
     if flt.survey_id:
         _owned(Survey, flt.survey_id, workspace_id, "survey")
         query = query.where(Response.survey_id == flt.survey_id)
@@ -124,16 +145,27 @@ def build_query(flt: FeedbackFilter, workspace_id: str, segment_clause=None) -> 
         query = query.where(Response.submitted_at >= datetime.combine(flt.start, time(), UTC))
     if flt.end:  # inclusive: the whole "to" day
         query = query.where(
-            Response.submitted_at < datetime.combine(flt.end + timedelta(days=1), time(), UTC))
+            Response.submitted_at < datetime.combine(flt.end + timedelta(days=1), time(), UTC)
+        )
     if flt.category:
         query = query.where(_category_clause(flt.category))
     if flt.theme_id:
         _owned(Theme, flt.theme_id, workspace_id, "theme")
-        query = query.where(Response.id.in_(select(ResponseTheme.response_id).where(
-            ResponseTheme.workspace_id == workspace_id, ResponseTheme.theme_id == flt.theme_id)))
+        query = query.where(
+            Response.id.in_(
+                select(ResponseTheme.response_id).where(
+                    ResponseTheme.workspace_id == workspace_id, ResponseTheme.theme_id == flt.theme_id
+                )
+            )
+        )
     if flt.sentiment:
-        query = query.where(Response.id.in_(select(Analysis.response_id).where(
-            Analysis.analyzer_version == ANALYZER_VERSION, Analysis.sentiment_label == flt.sentiment)))
+        query = query.where(
+            Response.id.in_(
+                select(Analysis.response_id).where(
+                    Analysis.analyzer_version == ANALYZER_VERSION, Analysis.sentiment_label == flt.sentiment
+                )
+            )
+        )
     if segment_clause is not None:
         query = query.where(segment_clause)
     if flt.value:

@@ -21,8 +21,12 @@ def pieces(comment: str | None, themes: list[dict]) -> list[Piece]:
         for evidence in theme.get("evidence") or ():
             start, end = evidence.get("start"), evidence.get("end")
             # Offsets from an older text (the comment was edited later) are ignored, not trusted.
-            if (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(comment)
-                    and comment[start:end] == evidence.get("text", comment[start:end])):
+            if (
+                isinstance(start, int)
+                and isinstance(end, int)
+                and 0 <= start < end <= len(comment)
+                and comment[start:end] == evidence.get("text", comment[start:end])
+            ):
                 spans.append((start, end, theme.get("name", "")))
     if not spans:
         return [Piece(comment)]

@@ -20,13 +20,22 @@ LINKED_SHOWN = 5
 
 
 def _linked(item) -> list[dict]:
-    query = (linked_responses_query(item).options(selectinload(Response.analyses))
-             .order_by(Response.submitted_at.desc(), Response.id.desc()).limit(LINKED_SHOWN))
+    query = (
+        linked_responses_query(item)
+        .options(selectinload(Response.analyses))
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(LINKED_SHOWN)
+    )
     rows = []
     for response in db.session.execute(query).unique().scalars():
         analysis = current_analysis(response)
-        rows.append({"response": response, "category": category(response.survey.kind, response.score),
-                     "pieces": pieces(response.comment, list(analysis.themes) if analysis else [])})
+        rows.append(
+            {
+                "response": response,
+                "category": category(response.survey.kind, response.score),
+                "pieces": pieces(response.comment, list(analysis.themes) if analysis else []),
+            }
+        )
     return rows
 
 
@@ -53,5 +62,6 @@ def roadmap_status(item_id: str):
     db.session.commit()
     flash(f"“{item.title}” is now {status.replace('_', ' ')}.", "success")
     back = request.form.get("filter") or ""
-    return redirect(url_for("webapp.roadmap", status=back if back in STATUSES else None,
-                            _anchor=f"item-{item.id}"))
+    return redirect(
+        url_for("webapp.roadmap", status=back if back in STATUSES else None, _anchor=f"item-{item.id}")
+    )

@@ -16,13 +16,30 @@ from vocservice.webapp.auth import admin_required
 
 def _page(status: int = 200, **extra):
     workspace_id = g.workspace.id
-    keys = db.session.execute(select(ApiKey).where(ApiKey.workspace_id == workspace_id)
-                              .order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc())
-                              ).scalars().all()
-    users = db.session.execute(select(User).where(User.workspace_id == workspace_id)
-                               .order_by(User.email)).scalars().all()
-    context = {"keys": keys, "users": users, "roles": ROLES, "new_key": None, "key_error": None,
-               "user_error": None, "user_form": {}, **extra}
+    keys = (
+        db.session.execute(
+            select(ApiKey)
+            .where(ApiKey.workspace_id == workspace_id)
+            .order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    users = (
+        db.session.execute(select(User).where(User.workspace_id == workspace_id).order_by(User.email))
+        .scalars()
+        .all()
+    )
+    context = {
+        "keys": keys,
+        "users": users,
+        "roles": ROLES,
+        "new_key": None,
+        "key_error": None,
+        "user_error": None,
+        "user_form": {},
+        **extra,
+    }
     return render_template("app/settings.html", **context), status
 
 
@@ -37,8 +54,9 @@ def settings():
 def create_key():
     name = (request.form.get("name") or "").strip()[:200]
     try:
-        key, plain = create_api_key(db.session, workspace=g.workspace,
-                                    role=request.form.get("role") or "", name=name)
+        key, plain = create_api_key(
+            db.session, workspace=g.workspace, role=request.form.get("role") or "", name=name
+        )
     except DomainError as error:
         db.session.rollback()
         return _page(status_of(error), key_error=error.detail)
@@ -61,15 +79,20 @@ def revoke_key(key_id: str):
 @admin_required
 def create_team_user():
     try:
-        user = create_user(db.session, workspace=g.workspace,
-                           email=(request.form.get("email") or "")[:320],
-                           role=request.form.get("role") or "",
-                           password=(request.form.get("password") or "")[:1000])
+        user = create_user(
+            db.session,
+            workspace=g.workspace,
+            email=(request.form.get("email") or "")[:320],
+            role=request.form.get("role") or "",
+            password=(request.form.get("password") or "")[:1000],
+        )
     except DomainError as error:
         db.session.rollback()
-        return _page(status_of(error), user_error=error.detail,
-                     user_form={"email": request.form.get("email", ""),
-                                "role": request.form.get("role", "")})
+        return _page(
+            status_of(error),
+            user_error=error.detail,
+            user_form={"email": request.form.get("email", ""), "role": request.form.get("role", "")},
+        )
     db.session.commit()
     flash(f"{user.email} can now log in as {user.role}.", "success")
     return redirect(url_for("webapp.settings"))

@@ -35,81 +35,135 @@ def segment_clause(workspace_id: str, segment_id: str):
 
 
 def attribute_names(workspace_id: str) -> list[str]:
-    rows = db.session.execute(
-        select(Response.attributes).where(Response.workspace_id == workspace_id)
-        .order_by(Response.id.desc()).limit(200)).scalars().all()
-    names = sorted({k for attrs in rows for k, v in (attrs or {}).items()
-                    if isinstance(v, str | bool) and k.replace("_", "").replace("-", "").isalnum()})
+    rows = (
+        db.session.execute(
+            select(Response.attributes)
+            .where(Response.workspace_id == workspace_id)
+            .order_by(Response.id.desc())
+            .limit(200)
+        )
+        .scalars()
+        .all()
+    )
+    names = sorted(
+        {
+            k
+            for attrs in rows
+            for k, v in (attrs or {}).items()
+            if isinstance(v, str | bool) and k.replace("_", "").replace("-", "").isalnum()
+        }
+    )
     return names or ["plan"]
 
 
 def attribute_values(workspace_id: str, name: str) -> list[str]:
     if not name.replace("_", "").replace("-", "").isalnum():
         return []
-    recent = (select(Response.attributes[name].as_string().label("v"))
-              .where(Response.workspace_id == workspace_id)
-              .order_by(Response.id.desc()).limit(SAMPLE).subquery())
+    recent = (
+        select(Response.attributes[name].as_string().label("v"))
+        .where(Response.workspace_id == workspace_id)
+        .order_by(Response.id.desc())
+        .limit(SAMPLE)
+        .subquery()
+    )
     values = db.session.execute(select(recent.c.v).distinct().limit(50)).scalars().all()
     return sorted(v for v in values if v)
 
 
 def default_survey(workspace_id: str) -> Survey | None:
     """The workspace's NPS survey with most answers (from the rollups: no scan), else any."""
-    counts = dict(db.session.execute(
-        select(DailyRollup.survey_id, func.sum(DailyRollup.responses))
-        .where(DailyRollup.workspace_id == workspace_id, DailyRollup.dim == TOTAL)
-        .group_by(DailyRollup.survey_id)).all())
-    surveys = db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id)
-                                 ).scalars().all()
+    counts = dict(
+        db.session.execute(
+            select(DailyRollup.survey_id, func.sum(DailyRollup.responses))
+            .where(DailyRollup.workspace_id == workspace_id, DailyRollup.dim == TOTAL)
+            .group_by(DailyRollup.survey_id)
+        ).all()
+    )
+    surveys = db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id)).scalars().all()
     if not surveys:
         return None
     return max(surveys, key=lambda s: (s.kind == "nps", counts.get(s.id) or 0, s.id))
 
 
-def score(workspace_id: str, survey_id: str, start, end, group_by: str | None = None,
-          segment_id: str | None = None) -> dict:
-    return compute_metrics(db.session, workspace_id=workspace_id, survey_id=survey_id,
-                           start=start, end=end, group_by=group_by, segment_id=segment_id or None)
+def score(
+    workspace_id: str, survey_id: str, start, end, group_by: str | None = None, segment_id: str | None = None
+) -> dict:
+    return compute_metrics(
+        db.session,
+        workspace_id=workspace_id,
+        survey_id=survey_id,
+        start=start,
+        end=end,
+        group_by=group_by,
+        segment_id=segment_id or None,
+    )
 
 
 def emerging_phrases(workspace_id: str, survey_id: str, start, end) -> list[dict]:
-    return emerging(db.session, workspace_id=workspace_id, survey_id=survey_id, start=start,
-                    end=end, limit=6).items
+    return emerging(
+        db.session, workspace_id=workspace_id, survey_id=survey_id, start=start, end=end, limit=6
+    ).items
 
 
-def roadmap_ranked(workspace: Workspace, *, survey_id: str | None = None, start=None, end=None,
-                   status: str | None = None, limit: int | None = None) -> list[dict]:
+def roadmap_ranked(
+    workspace: Workspace,
+    *,
+    survey_id: str | None = None,
+    start=None,
+    end=None,
+    status: str | None = None,
+    limit: int | None = None,
+) -> list[dict]:
     """Roadmap items best first with their impact figures (surveys.roadmap.impact)."""
     query = select(RoadmapItem).where(RoadmapItem.workspace_id == workspace.id)
     if status:
         query = query.where(RoadmapItem.status == status)
     items = {item.id: item for item in db.session.execute(query).scalars()}
-    impacts = compute_impact(db.session, workspace=workspace, item_ids=list(items),
-                             filters=ImpactFilters(survey_id=survey_id, start=start, end=end))
+    impacts = compute_impact(
+        db.session,
+        workspace=workspace,
+        item_ids=list(items),
+        filters=ImpactFilters(survey_id=survey_id, start=start, end=end),
+    )
     ordered = rank(impacts, "impact")
     if limit is not None:
         ordered = ordered[:limit]
     return [{"item": items[i], "impact": impacts[i]} for i in ordered]
 
 
-def themes(workspace_id: str, survey_id: str, start, end, segment_id: str | None = None,
-           limit: int = 8) -> list[dict]:
+def themes(
+    workspace_id: str, survey_id: str, start, end, segment_id: str | None = None, limit: int = 8
+) -> list[dict]:
     """Themes by impact (most harmful first), shaped for the dashboard table."""
-    found = theme_insights(db.session, workspace_id=workspace_id, survey_id=survey_id,
-                           start=start, end=end, segment_id=segment_id or None)
+    found = theme_insights(
+        db.session,
+        workspace_id=workspace_id,
+        survey_id=survey_id,
+        start=start,
+        end=end,
+        segment_id=segment_id or None,
+    )
     rows = []
     for item in found["items"][:limit]:
         split = item["sentiment"]
         n = max(item["mentions"], 1)
-        rows.append({**item, "score_with": item["with_theme"]["score"],
-                     "score_without": item["without_theme"]["score"],
-                     "shares": {k: split[k] / n for k in ("positive", "neutral", "negative")}})
+        rows.append(
+            {
+                **item,
+                "score_with": item["with_theme"]["score"],
+                "score_without": item["without_theme"]["score"],
+                "shares": {k: split[k] / n for k in ("positive", "neutral", "negative")},
+            }
+        )
     return rows
 
 
 def surveys(workspace_id: str) -> list[Survey]:
-    return db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id)
-                              .order_by(Survey.name)).scalars().all()
+    return (
+        db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id).order_by(Survey.name))
+        .scalars()
+        .all()
+    )
 
 
 def theme_list(workspace_id: str) -> list:
@@ -128,8 +182,13 @@ def item_for_theme(ranked: list[dict], theme_id: str) -> dict | None:
     found = db.session.execute(
         select(RoadmapLink.item_id, func.count().label("n"))
         .join(ResponseTheme, ResponseTheme.response_id == RoadmapLink.response_id)
-        .where(RoadmapLink.item_id.in_(list(by_id)), RoadmapLink.source.in_(LINKED),
-               ResponseTheme.theme_id == theme_id)
-        .group_by(RoadmapLink.item_id).order_by(func.count().desc(), RoadmapLink.item_id)
-        .limit(1)).first()
+        .where(
+            RoadmapLink.item_id.in_(list(by_id)),
+            RoadmapLink.source.in_(LINKED),
+            ResponseTheme.theme_id == theme_id,
+        )
+        .group_by(RoadmapLink.item_id)
+        .order_by(func.count().desc(), RoadmapLink.item_id)
+        .limit(1)
+    ).first()
     return by_id[found.item_id] if found else None

@@ -17,23 +17,50 @@ from vocservice.webapp.auth import admin_required
 from vocservice.webapp.forms_util import load_form
 
 SURVEY_FIELDS = ("name", "kind", "question", "comment_prompt", "status")
-TOUCHPOINT_FIELDS = ("name", "event", "survey_id", "channel", "webhook_url", "delay_seconds",
-                     "expires_after_days")
+TOUCHPOINT_FIELDS = (
+    "name",
+    "event",
+    "survey_id",
+    "channel",
+    "webhook_url",
+    "delay_seconds",
+    "expires_after_days",
+)
 
 
 def _page(status: int = 200, **extra):
     workspace_id = g.workspace.id
-    surveys = db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id)
-                                 .order_by(Survey.name)).scalars().all()
-    touchpoints = db.session.execute(select(Touchpoint).where(
-        Touchpoint.workspace_id == workspace_id).order_by(Touchpoint.name)).unique().scalars().all()
-    counts = dict(db.session.execute(
-        select(DailyRollup.survey_id, func.sum(DailyRollup.responses))
-        .where(DailyRollup.workspace_id == workspace_id, DailyRollup.dim == TOTAL)
-        .group_by(DailyRollup.survey_id)).all())
-    context = {"surveys": surveys, "touchpoints": touchpoints, "counts": counts,
-               "statuses": SURVEY_STATUSES, "survey_errors": {}, "touchpoint_errors": {},
-               "survey_form": {}, "touchpoint_form": {}, **extra}
+    surveys = (
+        db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id).order_by(Survey.name))
+        .scalars()
+        .all()
+    )
+    touchpoints = (
+        db.session.execute(
+            select(Touchpoint).where(Touchpoint.workspace_id == workspace_id).order_by(Touchpoint.name)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
+    counts = dict(
+        db.session.execute(
+            select(DailyRollup.survey_id, func.sum(DailyRollup.responses))
+            .where(DailyRollup.workspace_id == workspace_id, DailyRollup.dim == TOTAL)
+            .group_by(DailyRollup.survey_id)
+        ).all()
+    )
+    context = {
+        "surveys": surveys,
+        "touchpoints": touchpoints,
+        "counts": counts,
+        "statuses": SURVEY_STATUSES,
+        "survey_errors": {},
+        "touchpoint_errors": {},
+        "survey_form": {},
+        "touchpoint_form": {},
+        **extra,
+    }
     return render_template("app/surveys.html", **context), status
 
 
@@ -83,8 +110,11 @@ def create_touchpoint():
         try:
             _owned(Survey, data["survey_id"], "survey")
             if data.get("webhook_url"):
-                check_url(data["webhook_url"], field="webhook_url",
-                          allow_private=current_app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"])
+                check_url(
+                    data["webhook_url"],
+                    field="webhook_url",
+                    allow_private=current_app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"],
+                )
         except (Invalid, NotFound) as error:
             errors = error.errors or {"survey_id": [error.detail]}
     if errors:
@@ -102,6 +132,5 @@ def touchpoint_active(touchpoint_id: str):
     touchpoint = _owned(Touchpoint, touchpoint_id, "touchpoint")
     touchpoint.active = request.form.get("active") == "1"
     db.session.commit()
-    flash(f"Touchpoint “{touchpoint.name}” {'activated' if touchpoint.active else 'paused'}.",
-          "success")
+    flash(f"Touchpoint “{touchpoint.name}” {'activated' if touchpoint.active else 'paused'}.", "success")
     return redirect(url_for("webapp.surveys"))
