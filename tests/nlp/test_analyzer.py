@@ -1,6 +1,9 @@
-"""Tests for nlp.analyzer: matching, evidence offsets, clause-scoped sentiment, output shape."""
+"""Tests for nlp.analyzer: matching, evidence offsets, clause-scoped sentiment, output shape and
+the analyser version that output is stored under."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -98,8 +101,84 @@ def test_analyzer_truncate_prefers_word_boundary() -> None:
     assert len(cut) <= 52 and not cut.endswith("wor")
 
 
-def test_analyzer_version_is_a_string() -> None:
-    assert isinstance(ANALYZER_VERSION, str) and ANALYZER_VERSION
+# What each ANALYZER_VERSION outputs for fixed comments. Stored analyses are keyed by (response,
+# analyzer_version) and only the current version's rows are read, so output that changes without
+# a version bump would leave stale analyses looking current. When this test fails because the
+# output changed on purpose, bump ANALYZER_VERSION and record the new version's output here.
+VERSIONED_OUTPUT = {
+    "1.1.0": {
+        "restaurant": {
+            "sentiment": {"label": "negative", "compound": -0.4404},
+            "themes": [
+                {
+                    "name": "food",
+                    "sentiment": {"label": "positive", "compound": 0.6249},
+                    "evidence": [{"text": "food", "start": 6, "end": 10}],
+                },
+                {
+                    "name": "service",
+                    "sentiment": {"label": "negative", "compound": -0.3612},
+                    "evidence": [{"text": "service", "start": 20, "end": 27}],
+                },
+                {
+                    "name": "price",
+                    "sentiment": {"label": "negative", "compound": -0.2023},
+                    "evidence": [{"text": "prices", "start": 37, "end": 43}],
+                },
+            ],
+            "noun_phrases": ["great food", "slow service", "price"],
+        },
+        "saas": {
+            "sentiment": {"label": "positive", "compound": 0.6705},
+            "themes": [
+                {
+                    "name": "billing",
+                    "sentiment": {"label": "negative", "compound": -0.2263},
+                    "evidence": [{"text": "Billing", "start": 0, "end": 7}],
+                },
+                {
+                    "name": "usability",
+                    "sentiment": {"label": "negative", "compound": -0.2263},
+                    "evidence": [{"text": "confusing", "start": 11, "end": 20}],
+                },
+                {
+                    "name": "performance",
+                    "sentiment": {"label": "positive", "compound": 0.7506},
+                    "evidence": [{"text": "quick", "start": 43, "end": 48}],
+                },
+                {
+                    "name": "support",
+                    "sentiment": {"label": "positive", "compound": 0.7506},
+                    "evidence": [{"text": "support", "start": 31, "end": 38}],
+                },
+            ],
+            "noun_phrases": ["billing", "support"],
+        },
+    },
+}
+VERSIONED_INPUT = {
+    "restaurant": "Great food but slow service, and the prices are steep.",
+    "saas": "Billing is confusing, although support was quick to help.",
+}
+
+
+def test_analyzer_version_is_semver_that_fits_its_column() -> None:
+    from surveys.analysis.models import Analysis as StoredAnalysis
+
+    assert re.fullmatch(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)", ANALYZER_VERSION), ANALYZER_VERSION
+    # Stored on every analysis row: a longer version would fail every insert.
+    assert len(ANALYZER_VERSION) <= StoredAnalysis.__table__.c.analyzer_version.type.length
+
+
+def test_analyzer_version_changes_when_output_changes(restaurant: Analyzer, saas: Analyzer) -> None:
+    assert ANALYZER_VERSION in VERSIONED_OUTPUT, (
+        f"record the output of ANALYZER_VERSION {ANALYZER_VERSION} in VERSIONED_OUTPUT"
+    )
+    analyzers = {"restaurant": restaurant, "saas": saas}
+    output = {name: analyzers[name].analyze(text).to_dict() for name, text in VERSIONED_INPUT.items()}
+    assert output == VERSIONED_OUTPUT[ANALYZER_VERSION], (
+        f"the analyser's output changed but ANALYZER_VERSION is still {ANALYZER_VERSION}: bump it"
+    )
 
 
 def test_analyzer_defuse_preserves_length_and_short_words() -> None:

@@ -1,40 +1,117 @@
 """Idempotency-Key on creating POSTs."""
 
+import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
+from sqlalchemy import select
+
+from surveys.core.db import utcnow
 from surveys.core.ledgers import IdempotencyRecord
 from surveys.survey.models import Survey
 from tests.support.helpers import table_count
 
 BODY = {"name": "NPS", "kind": "nps", "question": "How likely?"}
+RAW = json.dumps(BODY)  # sent as these exact bytes where the test stores the fingerprint itself
+
+
+def _records(db_session) -> list[IdempotencyRecord]:
+    db_session.expire_all()
+    return list(db_session.execute(select(IdempotencyRecord)).scalars())
+
+
+def _in_flight_claim(db_session, workspace, key: str, *, age: timedelta) -> None:
+    """The claim a request that is still running (or died ``age`` ago) leaves for ``RAW``."""
+    fingerprint = hashlib.sha256(b"POST /api/v1/surveys\n" + RAW.encode()).hexdigest()
+    db_session.add(
+        IdempotencyRecord(
+            workspace_id=workspace.workspace.id,
+            key=key,
+            request_hash=fingerprint,
+            created_at=utcnow() - age,
+        )
+    )
+    db_session.commit()
 
 
 def test_idempotency_same_key_same_body_replays_first_answer(client, workspace, db_session):
     headers = {**workspace.headers, "Idempotency-Key": "k-1"}
     first = client.post("/api/v1/surveys", json=BODY, headers=headers)
+    assert first.status_code == 201
+    assert "Idempotent-Replayed" not in first.headers
+    (record,) = _records(db_session)
+    assert (record.key, record.status_code, record.body) == ("k-1", 201, first.json)
+
     second = client.post("/api/v1/surveys", json=BODY, headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.json == second.json
+    assert second.status_code == 201
+    assert second.json == first.json
     assert second.headers["Idempotent-Replayed"] == "true"
+    # The replay stored nothing new: still one survey and one record, unchanged.
     assert table_count(db_session, Survey) == 1
+    (after,) = _records(db_session)
+    assert (after.id, after.status_code, after.body) == (record.id, 201, first.json)
 
 
 def test_idempotency_same_key_other_body_is_422(client, workspace, db_session):
     headers = {**workspace.headers, "Idempotency-Key": "k-2"}
-    client.post("/api/v1/surveys", json=BODY, headers=headers)
+    first = client.post("/api/v1/surveys", json=BODY, headers=headers)
+    assert first.status_code == 201
+    (record,) = _records(db_session)
+
     other = client.post("/api/v1/surveys", json={**BODY, "name": "Other"}, headers=headers)
     assert other.status_code == 422
     assert "Idempotency-Key" in other.json["errors"]
+    assert "Idempotent-Replayed" not in other.headers
+    # Nothing stored: no "Other" survey, and the key still holds the first request and answer.
     assert table_count(db_session, Survey) == 1
+    assert db_session.execute(select(Survey.name)).scalars().all() == ["NPS"]
+    (after,) = _records(db_session)
+    assert (after.id, after.request_hash, after.body) == (record.id, record.request_hash, first.json)
+    # ...so the original body still replays the first answer.
+    again = client.post("/api/v1/surveys", json=BODY, headers=headers)
+    assert (again.status_code, again.json) == (201, first.json)
+    assert again.headers["Idempotent-Replayed"] == "true"
 
 
 def test_idempotency_failed_request_releases_key(client, workspace, db_session):
     headers = {**workspace.headers, "Idempotency-Key": "k-3"}
     bad = client.post("/api/v1/surveys", json={**BODY, "kind": "stars"}, headers=headers)
     assert bad.status_code == 422
+    assert "kind" in bad.json["errors"]
     assert table_count(db_session, IdempotencyRecord) == 0
-    good = client.post("/api/v1/surveys", json={**BODY, "kind": "stars"}, headers=headers)
-    assert good.status_code == 422  # same bad body is still bad, not a replay or a 409
+    assert table_count(db_session, Survey) == 0
+
+    # The corrected request reuses the key. Had the failure kept it, this other body would be
+    # refused as a reuse (422); released, it runs and is stored as the key's answer.
+    good = client.post("/api/v1/surveys", json=BODY, headers=headers)
+    assert good.status_code == 201
+    assert "Idempotent-Replayed" not in good.headers
+    assert table_count(db_session, Survey) == 1
+    (record,) = _records(db_session)
+    assert (record.key, record.status_code, record.body) == ("k-3", 201, good.json)
+
+
+def test_idempotency_in_flight_duplicate_is_409(client, workspace, db_session):
+    _in_flight_claim(db_session, workspace, "k-5", age=timedelta(seconds=5))
+    headers = {**workspace.headers, "Idempotency-Key": "k-5", "Content-Type": "application/json"}
+    duplicate = client.post("/api/v1/surveys", data=RAW, headers=headers)
+    assert duplicate.status_code == 409
+    assert "Idempotent-Replayed" not in duplicate.headers
+    # Nothing stored, and the running request's claim is left alone.
+    assert table_count(db_session, Survey) == 0
+    (record,) = _records(db_session)
+    assert (record.key, record.status_code, record.body) == ("k-5", None, None)
+
+
+def test_idempotency_abandoned_claim_is_taken_over(client, workspace, db_session):
+    _in_flight_claim(db_session, workspace, "k-6", age=timedelta(minutes=10))
+    headers = {**workspace.headers, "Idempotency-Key": "k-6", "Content-Type": "application/json"}
+    retry = client.post("/api/v1/surveys", data=RAW, headers=headers)
+    assert retry.status_code == 201
+    assert table_count(db_session, Survey) == 1
+    (record,) = _records(db_session)
+    assert (record.key, record.status_code, record.body) == ("k-6", 201, retry.json)
 
 
 def test_idempotency_concurrent_duplicates_create_one(app, workspace, db_session):
@@ -48,7 +125,11 @@ def test_idempotency_concurrent_duplicates_create_one(app, workspace, db_session
         results = list(pool.map(post, range(8)))
     statuses = sorted(r.status_code for r in results)
     assert set(statuses) <= {201, 409}
-    assert 201 in statuses
-    assert table_count(db_session, Survey) == 1
+    # Exactly one request ran the view; every other 201 is a replay of its answer.
+    originals = [r for r in results if r.status_code == 201 and "Idempotent-Replayed" not in r.headers]
+    assert len(originals) == 1
     created = {r.json["id"] for r in results if r.status_code == 201}
-    assert len(created) == 1
+    assert created == {originals[0].json["id"]}
+    assert table_count(db_session, Survey) == 1
+    (record,) = _records(db_session)
+    assert (record.status_code, record.body) == (201, originals[0].json)

@@ -1,5 +1,13 @@
 """Operational surface: front page, health, readiness, OpenAPI and its docs."""
 
+import re
+
+from surveys.workspace.service import create_workspace
+from tests.support.helpers import create_survey, make_invitation
+
+HTTP = {"get", "post", "put", "patch", "delete"}
+COUNT = re.compile(r"<dt>(\w+)</dt><dd>([\d,]+)</dd>")
+
 
 def test_ops_healthz_and_readyz(client, app):
     assert client.get("/healthz").json == {"status": "ok"}
@@ -30,6 +38,23 @@ def test_ops_openapi_documents_the_contract(client):
     assert "EventCreate" in spec["components"]["schemas"]
 
 
+def test_ops_openapi_lists_exactly_the_served_operations(app, client):
+    spec = client.get("/api/openapi.json").json
+    documented = {
+        (path, method.upper()) for path, item in spec["paths"].items() for method in item if method in HTTP
+    }
+    served = {
+        (re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    # Every route under /api/v1 is documented, and nothing documented is missing from the app.
+    assert documented == served
+    assert {("/api/v1/surveys", "GET"), ("/api/v1/surveys", "POST")} <= documented
+    assert ("/api/v1/surveys/{survey_id}", "GET") in documented
+
+
 def test_ops_docs_are_served_without_a_cdn(client):
     page = client.get("/api/docs/")
     assert page.status_code == 200
@@ -40,11 +65,26 @@ def test_ops_docs_are_served_without_a_cdn(client):
     asset.close()
 
 
-def test_ops_front_page_counts_and_links(client, workspace):
+def _front_page_counts(client) -> dict[str, int]:
     page = client.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "/api/docs" in html and "Workspaces" in html
+    assert 'href="/api/docs/"' in html and 'href="/api/openapi.json"' in html and 'href="/readyz"' in html
+    return {name: int(value.replace(",", "")) for name, value in COUNT.findall(html)}
+
+
+def test_ops_front_page_counts_and_links(client, workspace, db_session):
+    assert _front_page_counts(client) == {"Workspaces": 1, "Surveys": 0, "Invitations": 0, "Responses": 0}
+
+    create_workspace(db_session, name="Other", slug="other")
+    db_session.commit()
+    for name in ("One", "Two", "Three"):
+        create_survey(client, workspace.headers, name=name)
+    invitations = [make_invitation(db_session, workspace.workspace.id) for _ in range(2)]  # a survey each
+    saved = client.post(f"/s/{invitations[0].token}", data={"score": "9"})  # a partial answer
+    assert saved.status_code == 200
+
+    assert _front_page_counts(client) == {"Workspaces": 2, "Surveys": 5, "Invitations": 2, "Responses": 1}
 
 
 def test_ops_unknown_api_path_is_problem_json(client):
