@@ -7,7 +7,8 @@ from marshmallow import (
     fields,
 )
 
-from surveys.core.schemas import Time
+from surveys.core.schemas import ListArgsSchema, Time
+from surveys.invitation.models import INVITATION_STATUSES
 
 
 class InvitationSchema(Schema):
@@ -25,3 +26,13 @@ class InvitationSchema(Schema):
     responded_at = Time(allow_none=True)
     url = fields.String()
     contact = fields.Function(lambda inv: {"external_id": inv.contact.external_id})
+
+
+class InvitationListArgsSchema(ListArgsSchema):
+    """``GET /invitations``: the page plus its filters. The filters are documented here and read,
+    and checked, by the view itself (no validator here, so its answers stay its own)."""
+
+    contact = fields.String(metadata={"description": "external id"})
+    status = fields.String(metadata={"enum": list(INVITATION_STATUSES)})
+    survey_id = fields.String()
+    touchpoint_id = fields.String()

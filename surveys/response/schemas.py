@@ -7,8 +7,9 @@ from marshmallow import (
     validate,
 )
 
+from nlp.results import LABELS
 from surveys.contact.schemas import ContactInSchema
-from surveys.core.schemas import Base, Nested, Time, _json_object
+from surveys.core.schemas import Base, ListArgsSchema, Nested, Time, _json_object
 
 
 class ResponseCreateSchema(Base):
@@ -24,3 +25,21 @@ class ResponseCreateSchema(Base):
 
 class ResponseBatchSchema(Nested):  # each item is loaded (and checked) on its own
     responses = fields.List(fields.Raw(), required=True, validate=validate.Length(1, 1000))
+
+
+class ResponseListArgsSchema(ListArgsSchema):
+    """``GET /responses``: the page plus its filters. The filters are documented here and read,
+    and checked, by the view itself (no validator here, so its answers stay its own)."""
+
+    survey_id = fields.String()
+    start = fields.String(data_key="from", metadata={"format": "date-time"})
+    end = fields.String(data_key="to", metadata={"format": "date-time"})
+    attribute = fields.String(
+        data_key="attributes.plan",
+        metadata={"description": "any attributes.NAME=VALUE filters on the snapshot"},
+    )
+    theme = fields.String(metadata={"description": "theme name or id; includes its sub-themes"})
+    sentiment = fields.String(
+        metadata={"enum": list(LABELS), "description": "overall sentiment of the comment"}
+    )
+    segment_id = fields.String(metadata={"description": "only answers in this saved segment"})

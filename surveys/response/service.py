@@ -1,9 +1,5 @@
 """Responses: the answers themselves, whichever way they arrive (hosted form, email one-click,
 widget, API), validated against the survey kind and stored with a snapshot of who answered and why.
-
-One response per invitation is a database constraint; the form additionally locks the invitation
-row so two submits racing each other serialise instead of one failing on the constraint. Read
-paths (:func:`open_invitation`) never write, so mail scanners following links are harmless.
 """
 
 import hmac

@@ -13,6 +13,9 @@ latest linked snapshot of the revenue attribute (which also counts the distinct 
   each customer's latest linked response, counted once per customer; non-numeric values count 0;
 - negative_share: a response counts as negative when its sentiment for one of the item's themes is
   negative, or, when it carries none of them (linked by keyword or by hand), its overall sentiment.
+
+:func:`ranked_items` orders a workspace's items by these figures, for the API's ``?sort=`` list and
+the web app's roadmap and dashboard alike.
 """
 
 import math
@@ -25,12 +28,27 @@ from sqlalchemy.orm import Session
 from nlp import ANALYZER_VERSION
 from surveys.analysis.models import Analysis, ResponseTheme
 from surveys.response.models import Response
-from surveys.roadmap.models import LINKED, RoadmapItemTheme, RoadmapLink
+from surveys.roadmap.models import LINKED, RoadmapItem, RoadmapItemTheme, RoadmapLink
 from surveys.survey.models import Survey
 from surveys.survey.scales import category
 from surveys.workspace.models import Workspace
 
 NEGATIVE_CATEGORIES = {"detractor", "dissatisfied", "difficult"}
+
+
+@dataclass(frozen=True)
+class RankedItem:
+    item: RoadmapItem
+    impact: dict
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    rows: list[RankedItem]
+    total: int  # items ranked (before slicing)
+
+    def next_offset(self, offset: int, limit: int) -> int | None:
+        return offset + limit if offset + limit < self.total else None
 
 
 @dataclass(frozen=True)
@@ -173,3 +191,30 @@ def rank(impacts: dict[str, dict], sort: str) -> list[str]:
     # Ties (and items without feedback) keep a stable, newest-first order.
     by_id = sorted(impacts, reverse=True)
     return sorted(by_id, key=lambda item_id: -(impacts[item_id][key] or 0))
+
+
+def ranked_items(
+    session: Session,
+    *,
+    workspace: Workspace,
+    sort: str = "impact",
+    filters: ImpactFilters | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> RankedPage:
+    """The workspace's roadmap items (of one ``status`` if given) best first by ``sort`` (see
+    :func:`rank`), with their impact figures, sliced ``[offset:offset + limit]``.
+
+    Figures are computed for every item ranked, since scores are relative to the top item; only
+    the items of the slice are loaded."""
+    query = select(RoadmapItem.id).where(RoadmapItem.workspace_id == workspace.id)
+    if status:
+        query = query.where(RoadmapItem.status == status)
+    ids = list(session.execute(query).scalars())
+    impacts = compute_impact(session, workspace=workspace, item_ids=ids, filters=filters)
+    ordered = rank(impacts, sort)
+    window = ordered[offset:] if limit is None else ordered[offset : offset + limit]
+    found = session.execute(select(RoadmapItem).where(RoadmapItem.id.in_(window))).scalars() if window else ()
+    items = {item.id: item for item in found}
+    return RankedPage(rows=[RankedItem(item=items[i], impact=impacts[i]) for i in window], total=len(ids))

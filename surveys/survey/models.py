@@ -1,8 +1,5 @@
-"""Tables of the collection loop: workspaces and their keys, surveys, touchpoints, contacts,
-journey events, invitations and responses, plus the idempotency and webhook-receipt ledgers.
-
-Uniqueness that protects correctness is a database constraint: one event per sender id, one
-invitation per touchpoint and event, one response per invitation, one webhook id per workspace.
+"""Tables of what is asked and when: surveys (kind, question, translations) and touchpoints (the
+journey event that triggers a survey, its channel, delay, sampling, conditions and cancellations).
 """
 
 from datetime import datetime

@@ -1,7 +1,6 @@
 """Journey events in: one or a batch of up to 1,000, idempotent on the sender's event id."""
 
 from flask import current_app, g
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
@@ -9,7 +8,7 @@ from surveys.core.db import db, rfc3339
 from surveys.event.schemas import EventBatchSchema, EventCreateSchema
 from surveys.event.service import EventResult, ingest_event, ingest_events
 from surveys.workspace.models import Workspace
-from vocservice.api.common import SECURITY
+from vocservice.api.common import Blueprint
 from vocservice.auth import INGEST, require
 from vocservice.config import links
 
@@ -51,7 +50,6 @@ def ingest_and_commit(session: Session, workspace: Workspace, data: dict) -> tup
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(security=SECURITY)
 @require(INGEST)
 @blp.arguments(EventCreateSchema)
 @blp.response(202, description="Accepted; 200 with duplicate=true for an id seen before")
@@ -60,7 +58,6 @@ def post_event(data):
 
 
 @blp.route("/batch", methods=["POST"])
-@blp.doc(security=SECURITY)
 @require(INGEST)
 @blp.arguments(EventBatchSchema)
 @blp.response(200, description="Per-item results, in input order")

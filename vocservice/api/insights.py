@@ -1,15 +1,14 @@
 """Insights: what the analysed comments say beyond the scores."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from surveys.analysis.insights import emerging
 from surveys.analysis.schemas import EmergingArgsSchema
 from surveys.core.db import db, rfc3339
 from surveys.metrics.schemas import ThemeInsightsArgsSchema
 from surveys.metrics.theme_insights import theme_insights
-from surveys.survey.models import Survey
-from vocservice.api.common import SECURITY, owned
+from surveys.survey.service import get_survey
+from vocservice.api.common import Blueprint
 from vocservice.auth import READ, require
 
 PREFIX = "/insights"
@@ -17,13 +16,12 @@ blp = Blueprint("insights", __name__, description="Themes, emerging phrases and 
 
 
 @blp.route("/emerging", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 @blp.arguments(EmergingArgsSchema, location="query")
 def get_emerging(args):
     """Recurring noun phrases in analysed comments that no theme's keywords cover yet."""
     if args["survey_id"]:
-        owned(db.session, Survey, args["survey_id"], "survey")
+        get_survey(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"])
     result = emerging(
         db.session,
         workspace_id=g.workspace.id,
@@ -44,7 +42,6 @@ def get_emerging(args):
 
 
 @blp.route("/themes", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 @blp.arguments(ThemeInsightsArgsSchema, location="query")
 def get_theme_insights(args):

@@ -1,16 +1,14 @@
 """Invitations: who was (or was not) asked, when, through which channel, and their link."""
 
 from flask import current_app, g, request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from surveys.contact.models import Contact
 from surveys.core.db import db
 from surveys.core.errors import Invalid
-from surveys.core.schemas import ListArgsSchema
 from surveys.invitation.models import INVITATION_STATUSES, Invitation
-from surveys.invitation.schemas import InvitationSchema
-from vocservice.api.common import SECURITY, owned, paginate
+from surveys.invitation.schemas import InvitationListArgsSchema, InvitationSchema
+from vocservice.api.common import Blueprint, owned, page
 from vocservice.auth import READ, require
 from vocservice.config import links
 
@@ -25,17 +23,9 @@ def dump(invitation: Invitation) -> dict:
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(
-    security=SECURITY,
-    parameters=[
-        {"in": "query", "name": "contact", "schema": {"type": "string"}, "description": "external id"},
-        {"in": "query", "name": "status", "schema": {"type": "string", "enum": INVITATION_STATUSES}},
-        {"in": "query", "name": "survey_id", "schema": {"type": "string"}},
-        {"in": "query", "name": "touchpoint_id", "schema": {"type": "string"}},
-    ],
-)
+@blp.page_response(InvitationSchema)
 @require(READ + ("ingest",))
-@blp.arguments(ListArgsSchema, location="query")
+@blp.arguments(InvitationListArgsSchema, location="query")
 def list_invitations(args):
     query = select(Invitation).where(Invitation.workspace_id == g.workspace.id)
     if contact := request.args.get("contact"):
@@ -49,12 +39,10 @@ def list_invitations(args):
     for name in ("survey_id", "touchpoint_id"):
         if value := request.args.get(name):
             query = query.where(getattr(Invitation, name) == value)
-    items, cursor = paginate(db.session, query, Invitation.id, **args)
-    return {"items": [dump(i) for i in items], "next_cursor": cursor}
+    return page(db.session, query, Invitation.id, dump=dump, limit=args["limit"], cursor=args["cursor"])
 
 
 @blp.route("/<invitation_id>", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ + ("ingest",))
 def get_invitation(invitation_id):
     return dump(owned(db.session, Invitation, invitation_id, "invitation"))

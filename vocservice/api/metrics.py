@@ -2,12 +2,11 @@
 touchpoint. Read from daily rollups whenever the question allows it."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from surveys.core.db import db, rfc3339
 from surveys.metrics.schemas import MetricsArgsSchema, ResponseRateArgsSchema
 from surveys.metrics.service import compute_metrics, response_rates
-from vocservice.api.common import SECURITY
+from vocservice.api.common import Blueprint
 from vocservice.auth import READ, require
 
 PREFIX = "/metrics"
@@ -15,7 +14,6 @@ blp = Blueprint("metrics", __name__, description="Scores, intervals and response
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 @blp.arguments(MetricsArgsSchema, location="query")
 def get_metrics(args):
@@ -38,7 +36,6 @@ def get_metrics(args):
 
 
 @blp.route("/response-rates", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 @blp.arguments(ResponseRateArgsSchema, location="query")
 def get_response_rates(args):

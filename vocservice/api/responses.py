@@ -4,7 +4,6 @@ and filtered here, with the contact's attribute snapshot taken at response time.
 from datetime import datetime
 
 from flask import g, request
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,13 +14,12 @@ from surveys.analysis.models import Analysis, ResponseTheme
 from surveys.analysis.themes import resolve_theme_ids
 from surveys.core.db import db
 from surveys.core.errors import DomainError, Invalid
-from surveys.core.schemas import ListArgsSchema
 from surveys.response.models import Response
-from surveys.response.schemas import ResponseBatchSchema, ResponseCreateSchema
+from surveys.response.schemas import ResponseBatchSchema, ResponseCreateSchema, ResponseListArgsSchema
 from surveys.response.service import create_response
 from surveys.segment.service import filter_for
-from vocservice.api.common import SECURITY, owned, paginate
-from vocservice.api.serializers import response_body
+from vocservice.api.common import Blueprint, owned, page
+from vocservice.api.serializers import ResponseBodySchema, response_body
 from vocservice.auth import INGEST, READ, require
 from vocservice.errors import status_of
 from vocservice.idempotency import idempotent
@@ -31,7 +29,6 @@ blp = Blueprint("responses", __name__, description="Survey answers")
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(security=SECURITY)
 @require(INGEST)
 @idempotent
 @blp.arguments(ResponseCreateSchema)
@@ -43,7 +40,6 @@ def post_response(data):
 
 
 @blp.route("/batch", methods=["POST"])
-@blp.doc(security=SECURITY)
 @require(INGEST)
 @blp.arguments(ResponseBatchSchema)
 @blp.response(200, description="Per-item results, in input order")
@@ -113,40 +109,9 @@ def _analysis_filters(query):
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(
-    security=SECURITY,
-    parameters=[
-        {"in": "query", "name": "survey_id", "schema": {"type": "string"}},
-        {"in": "query", "name": "from", "schema": {"type": "string", "format": "date-time"}},
-        {"in": "query", "name": "to", "schema": {"type": "string", "format": "date-time"}},
-        {
-            "in": "query",
-            "name": "attributes.plan",
-            "schema": {"type": "string"},
-            "description": "any attributes.NAME=VALUE filters on the snapshot",
-        },
-        {
-            "in": "query",
-            "name": "theme",
-            "schema": {"type": "string"},
-            "description": "theme name or id; includes its sub-themes",
-        },
-        {
-            "in": "query",
-            "name": "sentiment",
-            "schema": {"type": "string", "enum": list(LABELS)},
-            "description": "overall sentiment of the comment",
-        },
-        {
-            "in": "query",
-            "name": "segment_id",
-            "schema": {"type": "string"},
-            "description": "only answers in this saved segment",
-        },
-    ],
-)
+@blp.page_response(ResponseBodySchema)
 @require(READ)
-@blp.arguments(ListArgsSchema, location="query")
+@blp.arguments(ResponseListArgsSchema, location="query")
 def list_responses(args):
     query = select(Response).where(Response.workspace_id == g.workspace.id)
     if survey_id := request.args.get("survey_id"):
@@ -161,12 +126,12 @@ def list_responses(args):
     if segment_id := request.args.get("segment_id"):
         query = query.where(filter_for(db.session, workspace_id=g.workspace.id, segment_id=segment_id))
     query = _analysis_filters(query).options(selectinload(Response.analyses))
-    items, cursor = paginate(db.session, query, Response.id, **args)
-    return {"items": [response_body(r) for r in items], "next_cursor": cursor}
+    return page(
+        db.session, query, Response.id, dump=response_body, limit=args["limit"], cursor=args["cursor"]
+    )
 
 
 @blp.route("/<response_id>", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 def get_response(response_id):
     return response_body(owned(db.session, Response, response_id, "response"))

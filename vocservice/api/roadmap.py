@@ -6,16 +6,15 @@ first with an id cursor, like every other list.
 """
 
 from flask import g, request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from surveys.core.db import db
-from surveys.core.errors import Invalid, NotFound
+from surveys.core.errors import Invalid
 from surveys.core.schemas import ListArgsSchema
 from surveys.response.models import Response
 from surveys.roadmap import service
-from surveys.roadmap.impact import ImpactFilters, compute_impact, rank
+from surveys.roadmap.impact import ImpactFilters, compute_impact, ranked_items
 from surveys.roadmap.importer import MAX_ROWS, import_rows, read_csv
 from surveys.roadmap.models import RoadmapItem
 from surveys.roadmap.schemas import (
@@ -26,9 +25,9 @@ from surveys.roadmap.schemas import (
     RoadmapItemUpdateSchema,
     RoadmapListArgsSchema,
 )
-from surveys.survey.models import Survey
-from vocservice.api.common import SECURITY, paginate
-from vocservice.api.serializers import response_body
+from surveys.survey.service import get_survey
+from vocservice.api.common import Blueprint, page
+from vocservice.api.serializers import ResponseBodySchema, response_body
 from vocservice.auth import READ, require
 from vocservice.idempotency import idempotent
 
@@ -50,45 +49,44 @@ def _offset(cursor: str | None) -> int:
 
 def _filters(args: dict) -> ImpactFilters:
     if args["survey_id"]:
-        survey = db.session.get(Survey, args["survey_id"])
-        if survey is None or survey.workspace_id != g.workspace.id:
-            raise NotFound(
-                f"No survey with id {args['survey_id']!r} in this workspace.",
-                errors={"survey_id": ["unknown survey"]},
-            )
+        get_survey(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"], field="survey_id")
     return ImpactFilters(
         survey_id=args["survey_id"], start=args["start"], end=args["end"], segment_id=args["segment_id"]
     )
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=SECURITY)
+@blp.page_response(
+    RoadmapItemSchema,
+    description="One page of the list: pass next_cursor back as ?cursor= for the next page; null on "
+    "the last page. With ?sort= each item carries its impact and the cursor is an offset (@N).",
+)
 @require(READ)
 @blp.arguments(RoadmapListArgsSchema, location="query")
 def list_items(args):
     schema = RoadmapItemSchema()
     if args["sort"] is None:
         query = select(RoadmapItem).where(RoadmapItem.workspace_id == g.workspace.id)
-        items, cursor = paginate(
-            db.session, query, RoadmapItem.id, limit=args["limit"], cursor=args["cursor"]
+        return page(
+            db.session, query, RoadmapItem.id, limit=args["limit"], cursor=args["cursor"], dump=schema.dump
         )
-        return {"items": schema.dump(items, many=True), "next_cursor": cursor}
-    offset, filters = _offset(args["cursor"]), _filters(args)
-    ids = list(
-        db.session.execute(select(RoadmapItem.id).where(RoadmapItem.workspace_id == g.workspace.id)).scalars()
+    offset, limit = _offset(args["cursor"]), args["limit"]
+    ranked = ranked_items(
+        db.session,
+        workspace=g.workspace,
+        sort=args["sort"],
+        filters=_filters(args),
+        offset=offset,
+        limit=limit,
     )
-    impacts = compute_impact(db.session, workspace=g.workspace, item_ids=ids, filters=filters)
-    page = rank(impacts, args["sort"])[offset : offset + args["limit"]]
-    items = {
-        i.id: i for i in db.session.execute(select(RoadmapItem).where(RoadmapItem.id.in_(page))).scalars()
+    following = ranked.next_offset(offset, limit)
+    return {
+        "items": [schema.dump(row.item) | {"impact": row.impact} for row in ranked.rows],
+        "next_cursor": None if following is None else f"@{following}",
     }
-    body = [schema.dump(items[i]) | {"impact": impacts[i]} for i in page]
-    more = offset + args["limit"] < len(ids)
-    return {"items": body, "next_cursor": f"@{offset + args['limit']}" if more else None}
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @idempotent
 @blp.arguments(RoadmapItemCreateSchema)
@@ -101,7 +99,6 @@ def create_item(data):
 
 @blp.route("/import", methods=["POST"])
 @blp.doc(
-    security=SECURITY,
     requestBody={
         "required": True,
         "content": {
@@ -130,7 +127,6 @@ def import_items():
 
 
 @blp.route("/<item_id>", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 def get_item(item_id):
     item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
@@ -139,7 +135,6 @@ def get_item(item_id):
 
 
 @blp.route("/<item_id>", methods=["PATCH"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @blp.arguments(RoadmapItemUpdateSchema)
 @blp.response(200, RoadmapItemSchema)
@@ -150,7 +145,6 @@ def update_item(data, item_id):
 
 
 @blp.route("/<item_id>", methods=["DELETE"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @blp.response(204)
 def delete_item(item_id):
@@ -160,18 +154,16 @@ def delete_item(item_id):
 
 
 @blp.route("/<item_id>/feedback", methods=["GET"])
-@blp.doc(security=SECURITY)
+@blp.page_response(ResponseBodySchema)
 @require(READ)
 @blp.arguments(ListArgsSchema, location="query")
 def item_feedback(args, item_id):
     item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
     query = service.linked_responses_query(item).options(selectinload(Response.analyses))
-    items, cursor = paginate(db.session, query, Response.id, **args)
-    return {"items": [response_body(r) for r in items], "next_cursor": cursor}
+    return page(db.session, query, Response.id, dump=response_body, **args)
 
 
 @blp.route("/<item_id>/links", methods=["POST"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @blp.arguments(LinkCreateSchema)
 @blp.response(201, LinkSchema, description="Linked; 200 when it was linked already")
@@ -184,7 +176,6 @@ def link_response(data, item_id):
 
 
 @blp.route("/<item_id>/links/<response_id>", methods=["DELETE"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @blp.response(204)
 def unlink_response(item_id, response_id):
@@ -195,7 +186,6 @@ def unlink_response(item_id, response_id):
 
 @blp.route("/<item_id>/links", methods=["DELETE"])
 @blp.doc(
-    security=SECURITY,
     description="The same as DELETE .../links/{response_id}, with the "
     "id in a JSON body (DESIGN.md's spelling).",
 )

@@ -2,7 +2,6 @@
 usable as ``segment_id=`` by metrics, theme insights and the response list."""
 
 from flask import g
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from surveys.core.db import db
@@ -10,7 +9,7 @@ from surveys.core.schemas import ListArgsSchema
 from surveys.segment import service
 from surveys.segment.models import Segment
 from surveys.segment.schemas import SegmentCreateSchema, SegmentSchema, SegmentUpdateSchema
-from vocservice.api.common import SECURITY, paginate
+from vocservice.api.common import Blueprint, page
 from vocservice.auth import READ, require
 from vocservice.idempotency import idempotent
 
@@ -20,17 +19,15 @@ ANALYST = READ  # DESIGN.md: analysts manage segments
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=SECURITY)
+@blp.page_response(SegmentSchema)
 @require(READ)
 @blp.arguments(ListArgsSchema, location="query")
 def list_segments(args):
     query = select(Segment).where(Segment.workspace_id == g.workspace.id)
-    items, cursor = paginate(db.session, query, Segment.id, **args)
-    return {"items": SegmentSchema(many=True).dump(items), "next_cursor": cursor}
+    return page(db.session, query, Segment.id, dump=SegmentSchema().dump, **args)
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @idempotent
 @blp.arguments(SegmentCreateSchema)
@@ -42,7 +39,6 @@ def create_segment(data):
 
 
 @blp.route("/<segment_id>", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 @blp.response(200, SegmentSchema)
 def get_segment(segment_id):
@@ -50,7 +46,6 @@ def get_segment(segment_id):
 
 
 @blp.route("/<segment_id>", methods=["PATCH"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @blp.arguments(SegmentUpdateSchema)
 @blp.response(200, SegmentSchema)
@@ -61,7 +56,6 @@ def update_segment(data, segment_id):
 
 
 @blp.route("/<segment_id>", methods=["DELETE"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @blp.response(204)
 def delete_segment(segment_id):

@@ -2,8 +2,11 @@
 
 Each domain serialises its own part (:func:`surveys.response.service.serialize_response`,
 :func:`surveys.analysis.service.serialize_analysis`, :func:`surveys.roadmap.service.response_items`);
-the shell, which may see every domain, puts them together once here.
+the shell, which may see every domain, puts them together once here. :class:`ResponseBodySchema`
+documents that body in the OpenAPI document (it is not used to dump it).
 """
+
+from marshmallow import Schema, fields
 
 from surveys.analysis.service import serialize_analysis
 from surveys.response.models import Response
@@ -16,3 +19,45 @@ def response_body(response: Response) -> dict:
     body = serialize_response(response)
     body["analysis"] = {**serialize_analysis(response), "roadmap_items": response_items(response)}
     return body
+
+
+class SentimentSchema(Schema):
+    label = fields.String(metadata={"description": "positive, neutral or negative"})
+    compound = fields.Float()
+
+
+class RoadmapItemRefSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+
+
+class ResponseAnalysisSchema(Schema):
+    status = fields.String(metadata={"description": "pending, done or failed"})
+    sentiment = fields.Nested(SentimentSchema, allow_none=True)
+    themes = fields.List(
+        fields.Dict(), metadata={"description": "each theme found: name, sentiment and quoted evidence"}
+    )
+    roadmap_items = fields.List(fields.Nested(RoadmapItemRefSchema))
+
+
+class ExternalIdSchema(Schema):
+    external_id = fields.String()
+
+
+class ResponseBodySchema(Schema):
+    """The body :func:`response_body` builds."""
+
+    id = fields.String()
+    survey_id = fields.String()
+    score = fields.Integer()
+    category = fields.String(metadata={"description": "promoter, passive, detractor, ... by survey kind"})
+    comment = fields.String(allow_none=True)
+    submitted_at = fields.DateTime()
+    source = fields.String()
+    completed = fields.Boolean()
+    contact = fields.Nested(ExternalIdSchema, allow_none=True)
+    attributes = fields.Dict(metadata={"description": "the contact's attributes at response time"})
+    metadata = fields.Dict()
+    invitation_id = fields.String(allow_none=True)
+    touchpoint_id = fields.String(allow_none=True)
+    analysis = fields.Nested(ResponseAnalysisSchema)

@@ -1,16 +1,14 @@
 """Surveys: NPS, CSAT and CES questions with their comment prompt and translations."""
 
 from flask import g
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from surveys.core.db import db
-from surveys.core.errors import Conflict
 from surveys.core.schemas import ListArgsSchema
-from surveys.response.models import Response
+from surveys.survey import service
 from surveys.survey.models import Survey
 from surveys.survey.schemas import SurveyCreateSchema, SurveySchema, SurveyUpdateSchema
-from vocservice.api.common import SECURITY, owned, paginate
+from vocservice.api.common import Blueprint, page
 from vocservice.auth import ADMIN, READ, require
 from vocservice.idempotency import idempotent
 
@@ -19,49 +17,38 @@ blp = Blueprint("surveys", __name__, description="NPS, CSAT and CES surveys")
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(security=SECURITY)
 @require(ADMIN)
 @idempotent
 @blp.arguments(SurveyCreateSchema)
 @blp.response(201, SurveySchema)
 def create_survey(data):
-    survey = Survey(workspace_id=g.workspace.id, **data)
-    db.session.add(survey)
+    survey = service.create_survey(db.session, workspace=g.workspace, data=data)
     db.session.commit()
     return survey
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=SECURITY)
+@blp.page_response(SurveySchema)
 @require(READ)
 @blp.arguments(ListArgsSchema, location="query")
 def list_surveys(args):
     query = select(Survey).where(Survey.workspace_id == g.workspace.id)
-    items, cursor = paginate(db.session, query, Survey.id, **args)
-    return {"items": SurveySchema(many=True).dump(items), "next_cursor": cursor}
+    return page(db.session, query, Survey.id, dump=SurveySchema().dump, **args)
 
 
 @blp.route("/<survey_id>", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 @blp.response(200, SurveySchema)
 def get_survey(survey_id):
-    return owned(db.session, Survey, survey_id, "survey")
+    return service.get_survey(db.session, workspace_id=g.workspace.id, survey_id=survey_id)
 
 
 @blp.route("/<survey_id>", methods=["PATCH"])
-@blp.doc(security=SECURITY)
 @require(ADMIN)
 @blp.arguments(SurveyUpdateSchema)
 @blp.response(200, SurveySchema)
 def update_survey(data, survey_id):
-    survey = owned(db.session, Survey, survey_id, "survey")
-    if (
-        data.get("kind", survey.kind) != survey.kind
-        and db.session.execute(select(Response.id).where(Response.survey_id == survey.id).limit(1)).first()
-    ):
-        raise Conflict("This survey has responses; its kind can no longer change.")
-    for field, value in data.items():
-        setattr(survey, field, value)
+    """Change the fields sent; the kind only while the survey has no responses (else 409)."""
+    survey = service.update_survey(db.session, workspace=g.workspace, survey_id=survey_id, data=data)
     db.session.commit()
     return survey

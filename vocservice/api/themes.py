@@ -2,7 +2,6 @@
 every change re-analyses the responses it may affect, in the background."""
 
 from flask import g
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from surveys.analysis import themes as service
@@ -10,7 +9,7 @@ from surveys.analysis.models import Theme
 from surveys.analysis.schemas import ThemeCreateSchema, ThemeSchema, ThemeUpdateSchema
 from surveys.core.db import db
 from surveys.core.schemas import ListArgsSchema
-from vocservice.api.common import SECURITY, paginate
+from vocservice.api.common import Blueprint, page
 from vocservice.auth import READ, require
 from vocservice.idempotency import idempotent
 
@@ -20,17 +19,15 @@ ANALYST = READ  # DESIGN.md: analysts manage themes
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=SECURITY)
+@blp.page_response(ThemeSchema)
 @require(READ)
 @blp.arguments(ListArgsSchema, location="query")
 def list_themes(args):
     query = select(Theme).where(Theme.workspace_id == g.workspace.id)
-    items, cursor = paginate(db.session, query, Theme.id, **args)
-    return {"items": ThemeSchema(many=True).dump(items), "next_cursor": cursor}
+    return page(db.session, query, Theme.id, dump=ThemeSchema().dump, **args)
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @idempotent
 @blp.arguments(ThemeCreateSchema)
@@ -42,7 +39,6 @@ def create_theme(data):
 
 
 @blp.route("/<theme_id>", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 @blp.response(200, ThemeSchema)
 def get_theme(theme_id):
@@ -50,7 +46,6 @@ def get_theme(theme_id):
 
 
 @blp.route("/<theme_id>", methods=["PATCH"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @blp.arguments(ThemeUpdateSchema)
 @blp.response(200, ThemeSchema)
@@ -61,7 +56,6 @@ def update_theme(data, theme_id):
 
 
 @blp.route("/<theme_id>", methods=["DELETE"])
-@blp.doc(security=SECURITY)
 @require(ANALYST)
 @blp.response(204)
 def delete_theme(theme_id):

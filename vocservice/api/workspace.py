@@ -3,12 +3,11 @@
 import re
 
 from flask import g
-from flask_smorest import Blueprint
 
 from surveys.core.db import db
 from surveys.core.errors import Invalid
 from surveys.workspace.schemas import WorkspaceSchema, WorkspaceUpdateSchema
-from vocservice.api.common import SECURITY
+from vocservice.api.common import Blueprint
 from vocservice.auth import ADMIN, READ, require
 
 PREFIX = "/workspace"
@@ -17,7 +16,6 @@ HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=SECURITY)
 @require(READ)
 @blp.response(200, WorkspaceSchema)
 def get_workspace():
@@ -25,7 +23,6 @@ def get_workspace():
 
 
 @blp.route("", methods=["PATCH"])
-@blp.doc(security=SECURITY)
 @require(ADMIN)
 @blp.arguments(WorkspaceUpdateSchema)
 @blp.response(200, WorkspaceSchema)

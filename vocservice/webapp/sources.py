@@ -15,8 +15,8 @@ from surveys.metrics.rollups import TOTAL
 from surveys.metrics.service import compute_metrics
 from surveys.metrics.theme_insights import theme_insights
 from surveys.response.models import Response
-from surveys.roadmap.impact import ImpactFilters, compute_impact, rank
-from surveys.roadmap.models import LINKED, RoadmapItem, RoadmapLink
+from surveys.roadmap.impact import ImpactFilters, ranked_items
+from surveys.roadmap.models import LINKED, RoadmapLink
 from surveys.segment.models import Segment
 from surveys.segment.service import filter_for, list_segments
 from surveys.survey.models import Survey
@@ -114,21 +114,17 @@ def roadmap_ranked(
     status: str | None = None,
     limit: int | None = None,
 ) -> list[dict]:
-    """Roadmap items best first with their impact figures (surveys.roadmap.impact)."""
-    query = select(RoadmapItem).where(RoadmapItem.workspace_id == workspace.id)
-    if status:
-        query = query.where(RoadmapItem.status == status)
-    items = {item.id: item for item in db.session.execute(query).scalars()}
-    impacts = compute_impact(
+    """Roadmap items best first with their impact figures (:func:`surveys.roadmap.impact.ranked_items`,
+    as the API's ``?sort=impact``)."""
+    ranked = ranked_items(
         db.session,
         workspace=workspace,
-        item_ids=list(items),
+        sort="impact",
         filters=ImpactFilters(survey_id=survey_id, start=start, end=end),
+        status=status,
+        limit=limit,
     )
-    ordered = rank(impacts, "impact")
-    if limit is not None:
-        ordered = ordered[:limit]
-    return [{"item": items[i], "impact": impacts[i]} for i in ordered]
+    return [{"item": row.item, "impact": row.impact} for row in ranked.rows]
 
 
 def themes(
