@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
 from surveys.core import jobs as port
+from vocservice.jobs import JOBS, run_job
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,6 @@ def install(session: scoped_session) -> None:
 
 def enqueue_now(name: str, *args) -> bool:
     """Put job ``name`` on its queue now. Returns False (and logs) when the transport is down."""
-    from vocservice.jobs import JOBS
-
     func, spec = JOBS[name]
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
@@ -86,8 +85,6 @@ def _in_process() -> ThreadPoolExecutor:
 
 
 def _run_in_app(app: Flask, name: str, args: tuple) -> None:
-    from vocservice.jobs import run_job
-
     try:
         run_job(app, name, args)
     except Exception:

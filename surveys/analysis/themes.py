@@ -19,7 +19,7 @@ from nlp import Analyzer, Taxonomy
 from nlp.taxonomies import BUILTIN
 from surveys.analysis.models import ResponseTheme, Theme
 from surveys.core import jobs
-from surveys.core.db import utcnow
+from surveys.core.db import utcnow, workspace_row
 from surveys.core.errors import Conflict, Invalid, NotFound
 from surveys.response.models import Response
 from surveys.workspace.models import Workspace
@@ -61,8 +61,8 @@ def list_themes(session: Session, *, workspace_id: str) -> list[Theme]:
 
 
 def get_theme(session: Session, *, workspace_id: str, theme_id: str) -> Theme:
-    theme = session.get(Theme, theme_id)
-    if theme is None or theme.workspace_id != workspace_id:
+    theme = workspace_row(session, Theme, theme_id, workspace_id=workspace_id)
+    if theme is None:
         raise NotFound(f"No theme with id {theme_id!r} in this workspace.")
     return theme
 

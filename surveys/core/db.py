@@ -130,3 +130,15 @@ def upsert_insert(session: Session, table):
     add ``on_conflict_do_update``, ``on_conflict_do_nothing`` and ``excluded``."""
     insert = postgresql.insert if is_postgres(session) else sqlite.insert
     return insert(table)
+
+
+def workspace_row(session: Session, model, object_id: str, *, workspace_id: str):
+    """The ``model`` row ``object_id`` if it belongs to the workspace, else None.
+
+    Another workspace's id is simply unknown, and so is an id PostgreSQL cannot even compare (one
+    with a NUL character), rather than a database error.
+    """
+    if "\x00" in object_id:
+        return None
+    row = session.get(model, object_id)
+    return row if row is not None and row.workspace_id == workspace_id else None

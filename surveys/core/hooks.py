@@ -19,10 +19,6 @@ class Hook:
             self._steps.append(step)
         return step
 
-    @property
-    def steps(self) -> tuple[Callable[..., object], ...]:
-        return tuple(self._steps)
-
     def run(self, *args, **kwargs) -> None:
         for step in self._steps:
             step(*args, **kwargs)

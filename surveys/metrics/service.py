@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveys.analysis.models import ResponseTheme, Theme
-from surveys.core.errors import NotFound
 from surveys.invitation.models import Invitation
 from surveys.metrics.rollups import (
     ROLLUP_ATTRIBUTES,
@@ -34,6 +33,7 @@ from surveys.response.models import Response
 from surveys.segment.models import Segment
 from surveys.segment.service import filter_for, segment_clause
 from surveys.survey.models import Survey, Touchpoint
+from surveys.survey.service import get_survey
 
 Z95 = 1.959963984540054
 SMALL_SAMPLE = 30
@@ -184,15 +184,6 @@ def buckets(
     return result, "rollups" if not raw_ranges else "mixed"
 
 
-def owned_survey(session: Session, *, workspace_id: str, survey_id: str) -> Survey:
-    survey = session.get(Survey, survey_id) if "\x00" not in survey_id else None
-    if survey is None or survey.workspace_id != workspace_id:
-        raise NotFound(
-            f"No survey with id {survey_id!r} in this workspace.", errors={"survey_id": ["unknown survey"]}
-        )
-    return survey
-
-
 def _special_groups(session: Session, *, survey: Survey, group_by: str, start, end, where) -> list[tuple]:
     """(key, label, bucket) for groups that need joins or segment conditions: raw rows."""
     if group_by == "theme":
@@ -232,7 +223,7 @@ def compute_metrics(
     group_by: str | None = None,
     rollups: bool = True,
 ) -> dict:
-    survey = owned_survey(session, workspace_id=workspace_id, survey_id=survey_id)
+    survey = get_survey(session, workspace_id=workspace_id, survey_id=survey_id, field="survey_id")
     clause = filter_for(session, workspace_id=workspace_id, segment_id=segment_id)
     where = () if clause is None else (clause,)
     overall, source = buckets(

@@ -16,10 +16,11 @@ from surveys.analysis.models import ResponseTheme, Theme
 from surveys.core.db import is_postgres
 from surveys.metrics.models import SCORE_COLUMNS, ThemeRollup
 from surveys.metrics.rollups import Bucket, as_date, counted, day_expr, split_range
-from surveys.metrics.service import buckets, owned_survey, period_key, summarize
+from surveys.metrics.service import buckets, period_key, summarize
 from surveys.metrics.theme_rollups import is_fresh
 from surveys.response.models import Response
 from surveys.segment.service import filter_for
+from surveys.survey.service import get_survey
 
 _SUMS = ("mentions", "positive", "neutral", "negative", "compound_sum", *SCORE_COLUMNS)
 
@@ -92,7 +93,7 @@ def theme_insights(
     interval: str = "month",
     rollups: bool = True,
 ) -> dict:
-    survey = owned_survey(session, workspace_id=workspace_id, survey_id=survey_id)
+    survey = get_survey(session, workspace_id=workspace_id, survey_id=survey_id, field="survey_id")
     clause = filter_for(session, workspace_id=workspace_id, segment_id=segment_id)
     where = () if clause is None else (clause,)
     periods, _ = buckets(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from surveys.analysis.models import Theme
 from surveys.core import jobs
-from surveys.core.db import utcnow
+from surveys.core.db import utcnow, workspace_row
 from surveys.core.errors import Conflict, Invalid, NotFound
 from surveys.response.models import Response
 from surveys.roadmap.models import LINKED, STATUSES, RoadmapItem, RoadmapItemTheme, RoadmapLink
@@ -51,8 +51,8 @@ def normalise_status(value: str) -> str:
 
 
 def get_item(session: Session, *, workspace_id: str, item_id: str) -> RoadmapItem:
-    item = session.get(RoadmapItem, item_id) if "\x00" not in item_id else None
-    if item is None or item.workspace_id != workspace_id:
+    item = workspace_row(session, RoadmapItem, item_id, workspace_id=workspace_id)
+    if item is None:
         raise NotFound(f"No roadmap item with id {item_id!r} in this workspace.")
     return item
 

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, false, func, literal, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from surveys.core.db import is_postgres
+from surveys.core.db import is_postgres, workspace_row
 from surveys.core.errors import Conflict, NotFound
 from surveys.response.models import Response
 from surveys.segment.models import Segment
@@ -89,8 +89,8 @@ def segment_clause(session: Session, conditions: list[dict]):
 
 
 def get_segment(session: Session, *, workspace_id: str, segment_id: str) -> Segment:
-    segment = session.get(Segment, segment_id) if "\x00" not in segment_id else None
-    if segment is None or segment.workspace_id != workspace_id:
+    segment = workspace_row(session, Segment, segment_id, workspace_id=workspace_id)
+    if segment is None:
         raise NotFound(
             f"No segment with id {segment_id!r} in this workspace.",
             errors={"segment_id": ["unknown segment"]},

@@ -15,6 +15,7 @@ the matching schema (:mod:`surveys.survey.schemas`), flushes but never commits, 
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
+from surveys.core.db import workspace_row
 from surveys.core.errors import Conflict, Invalid, NotFound
 from surveys.core.netguard import check_url
 from surveys.survey.models import SURVEY_STATUSES, Survey, Touchpoint
@@ -28,8 +29,8 @@ _answers = table("responses", column("survey_id"))
 def get_survey(session: Session, *, workspace_id: str, survey_id: str, field: str | None = None) -> Survey:
     """The survey ``survey_id`` of the workspace; :class:`NotFound` otherwise (naming ``field`` in
     ``errors`` when the id came from a request field)."""
-    survey = session.get(Survey, survey_id)
-    if survey is None or survey.workspace_id != workspace_id:
+    survey = workspace_row(session, Survey, survey_id, workspace_id=workspace_id)
+    if survey is None:
         raise NotFound(
             f"No survey with id {survey_id!r} in this workspace.",
             errors={field: ["unknown survey"]} if field else None,
@@ -68,8 +69,8 @@ def set_survey_status(session: Session, *, workspace: Workspace, survey_id: str,
 
 
 def get_touchpoint(session: Session, *, workspace_id: str, touchpoint_id: str) -> Touchpoint:
-    touchpoint = session.get(Touchpoint, touchpoint_id)
-    if touchpoint is None or touchpoint.workspace_id != workspace_id:
+    touchpoint = workspace_row(session, Touchpoint, touchpoint_id, workspace_id=workspace_id)
+    if touchpoint is None:
         raise NotFound(f"No touchpoint with id {touchpoint_id!r} in this workspace.")
     return touchpoint
 

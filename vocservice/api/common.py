@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from surveys.core.db import workspace_row
 from surveys.core.errors import NotFound
 
 SECURITY = [{"bearer": []}]
@@ -97,7 +98,7 @@ def page(
 
 def owned(session: Session, model, object_id: str, what: str):
     """Fetch ``object_id`` of the caller's workspace; another workspace's id is simply unknown."""
-    obj = session.get(model, object_id)
-    if obj is None or obj.workspace_id != g.workspace.id:
+    obj = workspace_row(session, model, object_id, workspace_id=g.workspace.id)
+    if obj is None:
         raise NotFound(f"No {what} with id {object_id!r} in this workspace.")
     return obj

@@ -11,7 +11,7 @@ from flask import g, redirect, render_template, request, url_for
 
 from surveys.core.db import db
 from surveys.core.errors import Invalid
-from surveys.metrics.service import owned_survey
+from surveys.survey.service import get_survey
 from vocservice.webapp import bp, charts, sources
 from vocservice.webapp.filters import ATTRIBUTE_NAME_MAX
 
@@ -125,7 +125,7 @@ def dashboard():
     workspace = g.workspace
     survey_id = (request.args.get("survey") or "").strip()
     survey = (
-        owned_survey(db.session, workspace_id=workspace.id, survey_id=survey_id)
+        get_survey(db.session, workspace_id=workspace.id, survey_id=survey_id, field="survey_id")
         if survey_id
         else sources.default_survey(workspace.id)
     )

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from surveys.core.db import db
 from surveys.core.errors import Invalid, NotFound
-from surveys.core.netguard import check_url
 from surveys.metrics.models import DailyRollup
 from surveys.metrics.rollups import TOTAL
+from surveys.survey import service
 from surveys.survey.models import SURVEY_STATUSES, Survey, Touchpoint
 from surveys.survey.schemas import SurveyCreateSchema, TouchpointCreateSchema
 from vocservice.webapp import bp
@@ -75,28 +75,17 @@ def create_survey():
     data, errors = load_form(SurveyCreateSchema(), request.form, SURVEY_FIELDS)
     if errors:
         return _page(422, survey_errors=errors, survey_form=request.form)
-    survey = Survey(workspace_id=g.workspace.id, **data)
-    db.session.add(survey)
+    survey = service.create_survey(db.session, workspace=g.workspace, data=data)
     db.session.commit()
     flash(f"Survey “{survey.name}” created.", "success")
     return redirect(url_for("webapp.surveys"))
 
 
-def _owned(model, object_id: str, what: str):
-    obj = db.session.get(model, object_id) if "\x00" not in object_id else None
-    if obj is None or obj.workspace_id != g.workspace.id:
-        raise NotFound(f"No {what} with id {object_id!r} in this workspace.")
-    return obj
-
-
 @bp.post("/surveys/<survey_id>/status")
 @admin_required
 def survey_status(survey_id: str):
-    survey = _owned(Survey, survey_id, "survey")
     status = request.form.get("status") or ""
-    if status not in SURVEY_STATUSES:
-        raise Invalid(f"Unknown status {status!r}.", errors={"status": list(SURVEY_STATUSES)})
-    survey.status = status
+    survey = service.set_survey_status(db.session, workspace=g.workspace, survey_id=survey_id, status=status)
     db.session.commit()
     flash(f"Survey “{survey.name}” is now {status}.", "success")
     return redirect(url_for("webapp.surveys"))
@@ -108,19 +97,16 @@ def create_touchpoint():
     data, errors = load_form(TouchpointCreateSchema(), request.form, TOUCHPOINT_FIELDS)
     if data is not None:
         try:
-            _owned(Survey, data["survey_id"], "survey")
-            if data.get("webhook_url"):
-                check_url(
-                    data["webhook_url"],
-                    field="webhook_url",
-                    allow_private=current_app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"],
-                )
-        except (Invalid, NotFound) as error:
+            touchpoint = service.create_touchpoint(
+                db.session,
+                workspace=g.workspace,
+                data=data,
+                allow_private_urls=current_app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"],
+            )
+        except (Invalid, NotFound) as error:  # checked before anything is added
             errors = error.errors or {"survey_id": [error.detail]}
     if errors:
         return _page(422, touchpoint_errors=errors, touchpoint_form=request.form)
-    touchpoint = Touchpoint(workspace_id=g.workspace.id, **data)
-    db.session.add(touchpoint)
     db.session.commit()
     flash(f"Touchpoint “{touchpoint.name}” created.", "success")
     return redirect(url_for("webapp.surveys"))
@@ -129,7 +115,7 @@ def create_touchpoint():
 @bp.post("/touchpoints/<touchpoint_id>/active")
 @admin_required
 def touchpoint_active(touchpoint_id: str):
-    touchpoint = _owned(Touchpoint, touchpoint_id, "touchpoint")
+    touchpoint = service.get_touchpoint(db.session, workspace_id=g.workspace.id, touchpoint_id=touchpoint_id)
     touchpoint.active = request.form.get("active") == "1"
     db.session.commit()
     flash(f"Touchpoint “{touchpoint.name}” {'activated' if touchpoint.active else 'paused'}.", "success")
