@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint format services bench install dev clean
+.PHONY: run test fuzz lint format services bench install dev clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -38,6 +38,11 @@ services:
 test: services $(DEVSTAMP)
 	@$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Property-based fuzzing alone (tests/fuzz: every OpenAPI operation, the hosted form, the widget and
+# the signed webhooks, bounded to about a minute); `make test` runs it with everything else.
+fuzz: services $(DEVSTAMP)
+	$(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
 
 # Format, lint and the import contracts (pyproject.toml [tool.importlinter]).
 lint: $(DEVSTAMP)

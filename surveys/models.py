@@ -14,9 +14,11 @@ from surveys.roadmap import models as roadmap_models
 from surveys.segment import models as segment_models
 from surveys.survey import models as survey_models
 from surveys.workspace import models as workspace_models
+from surveys.workspace import sessions as workspace_sessions
 
 MODULES = (
     workspace_models,
+    workspace_sessions,
     contact_models,
     survey_models,
     event_models,

@@ -12,7 +12,7 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     from surveys import wiring
-    from vocservice import cli, config, errors, health, queue
+    from vocservice import cli, config, errors, health, logs, queue, safety
     from vocservice.cli import rollups as rollups_cli
     from vocservice.extensions import api, db, limiter, migrate
 
@@ -23,12 +23,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
+    safety.init_app(app)
     app.json.sort_keys = False
     if proxies := app.config.get("VOC_TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.install()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from surveys.core.values import json_loads
 from surveys.invitation.settings import DeliverySettings, Links
 
 MAX_BODY_BYTES = 256 * 1024
@@ -60,6 +61,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         "WIDGET_RATE_LIMIT": os.environ.get("VOC_WIDGET_RATE_LIMIT", "30 per minute"),
         "WEBAPP_LOGIN_RATE_LIMIT": os.environ.get("VOC_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failed logins per account (the submitted email), from any address.
+        "WEBAPP_ACCOUNT_LOGIN_RATE_LIMIT": os.environ.get(
+            "VOC_ACCOUNT_LOGIN_RATE_LIMIT", "10 per 15 minutes"
+        ),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # A Redis outage must not take the public widget down with it.
@@ -75,10 +80,24 @@ def from_environment(instance_path: Path) -> dict:
 
 
 def engine_options(db_url: str) -> dict:
+    # json_deserializer: a stored JSON number too long for Python's int() (legacy poison) reads
+    # back as text instead of failing every query that loads its row.
     if db_url.startswith("sqlite"):
         # The embedded database is shared by request threads and the in-process job thread.
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        return {
+            "connect_args": {"timeout": 30, "check_same_thread": False},
+            "hide_parameters": True,
+            "json_deserializer": json_loads,
+        }
+    # hide_parameters: a failed statement's error names the SQL, never the values (customers'
+    # comments and emails), in logs or tracebacks.
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 10,
+        "hide_parameters": True,
+        "json_deserializer": json_loads,
+    }
 
 
 def links(config) -> Links:

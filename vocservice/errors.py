@@ -3,8 +3,10 @@ webhooks, small HTML pages for the customer-facing form. Never a 5xx for bad inp
 """
 
 import logging
+import traceback
 
 from flask import Flask, current_app, json, render_template, request
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from surveys.core.errors import (
@@ -16,6 +18,7 @@ from surveys.core.errors import (
     NotFound,
     Unauthorized,
 )
+from vocservice.logs import describe_database_error, safe_path
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +134,17 @@ def handle_domain_error(error: DomainError):
     return response
 
 
+def _log_unexpected(error: Exception) -> None:
+    where = f"{request.method} {safe_path(request.path)}"
+    if isinstance(error, StatementError):
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error("unhandled database error on %s: %s\n%s", where, describe_database_error(error), frames)
+        return
+    log.exception("unhandled error on %s", where)
+
+
 def handle_unexpected(error: Exception):
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    _log_unexpected(error)
     if isinstance(error, HTTPException):
         return problem_from_http_exception(error)
     err = InternalServerError()

@@ -1,11 +1,17 @@
 """``Idempotency-Key`` on creating POSTs: the same key and body replay the stored first answer,
 the same key with another body is a 422, and a concurrent duplicate still in flight is a 409.
 
-The key is claimed in its own short transaction (a unique constraint decides races), the view
-runs, and the answer is stored; a failed request releases its key so it can be retried.
+:func:`idempotent` also owns the commit of the views it wraps (they only flush): the key is
+claimed in its own short transaction (a unique constraint decides races), the view runs, and its
+work is committed **in one transaction with the stored answer**, so a crash can never leave work
+done without the answer a retry needs. A failed request releases its key so it can be retried.
+
+A key is 1 to 200 visible ASCII characters other than a comma (a UUID is typical); two keys on
+one request are a 400.
 """
 
 import hashlib
+import re
 from datetime import timedelta
 from functools import wraps
 
@@ -14,10 +20,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from surveys.core.db import db, utcnow
-from surveys.core.errors import Conflict, Invalid
+from surveys.core.errors import Conflict, Invalid, Malformed
 from surveys.core.ledgers import IdempotencyRecord
 
 ABANDONED_AFTER = timedelta(minutes=2)
+KEY_FORMAT = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 def _fingerprint() -> str:
@@ -57,17 +64,44 @@ def _release(workspace_id: str, key: str) -> None:
     db.session.commit()
 
 
+def _key() -> str | None:
+    # A server joins repeated headers with commas (WSGI has one value per name): a comma means two.
+    if "Idempotency-Key" not in request.headers:
+        return None
+    keys = [k.strip() for k in ",".join(request.headers.getlist("Idempotency-Key")).split(",")]
+    if len(keys) > 1:
+        raise Malformed(
+            "Send one Idempotency-Key header, not several.",
+            errors={"Idempotency-Key": ["sent more than once"]},
+        )
+    if not KEY_FORMAT.fullmatch(keys[0]):
+        raise Invalid(
+            "Idempotency-Key must be 1 to 200 visible ASCII characters, such as a UUID.",
+            errors={"Idempotency-Key": ["1 to 200 visible ASCII characters"]},
+        )
+    return keys[0]
+
+
+def _run(view, args, kwargs):
+    """The view's answer; its work is left uncommitted for the caller to commit or roll back."""
+    try:
+        return make_response(view(*args, **kwargs))
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def idempotent(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key = request.headers.get("Idempotency-Key")
+        key = _key()
         if key is None:
-            return view(*args, **kwargs)
-        if not 1 <= len(key) <= 200:
-            raise Invalid(
-                "Idempotency-Key must be 1 to 200 characters.",
-                errors={"Idempotency-Key": ["1 to 200 characters"]},
-            )
+            response = _run(view, args, kwargs)
+            if 200 <= response.status_code < 300:
+                db.session.commit()
+            else:
+                db.session.rollback()
+            return response
         workspace_id = g.workspace.id
         fingerprint = _fingerprint()
         existing = _claim(workspace_id, key, fingerprint)
@@ -90,7 +124,7 @@ def idempotent(view):
             response.headers["Idempotent-Replayed"] = "true"
             return response
         try:
-            response = make_response(view(*args, **kwargs))
+            response = _run(view, args, kwargs)
         except BaseException:
             _release(workspace_id, key)
             raise
@@ -102,7 +136,7 @@ def idempotent(view):
             ).scalar_one()
             record.status_code = response.status_code
             record.body = response.get_json()
-            db.session.commit()
+            db.session.commit()  # the work and its stored answer, together
         else:
             _release(workspace_id, key)
         return response

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from rq import Retry, get_current_job
+from sqlalchemy.exc import StatementError
 
 from surveys.core import jobs as port
 from surveys.core.db import db
 from vocservice.config import delivery_settings
+from vocservice.logs import QuietDatabaseError, describe_database_error
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,9 @@ def _job_session(app: Flask | None):
         db.engine.dispose(close=False)
     try:
         yield db.session
+    except StatementError as error:
+        # Retried like any failure, but what RQ logs and keeps in Redis names no customer value.
+        raise QuietDatabaseError(describe_database_error(error)) from None
     finally:
         db.session.remove()
         ctx.pop()

@@ -11,6 +11,12 @@ from surveys.contact.models import Contact
 from surveys.core.bulk import insert_rows
 from surveys.core.db import is_postgres, new_id, upsert_insert, utcnow
 from surveys.core.errors import Invalid
+from surveys.core.values import check_contact_attributes
+
+
+def contact_key(data: dict) -> str:
+    """The key a contact is found by: its external id, else its email."""
+    return _key(data)
 
 
 def _key(data: dict) -> str:
@@ -91,7 +97,13 @@ def lock_contacts(session: Session, *, workspace_id: str, items: list[dict]) -> 
         returning="RETURNING *",
         sqlalchemy_statement=lambda: _upsert_statement(session),
     )
-    return {row.external_id: row for row in result}
+    rows = {row.external_id: row for row in result}
+    for key, row in rows.items():
+        # Attributes merge across events: refuse the call (the caller rolls back) rather than let
+        # one contact grow without bound or keep half of an update.
+        if merged[key]["attributes"]:
+            check_contact_attributes(row.attributes, contact=key)
+    return rows
 
 
 def upsert_contact(session: Session, *, workspace_id: str, data: dict) -> Contact:

@@ -36,3 +36,7 @@ class Unauthorized(DomainError):
 
 class Forbidden(DomainError):
     """The caller is known but may not do this."""
+
+
+class Malformed(DomainError):
+    """The input cannot be read at all (bad encoding, not JSON, nested too deep, a NUL in a path)."""

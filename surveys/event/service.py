@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 from surveys.contact.service import lock_contacts
 from surveys.core.bulk import copy_rows, insert_rows
 from surveys.core.db import new_id, upsert_insert, utcnow
+from surveys.core.schemas import MAX_ATTRIBUTES
+from surveys.core.values import check_free_form
 from surveys.event import rules
 from surveys.event.models import Event
+from surveys.event.schemas import MAX_PROPERTIES
 from surveys.invitation.models import Invitation
 from surveys.survey.models import Survey, Touchpoint
 from surveys.workspace.models import Workspace
@@ -72,6 +75,8 @@ def ingest_events(
 ) -> list[EventResult]:
     """Record validated events in order; results line up with ``items``."""
     now = now or utcnow()
+    for index, item in enumerate(items):
+        _check_free_form(item, f"events.{index}." if len(items) > 1 else "")
     ids = [str(item["id"]) for item in items]
     results: dict[str, EventResult] = _known(session, workspace.id, list(set(ids)))
     fresh: dict[str, dict] = {}
@@ -88,6 +93,13 @@ def ingest_events(
         seen.add(external_id)
         out.append(result)
     return out
+
+
+def _check_free_form(item: dict, prefix: str) -> None:
+    """The same rules as the API schema, for callers that bypass it (CLI, imports, tests)."""
+    contact = item.get("contact") or {}
+    check_free_form(contact.get("attributes") or {}, f"{prefix}contact.attributes", max_keys=MAX_ATTRIBUTES)
+    check_free_form(item.get("properties") or {}, f"{prefix}properties", max_keys=MAX_PROPERTIES)
 
 
 def _store(

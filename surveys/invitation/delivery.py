@@ -19,6 +19,7 @@ from surveys.invitation import webhook as outbound
 from surveys.invitation.models import Invitation
 from surveys.invitation.settings import DeliverySettings, Links
 from surveys.workspace.models import Workspace
+from surveys.workspace.secrets import valid_secrets
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ def _deliver(session: Session, invitation: Invitation, *, reminder: bool, settin
         kind = "invitation.reminder" if reminder else "invitation.due"
         outbound.post_signed(
             invitation.touchpoint.webhook_url,
-            secret=workspace.webhook_secret,
+            # Never the inbound secret: a receiver could forge inbound events with it.
+            secret=valid_secrets(workspace, "outbound"),
             message_id=f"{invitation.id}{'-r' if reminder else ''}",
             payload=_webhook_payload(invitation, kind, settings.links),
             allow_private=settings.allow_private_webhooks,

@@ -133,8 +133,10 @@ def _deltas(values: dict, sign: int) -> list[tuple]:
         return []
     day = values["submitted_at"].astimezone(UTC).date()
     base = (values["workspace_id"], values["survey_id"], day, values["touchpoint_id"] or "")
+    # A snapshot stored by raw SQL may be no object at all: then, as for ``->>`` in rebuild, "".
+    attributes = values["attributes"] if isinstance(values["attributes"], dict) else {}
     dims = [(TOTAL, "")] + [
-        (f"attributes.{name}", dim_text((values["attributes"] or {}).get(name))) for name in ROLLUP_ATTRIBUTES
+        (f"attributes.{name}", dim_text(attributes.get(name))) for name in ROLLUP_ATTRIBUTES
     ]
     commented = 1 if values["comment"] else 0
     return [(*base, dim, value, values["score"], sign, sign * commented) for dim, value in dims]

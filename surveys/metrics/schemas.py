@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from surveys.core.schemas import Time
 
-GROUP_BY = re.compile(r"^(attributes\.[A-Za-z0-9_\-]{1,100}|segment|week|month|theme|touchpoint)$")
+GROUP_BY = re.compile(r"^(attributes\.[A-Za-z0-9_\-]{1,100}|segment|week|month|theme|touchpoint)\Z")
 
 
 class _RangeArgs(Schema):

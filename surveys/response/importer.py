@@ -8,6 +8,7 @@ skipped, good rows are committed in chunks.
 """
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -16,6 +17,8 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from surveys.core.errors import DomainError, NotFound
+from surveys.core.schemas import MAX_ATTRIBUTES
+from surveys.core.values import check_free_form
 from surveys.response.schemas import ResponseCreateSchema
 from surveys.response.service import create_response
 from surveys.survey.models import Survey
@@ -36,14 +39,22 @@ class ImportReport:
         return self.created + self.existing + len(self.errors)
 
 
+# A plain decimal number (no NaN, Infinity, hex or underscores); other cells stay text.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
 def _value(raw: str):
-    """CSV cells are text; numbers in attribute columns are kept as numbers (e.g. arr)."""
-    for cast in (int, float):
-        try:
-            return cast(raw)
-        except ValueError:
-            continue
-    return raw
+    """CSV cells are text; numbers in attribute columns are kept as numbers (e.g. arr).
+
+    A cell that reads as a number but is not a finite one within ±(2**53 - 1) (``1e400``, a
+    400-digit integer) is refused with its row by :func:`check_free_form`, not stored as text
+    that reads like a number, nor as a number nothing downstream can add up."""
+    text = raw.strip()
+    if not _NUMBER.fullmatch(text):
+        return raw
+    if len(text) <= 40 and "." not in text and "e" not in text.lower():
+        return int(text)
+    return float(text)  # linear in the length, unlike int(); a 400-digit one is inf, refused
 
 
 def _payload(row: dict, survey_id: str) -> dict:
@@ -56,7 +67,7 @@ def _payload(row: dict, survey_id: str) -> dict:
             continue
         column = column.strip()
         if column == "score":
-            payload["score"] = int(raw) if raw.strip().lstrip("-").isdigit() else raw
+            payload["score"] = int(raw) if re.fullmatch(r"\s*-?[0-9]{1,4}\s*", raw) else raw
         elif column in ("comment", "submitted_at", "id"):
             payload[column] = raw
         elif column in CONTACT_COLUMNS:
@@ -67,6 +78,9 @@ def _payload(row: dict, survey_id: str) -> dict:
             metadata[column.split(".", 1)[1]] = raw
         else:
             raise ValidationError({column: ["unknown column"]})
+    # Errors name the CSV column at fault, e.g. ``attributes.arr``.
+    check_free_form(attributes, "attributes", max_keys=MAX_ATTRIBUTES)
+    check_free_form(metadata, "metadata", max_keys=MAX_ATTRIBUTES)
     if contact or attributes:
         payload["contact"] = {**contact, "attributes": attributes}
     if metadata:

@@ -7,19 +7,22 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Column, Table, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveys.contact.service import find_contact, upsert_contact
 from surveys.core.db import lock_rows, rfc3339, utcnow
 from surveys.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from surveys.core.schemas import MAX_ATTRIBUTES
+from surveys.core.values import check_free_form
 from surveys.event.models import Event
 from surveys.invitation.models import Invitation
 from surveys.response.models import Response
 from surveys.survey.models import Survey
 from surveys.survey.scales import category, validate_score
 from surveys.workspace.models import Workspace
+from surveys.workspace.secrets import verify_contact_token
 
 MAX_COMMENT = 10_000
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -46,7 +49,10 @@ def _clean_comment(comment: str | None) -> str | None:
 
 def _check_open(invitation: Invitation, response: Response | None, now: datetime) -> None:
     # "Already answered" wins over "expired": it is the more useful thing to tell the person.
-    if response is not None and response.completed:
+    # A "responded" invitation without its answer: the answer was deleted; the link stays used.
+    if (response is not None and response.completed) or (
+        response is None and invitation.status == "responded"
+    ):
         raise Conflict("This survey has already been answered.")
     if invitation.status in _CLOSED_STATUSES:
         raise Gone(_CLOSED_STATUSES[invitation.status])
@@ -166,6 +172,11 @@ def create_response(
             errors={"survey_id": ["unknown survey"]},
         )
     score = validate_score(survey.kind, data["score"])
+    # The schema's rules again, for callers that bypass it (CLI, imports): nothing non-finite,
+    # huge or deeply nested is stored where a reader expects a number.
+    check_free_form(data.get("metadata") or {}, "metadata", max_keys=MAX_ATTRIBUTES)
+    attributes = (data.get("contact") or {}).get("attributes") or {}
+    check_free_form(attributes, "contact.attributes", max_keys=MAX_ATTRIBUTES)
     external_id = data.get("id")
     if external_id and (existing := _by_external_id(session, workspace.id, external_id)):
         return existing, False
@@ -210,6 +221,45 @@ def _by_external_id(session: Session, workspace_id: str, external_id: str) -> Re
     )
 
 
+def _dependents() -> list[tuple[Table, Column, str]]:
+    """Every column of another table that references ``responses.id``, with its ON DELETE rule:
+    analyses, response themes, tag corrections, roadmap links, and whatever later packages add."""
+    found = []
+    for table in Response.__table__.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table is Response.__table__ and table is not Response.__table__:
+                found.append((table, fk.parent, (fk.ondelete or "").upper()))
+    return found
+
+
+def delete_response(session: Session, *, workspace_id: str, response_id: str) -> None:
+    """Delete one answer and everything derived from it, in the caller's transaction.
+
+    Rows referencing it are deleted (or, for ``ON DELETE SET NULL`` columns, cleared) here, as
+    PostgreSQL's foreign keys would, so the embedded SQLite, which does not enforce them, ends the
+    same. The answer itself goes through the ORM, so the flush listeners subtract it from the daily
+    rollups and recompute its day's theme rollups (:mod:`surveys.metrics`); roadmap impact is
+    read from the remaining links. Its invitation stays ``responded`` (the customer did answer:
+    fatigue rules and the one-answer-per-link rule keep holding) and the sender's id is free again.
+    """
+    query = lock_rows(
+        session,
+        select(Response).where(Response.id == response_id, Response.workspace_id == workspace_id),
+        of=Response,
+    )
+    response = None if "\x00" in response_id else session.execute(query).unique().scalar_one_or_none()
+    if response is None:
+        raise NotFound(f"No response with id {response_id!r} in this workspace.")
+    for table, column, rule in _dependents():
+        if rule == "SET NULL":
+            session.execute(update(table).where(column == response.id).values({column.name: None}))
+        else:
+            session.execute(delete(table).where(column == response.id))
+    session.expire(response, ["analyses"])  # gone already: the ORM must not try to orphan them
+    session.delete(response)
+    session.flush()
+
+
 def public_survey(session: Session, *, workspace: Workspace, survey_id: str) -> Survey:
     """A survey that public visitors (the widget) may see and answer: active ones only."""
     survey = session.get(Survey, survey_id) if "\x00" not in survey_id else None
@@ -227,17 +277,27 @@ def widget_start(
     survey_id: str,
     score: int,
     contact_external_id: str | None = None,
+    contact_token: str | None = None,
     page_url: str | None = None,
     locale: str | None = None,
     now: datetime | None = None,
 ) -> Response:
-    """A partial response holding the widget's first tap, editable with its ``edit_token``."""
+    """A partial response holding the widget's first tap, editable with its ``edit_token``.
+
+    Anyone can post to the widget, so a named contact is believed only with the host site's
+    ``contact_token`` (:func:`surveys.workspace.secrets.verify_contact_token`). Without a token
+    the answer is anonymous: no contact, no plan or revenue borrowed from one. A token that does
+    not match is refused (Forbidden) and nothing is stored."""
     now = now or utcnow()
     survey = public_survey(session, workspace=workspace, survey_id=survey_id)
     score = validate_score(survey.kind, score)
-    # Public input may point at a known customer but never creates one.
     contact = None
-    if contact_external_id:
+    if contact_token is not None:
+        if not contact_external_id or not verify_contact_token(
+            workspace, contact_external_id, contact_token, now=now
+        ):
+            raise Forbidden("The contact token does not match the contact.")
+        # A vouched-for id may point at a known customer but never creates one.
         contact = find_contact(session, workspace_id=workspace.id, external_id=contact_external_id)
     response = Response(
         workspace_id=workspace.id,

@@ -10,7 +10,8 @@ latest linked snapshot of the revenue attribute (which also counts the distinct 
 - detractors: ``surveys.survey.scales.category`` says detractor (NPS 0-6), dissatisfied (CSAT 1-2) or
   difficult (CES 1-3);
 - revenue: the workspace's ``revenue_attribute`` (default ``arr``) from the attribute snapshot of
-  each customer's latest linked response, counted once per customer; non-numeric values count 0;
+  each customer's latest linked response, counted once per customer; values that are not numbers
+  (:func:`surveys.core.values.as_number`: booleans, objects, NaN, beyond ±(2**53 - 1)) count 0;
 - negative_share: a response counts as negative when its sentiment for one of the item's themes is
   negative, or, when it carries none of them (linked by keyword or by hand), its overall sentiment.
 
@@ -18,7 +19,6 @@ latest linked snapshot of the revenue attribute (which also counts the distinct 
 the web app's roadmap and dashboard alike.
 """
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION
 from surveys.analysis.models import Analysis, ResponseTheme
+from surveys.core.values import as_number
 from surveys.response.models import Response
 from surveys.roadmap.models import LINKED, RoadmapItem, RoadmapItemTheme, RoadmapLink
 from surveys.survey.models import Survey
@@ -101,16 +102,18 @@ def _negative():
 
 
 def _number(value) -> float:
-    if isinstance(value, bool) or value is None:
-        return 0.0
+    """A revenue value as a number; anything else counts 0, never an error: a bool, a nested
+    object, a non-numeric string, NaN, or a number beyond ±(2**53 - 1) stored before
+    :mod:`surveys.core.values` refused them (a 400-digit integer would overflow a float)."""
     if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 40:  # no revenue figure is that long; float() of it would be slow or inf
+            return 0.0
         try:
-            value = float(value.strip())
+            value = float(text)
         except ValueError:
             return 0.0
-    if isinstance(value, int | float) and math.isfinite(value):
-        return float(value)
-    return 0.0
+    return as_number(value) or 0.0
 
 
 def _empty() -> dict:

@@ -9,7 +9,7 @@ from surveys.core.schemas import Base, Nested, Time
 
 MAX_CONDITIONS = 20
 MAX_IN_VALUES = 200
-FIELD = re.compile(r"^attributes\.[A-Za-z0-9_\-]{1,100}$")
+FIELD = re.compile(r"^attributes\.[A-Za-z0-9_\-]{1,100}\Z")
 
 
 def _scalar(value) -> bool:

@@ -5,14 +5,18 @@ The operators mean exactly what they mean for touchpoint conditions (:mod:`surve
 missing attribute matches only ``ne``, comparing a string with a number simply does not match,
 ``exists`` is "present and not null". :func:`segment_clause` translates them to SQL over JSONB on
 PostgreSQL and JSON1 on SQLite, so a segment filters millions of rows inside the database.
+Numbers compare as numbers only when they are JSON numbers within ±(2**53 - 1): a value stored
+before :mod:`surveys.core.values` refused such things (a 400-digit integer) is "not a number"
+and matches no ``eq/gt/gte/lt/lte``, as in Python, rather than failing the query.
 """
 
-from sqlalchemy import and_, case, false, func, literal, not_, or_, select, true
+from sqlalchemy import Numeric, and_, case, cast, false, func, literal, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveys.core.db import is_postgres, workspace_row
 from surveys.core.errors import Conflict, NotFound
+from surveys.core.values import MAX_SAFE_INTEGER, check_value, is_number
 from surveys.response.models import Response
 from surveys.segment.models import Segment
 from surveys.workspace.models import Workspace
@@ -31,14 +35,37 @@ def _json_type(postgres: bool, name: str):
     )
 
 
+def _number(postgres: bool, name: str, kind):
+    """``attributes.name`` as a number, or NULL when it is not one we accept: not a JSON number,
+    or beyond ±(2**53 - 1) (:mod:`surveys.core.values`; a value stored before those checks).
+
+    Nested CASEs, because only CASE fixes the order of evaluation in SQL: the cast runs on JSON
+    numbers only, and never a cast that can overflow (PostgreSQL numeric holds any JSON number,
+    a float cast of a 400-digit one raises)."""
+    if postgres:
+        raw = cast(Response.attributes[name].as_string(), Numeric)
+    else:  # SQLite's json_extract yields the number itself (a real, maybe Inf, when huge)
+        raw = Response.attributes[name].as_float()
+    in_range = case((func.abs(raw) <= MAX_SAFE_INTEGER, raw), else_=None)
+    return case((kind == "number", in_range), else_=None)
+
+
+def _expected_number(postgres: bool, value):
+    # Compared as numeric on PostgreSQL: exact, and no float cast of the column is needed.
+    return (
+        cast(literal(repr(value) if isinstance(value, float) else str(value)), Numeric) if postgres else value
+    )
+
+
 def _typed(postgres: bool, name: str, value):
     """(type test, comparable SQL value) for comparing ``attributes.name`` with ``value``."""
     kind = _json_type(postgres, name)
     if isinstance(value, bool):
         return kind == "boolean", Response.attributes[name].as_string(), ("true" if value else "false")
     if isinstance(value, int | float):
-        number = case((kind == "number", Response.attributes[name].as_float()), else_=None)
-        return kind == "number", number, value
+        if not is_number(value):  # a stored condition older than the checks: matches nothing
+            return false(), literal(1), 1
+        return kind == "number", _number(postgres, name, kind), _expected_number(postgres, value)
     if value is None:
         return kind == "null", literal(1), 1
     text = Response.attributes[name].as_string()
@@ -114,6 +141,13 @@ def list_segments(session: Session, *, workspace_id: str) -> list[Segment]:
     )
 
 
+def _check_conditions(conditions: list[dict]) -> None:
+    """Condition values follow the free-form rules (finite numbers within ±(2**53 - 1)), even
+    when they did not come through the API's schema."""
+    for index, condition in enumerate(conditions or []):
+        check_value(condition.get("value"), f"conditions.{index}.value")
+
+
 def _save(session: Session, segment: Segment) -> Segment:
     try:
         with session.begin_nested():
@@ -127,6 +161,7 @@ def _save(session: Session, segment: Segment) -> Segment:
 
 
 def create_segment(session: Session, *, workspace: Workspace, data: dict) -> Segment:
+    _check_conditions(data.get("conditions") or [])
     return _save(
         session,
         Segment(
@@ -140,6 +175,7 @@ def create_segment(session: Session, *, workspace: Workspace, data: dict) -> Seg
 
 def update_segment(session: Session, *, workspace: Workspace, segment_id: str, data: dict) -> Segment:
     segment = get_segment(session, workspace_id=workspace.id, segment_id=segment_id)
+    _check_conditions(data.get("conditions") or [])
     for name in ("name", "description", "conditions"):
         if name in data:
             setattr(segment, name, data[name])

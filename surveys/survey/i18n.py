@@ -263,7 +263,7 @@ def survey_text(survey: Survey, locale: str) -> dict[str, str]:
     return {"question": translation["question"], "comment_prompt": prompt}
 
 
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}\Z")
 DEFAULT_COLOR = "#3730a3"
 
 

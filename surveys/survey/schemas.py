@@ -10,6 +10,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from surveys.core import values
 from surveys.core.conditions import OPERATORS
 from surveys.core.schemas import LOCALE, Base, Nested, Time
 from surveys.survey.models import CHANNELS, SURVEY_KINDS, SURVEY_STATUSES
@@ -25,9 +26,10 @@ class SurveyCreateSchema(Base):
     kind = fields.String(required=True, validate=validate.OneOf(SURVEY_KINDS))
     question = fields.String(required=True, validate=validate.Length(1, 2000))
     comment_prompt = fields.String(load_default="", validate=validate.Length(max=2000))
-    locale = fields.String(load_default="en", validate=LOCALE)
+    # surveys.locale is a VARCHAR(16): a longer (well-formed) tag is a 422, not a database error.
+    locale = fields.String(load_default="en", validate=[LOCALE, validate.Length(max=16)])
     translations = fields.Dict(
-        keys=fields.String(validate=LOCALE),
+        keys=fields.String(validate=[LOCALE, validate.Length(max=16)]),
         values=fields.Nested(TranslationSchema),
         load_default=dict,
     )
@@ -59,7 +61,7 @@ class ConditionSchema(Nested):
     field = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^(contact|event)\.[A-Za-z0-9_.\-]+$", error="must start with contact. or event."
+            r"^(contact|event)\.[A-Za-z0-9_.\-]+\Z", error="must start with contact. or event."
         ),
     )
     op = fields.String(required=True, validate=validate.OneOf(OPERATORS))
@@ -69,6 +71,8 @@ class ConditionSchema(Nested):
     def check_value(self, data, **kwargs):
         if data["op"] == "in" and not isinstance(data.get("value"), list):
             raise ValidationError("'in' needs a list value", "value")
+        if found := values.messages({"value": data.get("value")}):  # finite numbers, bounded size
+            raise ValidationError(found, "value")
 
 
 class TouchpointCreateSchema(Base):

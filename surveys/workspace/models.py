@@ -22,8 +22,23 @@ class Workspace(db.Model):
     id: Mapped[str] = id_column("ws")
     slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    # Standard Webhooks secret (whsec_...) for signed inbound events; kept readable to verify.
+    # Secrets are kept readable (HMACs are verified or made with them) but never shown again
+    # after creation or rotation: see surveys.workspace.secrets. Each inbound kind keeps its
+    # previous secret valid until ``..._previous_expires_at`` (a rotation's overlap window).
+    # Standard Webhooks secret (whsec_...) for signed inbound events and roadmap updates.
     webhook_secret: Mapped[str] = mapped_column(String(100), nullable=False)
+    webhook_secret_previous: Mapped[str | None] = mapped_column(String(100))
+    webhook_secret_previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Signs outbound deliveries (webhook channel); receivers verify with it, so it must never be
+    # the inbound one. During an overlap deliveries carry a signature with each secret.
+    outbound_webhook_secret: Mapped[str] = mapped_column(String(100), nullable=False)
+    outbound_webhook_secret_previous: Mapped[str | None] = mapped_column(String(100))
+    outbound_webhook_secret_previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Key of the widget's contact tokens: HMAC-SHA256(widget_secret, external_id), made by the
+    # host site's backend, so a widget answer names a customer only if that site vouches for it.
+    widget_secret: Mapped[str] = mapped_column(String(100), nullable=False)
+    widget_secret_previous: Mapped[str | None] = mapped_column(String(100))
+    widget_secret_previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recontact_days: Mapped[int] = mapped_column(Integer, default=30, nullable=False)
     revenue_attribute: Mapped[str] = mapped_column(String(100), default="arr", nullable=False)
     # Bumped whenever the workspace's themes change, so stale analyses can be found.
@@ -42,6 +57,8 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(300), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[datetime] = created_column()
+    # A disabled user cannot log in and their sessions are ended (surveys.workspace.sessions).
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ApiKey(db.Model):

@@ -8,7 +8,7 @@ from marshmallow import (
     validate,
 )
 
-from surveys.core.schemas import Base
+from surveys.core.schemas import Base, Time
 
 
 class WorkspaceSchema(Schema):
@@ -27,7 +27,7 @@ class WorkspaceUpdateSchema(Base):
     revenue_attribute = fields.String(validate=validate.Length(1, 100))
     allowed_origins = fields.List(
         fields.String(
-            validate=validate.Regexp(r"^https?://[^/\s]+$", error="an origin such as https://shop.example")
+            validate=validate.Regexp(r"^https?://[^/\s]+\Z", error="an origin such as https://shop.example")
         ),
         validate=validate.Length(max=50),
     )
@@ -35,3 +35,20 @@ class WorkspaceUpdateSchema(Base):
         keys=fields.String(validate=validate.OneOf(("color", "logo_url", "name"))),
         values=fields.String(validate=validate.Length(max=500)),
     )
+
+
+class SecretRotateSchema(Base):
+    overlap_hours = fields.Integer(
+        load_default=24,
+        strict=True,
+        validate=validate.Range(0, 720),
+        metadata={"description": "hours the previous secret keeps working (0: none); default 24"},
+    )
+
+
+class SecretRotationSchema(Schema):
+    """A new secret, shown this once (it is never readable through the API again)."""
+
+    kind = fields.String(metadata={"description": "inbound, outbound or widget"})
+    secret = fields.String()
+    previous_expires_at = Time(allow_none=True, metadata={"description": "null: the old one works no more"})

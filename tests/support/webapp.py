@@ -1,5 +1,6 @@
 """Builders shared by the web app tests (no tests here): users, a login through the real form,
-and a small analysed NPS survey whose comments tell the enterprise/integrations story."""
+the session cookie saved and replayed, and a small analysed NPS survey whose comments tell the
+enterprise/integrations story."""
 
 import re
 from datetime import timedelta
@@ -12,6 +13,7 @@ from surveys.workspace.models import Workspace
 from surveys.workspace.service import create_user
 
 PASSWORD = "correct horse battery"
+COOKIE = "voc_session"
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 COMMENTS = [
     ("enterprise", 2, "The Salesforce integration drops records every night."),
@@ -45,6 +47,20 @@ def login(client, email: str = "pm@acme.test", password: str = PASSWORD) -> str:
     response = client.post("/app/login", data={"email": email, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.text
     return csrf_of(client.get("/app/feedback").text)
+
+
+def saved_cookie(client) -> str:
+    """The value of the web app's session cookie, as a browser (or a thief) would keep it."""
+    cookie = client.get_cookie(COOKIE)
+    assert cookie is not None, "not logged in"
+    return cookie.value
+
+
+def replay(app, value: str):
+    """A new client that presents a saved session cookie and nothing else."""
+    other = app.test_client()
+    other.set_cookie(COOKIE, value)
+    return other
 
 
 def seed_feedback(app, workspace_id: str, comments=COMMENTS, *, days_apart: int = 1) -> dict:

@@ -133,3 +133,72 @@ def test_idempotency_concurrent_duplicates_create_one(app, workspace, db_session
     assert table_count(db_session, Survey) == 1
     (record,) = _records(db_session)
     assert (record.status_code, record.body) == (201, originals[0].json)
+
+
+def test_idempotency_key_on_events_and_batches_replays_without_storing_twice(client, workspace, db_session):
+    from surveys.event.models import Event
+    from surveys.response.models import Response
+    from tests.support.helpers import create_survey, event
+
+    ingest = workspace.key_headers("ingest")
+    survey = create_survey(client, workspace.headers)
+    cases = [
+        ("/api/v1/events", event(contact="solo")),
+        ("/api/v1/events/batch", {"events": [event(contact="b1"), event(contact="b2")]}),
+        ("/api/v1/responses/batch", {"responses": [{"survey_id": survey["id"], "score": 3}]}),
+    ]
+    for number, (path, body) in enumerate(cases):
+        headers = {**ingest, "Idempotency-Key": f"batch-{number}"}
+        first = client.post(path, json=body, headers=headers)
+        assert first.status_code in (200, 202), first.json
+        again = client.post(path, json=body, headers=headers)
+        assert (again.status_code, again.json) == (first.status_code, first.json)
+        assert again.headers["Idempotent-Replayed"] == "true"
+    assert table_count(db_session, Event) == 3
+    assert table_count(db_session, Response) == 1
+    assert {r.key for r in _records(db_session)} == {"batch-0", "batch-1", "batch-2"}
+
+
+def test_idempotency_key_format_is_checked_and_one_key_only(client, workspace, db_session):
+    for key in ("has space", "é-unicode", "x" * 201, "tab\there", ""):
+        reply = client.post(
+            "/api/v1/surveys", json=BODY, headers={**workspace.headers, "Idempotency-Key": key}
+        )
+        assert reply.status_code == 422, key
+        assert "Idempotency-Key" in reply.json["errors"]
+    headers = list(workspace.headers.items()) + [("Idempotency-Key", "a"), ("Idempotency-Key", "b")]
+    reply = client.post("/api/v1/surveys", json=BODY, headers=headers)
+    assert reply.status_code == 400 and "one Idempotency-Key" in reply.json["detail"]
+    assert table_count(db_session, Survey) == 0 and _records(db_session) == []
+
+
+def test_idempotency_answer_is_committed_with_the_work(app, client, workspace, db_session):
+    """The created row and its stored answer become visible in one commit: there is no moment
+    (where a crash would strand it) when the survey exists without the answer a retry replays."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy import func, text
+
+    from surveys.core.db import db
+
+    seen: list[tuple[int, int | None]] = []
+
+    def after_commit(session):
+        # What another connection sees right after each commit of the request.
+        with db.engine.connect() as other:
+            surveys = other.scalar(select(func.count()).select_from(Survey))
+            status = other.scalar(text("SELECT status_code FROM idempotency_records WHERE key = 'atomic'"))
+            seen.append((surveys, status))
+
+    with app.app_context():
+        session = db.session()
+    sa_event.listen(db.session, "after_commit", after_commit)
+    try:
+        reply = client.post(
+            "/api/v1/surveys", json=BODY, headers={**workspace.headers, "Idempotency-Key": "atomic"}
+        )
+    finally:
+        sa_event.remove(db.session, "after_commit", after_commit)
+    assert reply.status_code == 201
+    assert session is not None
+    # The claim commits alone (no survey, no answer yet), then the survey and its answer together.
+    assert seen == [(0, None), (1, 201)]

@@ -1,9 +1,13 @@
 """Operational surface: front page, health, readiness, OpenAPI and its docs."""
 
+import os
 import re
-
-from surveys.workspace.service import create_workspace
-from tests.support.helpers import create_survey, make_invitation
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 HTTP = {"get", "post", "put", "patch", "delete"}
 COUNT = re.compile(r"<dt>(\w+)</dt><dd>([\d,]+)</dd>")
@@ -73,18 +77,50 @@ def _front_page_counts(client) -> dict[str, int]:
     return {name: int(value.replace(",", "")) for name, value in COUNT.findall(html)}
 
 
-def test_ops_front_page_counts_and_links(client, workspace, db_session):
-    assert _front_page_counts(client) == {"Workspaces": 1, "Surveys": 0, "Invitations": 0, "Responses": 0}
+def test_ops_front_page_tells_strangers_nothing_outside_demo_mode(app, client, workspace):
+    # PostgreSQL + Redis is a real install: no install-wide counts, no live survey link of a
+    # workspace that happens to be called "demo".
+    assert app.test_cli_runner().invoke(args=["demo", "--responses", "5"]).exit_code == 0
+    html = client.get("/").get_data(as_text=True)
+    assert _front_page_counts(client) == {}
+    assert "Answer a demo survey" not in html and 'href="/s/' not in html
 
-    create_workspace(db_session, name="Other", slug="other")
-    db_session.commit()
-    for name in ("One", "Two", "Three"):
-        create_survey(client, workspace.headers, name=name)
-    invitations = [make_invitation(db_session, workspace.workspace.id) for _ in range(2)]  # a survey each
-    saved = client.post(f"/s/{invitations[0].token}", data={"score": "9"})  # a partial answer
-    assert saved.status_code == 200
 
-    assert _front_page_counts(client) == {"Workspaces": 2, "Surveys": 5, "Invitations": 2, "Responses": 1}
+def test_ops_front_page_in_embedded_demo_mode_counts_and_links_the_demo_survey(tmp_path):
+    """`make run`'s mode, run as `make run` does (its own processes: SQLite, no Redis)."""
+    vocservice = str(Path(sys.executable).parent / "vocservice")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["SECRET_KEY"] = "demo-test"
+    for args in (["db", "upgrade"], ["demo", "--responses", "20"]):
+        subprocess.run(
+            [vocservice, *args], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300
+        )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [vocservice, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):  # bounded wait for the server to listen
+            try:
+                html = urllib.request.urlopen(base + "/", timeout=2).read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        counts = {name: int(value.replace(",", "")) for name, value in COUNT.findall(html)}
+        assert counts["Workspaces"] == 1 and counts["Responses"] >= 20, counts
+        assert "Answer a demo survey" in html
+        link = html.split('href="/s/')[1].split('"')[0]
+        assert urllib.request.urlopen(f"{base}/s/{link}", timeout=5).status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_ops_unknown_api_path_is_problem_json(client):
@@ -92,12 +128,3 @@ def test_ops_unknown_api_path_is_problem_json(client):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert client.delete("/api/v1/events").status_code == 405
-
-
-def test_ops_front_page_links_the_demo_survey(app, client):
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["demo", "--responses", "20"]).exit_code == 0
-    html = client.get("/").get_data(as_text=True)
-    assert "Answer a demo survey" in html
-    link = html.split('href="/s/')[1].split('"')[0]
-    assert client.get(f"/s/{link}").status_code == 200

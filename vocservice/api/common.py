@@ -4,18 +4,35 @@ responses documented once), cursor pagination and workspace-scoped lookups."""
 from collections.abc import Callable
 
 import flask_smorest
-from flask import g
+from flask import current_app, g
 from marshmallow import Schema, fields
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from surveys.core.db import workspace_row
-from surveys.core.errors import NotFound
+from surveys.core.errors import DomainError, NotFound
+from vocservice import safety
+from vocservice.errors import status_of
 
 SECURITY = [{"bearer": []}]
 PAGE_DESCRIPTION = (
     "One page of the list: pass next_cursor back as ?cursor= for the next page; null on the last page."
 )
+
+
+class StrictParser(FlaskParser):
+    """webargs reads JSON bodies with the service's one strict parser (vocservice/safety.py)."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        data = req.get_data(cache=True)
+        if not data:
+            return missing
+        view = current_app.view_functions.get(req.endpoint)
+        return safety.loads(data, per_item=getattr(view, "voc_per_item", None))
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -26,6 +43,8 @@ class Blueprint(flask_smorest.Blueprint):
     without that guard is never shown as secured. :meth:`page_response` documents a list's 200
     answer.
     """
+
+    ARGUMENTS_PARSER = StrictParser()
 
     def route(self, rule, *, parameters=None, tags=None, **options):
         register = super().route(rule, parameters=parameters, tags=tags, **options)
@@ -102,3 +121,8 @@ def owned(session: Session, model, object_id: str, what: str):
     if obj is None:
         raise NotFound(f"No {what} with id {object_id!r} in this workspace.")
     return obj
+
+
+def item_error(index: int, error: DomainError) -> dict:
+    """A batch item's result for an item refused on its own (the rest of the batch goes on)."""
+    return {"index": index, "status": status_of(error), "detail": error.detail, "errors": error.errors}

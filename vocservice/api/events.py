@@ -2,15 +2,18 @@
 
 from flask import current_app, g
 from marshmallow import ValidationError
-from sqlalchemy.orm import Session
 
+from surveys.contact.service import contact_key
 from surveys.core.db import db, rfc3339
+from surveys.core.errors import DomainError
+from surveys.core.values import ContactAttributesFull
 from surveys.event.schemas import EventBatchSchema, EventCreateSchema
 from surveys.event.service import EventResult, ingest_event, ingest_events
-from surveys.workspace.models import Workspace
-from vocservice.api.common import Blueprint
+from vocservice.api.common import Blueprint, item_error
 from vocservice.auth import INGEST, require
 from vocservice.config import links
+from vocservice.idempotency import idempotent
+from vocservice.safety import item_or_raise, per_item
 
 PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Journey events that trigger surveys")
@@ -42,23 +45,20 @@ def dump_result(result: EventResult) -> dict:
     return body
 
 
-def ingest_and_commit(session: Session, workspace: Workspace, data: dict) -> tuple[dict, int]:
-    result = ingest_event(session, workspace=workspace, data=data)
-    body = dump_result(result)  # before commit: nothing needs reloading afterwards
-    session.commit()
-    return body, 200 if result.duplicate else 202
-
-
 @blp.route("", methods=["POST"])
 @require(INGEST)
+@idempotent
 @blp.arguments(EventCreateSchema)
 @blp.response(202, description="Accepted; 200 with duplicate=true for an id seen before")
 def post_event(data):
-    return ingest_and_commit(db.session, g.workspace, data)
+    result = ingest_event(db.session, workspace=g.workspace, data=data)
+    return dump_result(result), 200 if result.duplicate else 202
 
 
 @blp.route("/batch", methods=["POST"])
 @require(INGEST)
+@idempotent
+@per_item("events")
 @blp.arguments(EventBatchSchema)
 @blp.response(200, description="Per-item results, in input order")
 def post_batch(data):
@@ -68,15 +68,31 @@ def post_batch(data):
     valid: list[tuple[int, dict]] = []
     for index, raw in enumerate(data["events"]):
         try:
-            valid.append((index, schema.load(raw)))
+            valid.append((index, schema.load(item_or_raise(raw))))
             results.append(None)
         except ValidationError as err:
             results.append({"index": index, "status": 422, "errors": err.messages})
-    if valid:
-        stored = ingest_events(db.session, workspace=g.workspace, items=[v for _, v in valid])
+        except DomainError as err:
+            results.append(item_error(index, err))
+    while valid:
+        savepoint = db.session.begin_nested()
+        try:
+            stored = ingest_events(db.session, workspace=g.workspace, items=[v for _, v in valid])
+            savepoint.commit()
+        except ContactAttributesFull as err:
+            # Only the merged, locked row can tell; refuse that contact's items, store the rest.
+            savepoint.rollback()
+            refused = [(i, v) for i, v in valid if contact_key(v["contact"]) == err.contact]
+            if not refused:
+                raise
+            for index, _ in refused:
+                results[index] = item_error(index, err)
+            valid = [(i, v) for i, v in valid if contact_key(v["contact"]) != err.contact]
+            continue
         for (index, _), result in zip(valid, stored, strict=True):
             status = 200 if result.duplicate else 202
             results[index] = {"index": index, "status": status, **dump_result(result)}
-    db.session.commit()  # one transaction for the batch: all accepted items land together
+        break
+    # One transaction for the batch (committed by @idempotent): all accepted items land together.
     accepted = sum(1 for r in results if r["status"] in (200, 202))
     return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}

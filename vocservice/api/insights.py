@@ -16,6 +16,7 @@ blp = Blueprint("insights", __name__, description="Themes, emerging phrases and 
 
 
 @blp.route("/emerging", methods=["GET"])
+@blp.alt_response(200, schema={"type": "object", "description": "Emerging phrases."}, success=True)
 @require(READ)
 @blp.arguments(EmergingArgsSchema, location="query")
 def get_emerging(args):
@@ -42,6 +43,7 @@ def get_emerging(args):
 
 
 @blp.route("/themes", methods=["GET"])
+@blp.alt_response(200, schema={"type": "object", "description": "Key drivers, by theme."}, success=True)
 @require(READ)
 @blp.arguments(ThemeInsightsArgsSchema, location="query")
 def get_theme_insights(args):

@@ -43,6 +43,7 @@ def list_invitations(args):
 
 
 @blp.route("/<invitation_id>", methods=["GET"])
+@blp.alt_response(200, schema=InvitationSchema, description="The invitation, with its link.", success=True)
 @require(READ + ("ingest",))
 def get_invitation(invitation_id):
     return dump(owned(db.session, Invitation, invitation_id, "invitation"))

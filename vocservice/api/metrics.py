@@ -14,6 +14,7 @@ blp = Blueprint("metrics", __name__, description="Scores, intervals and response
 
 
 @blp.route("", methods=["GET"])
+@blp.alt_response(200, schema={"type": "object", "description": "Score, overall and grouped."}, success=True)
 @require(READ)
 @blp.arguments(MetricsArgsSchema, location="query")
 def get_metrics(args):
@@ -36,6 +37,7 @@ def get_metrics(args):
 
 
 @blp.route("/response-rates", methods=["GET"])
+@blp.alt_response(200, schema={"type": "object", "description": "Rates by touchpoint."}, success=True)
 @require(READ)
 @blp.arguments(ResponseRateArgsSchema, location="query")
 def get_response_rates(args):

@@ -14,15 +14,17 @@ from surveys.analysis.models import Analysis, ResponseTheme
 from surveys.analysis.themes import resolve_theme_ids
 from surveys.core.db import db
 from surveys.core.errors import DomainError, Invalid
+from surveys.core.schemas import in_range_utc
+from surveys.response import service
 from surveys.response.models import Response
 from surveys.response.schemas import ResponseBatchSchema, ResponseCreateSchema, ResponseListArgsSchema
 from surveys.response.service import create_response
 from surveys.segment.service import filter_for
-from vocservice.api.common import Blueprint, owned, page
+from vocservice.api.common import Blueprint, item_error, owned, page
 from vocservice.api.serializers import ResponseBodySchema, response_body
 from vocservice.auth import INGEST, READ, require
-from vocservice.errors import status_of
 from vocservice.idempotency import idempotent
+from vocservice.safety import item_or_raise, per_item
 
 PREFIX = "/responses"
 blp = Blueprint("responses", __name__, description="Survey answers")
@@ -35,12 +37,14 @@ blp = Blueprint("responses", __name__, description="Survey answers")
 @blp.response(201, description="Created; 200 when the sender's id was seen before")
 def post_response(data):
     response, created = create_response(db.session, workspace=g.workspace, data=data)
-    db.session.commit()
+    db.session.flush()  # @idempotent commits, with the stored answer
     return response_body(response), 201 if created else 200
 
 
 @blp.route("/batch", methods=["POST"])
 @require(INGEST)
+@idempotent
+@per_item("responses")
 @blp.arguments(ResponseBatchSchema)
 @blp.response(200, description="Per-item results, in input order")
 def post_batch(data):
@@ -48,7 +52,7 @@ def post_batch(data):
     results = []
     for index, raw in enumerate(data["responses"]):
         try:
-            item = schema.load(raw)
+            item = schema.load(item_or_raise(raw))
             savepoint = db.session.begin_nested()
             try:
                 response, created = create_response(db.session, workspace=g.workspace, data=item)
@@ -60,12 +64,10 @@ def post_batch(data):
             results.append({"index": index, "status": 422, "errors": err.messages})
             continue
         except DomainError as err:
-            results.append(
-                {"index": index, "status": status_of(err), "detail": err.detail, "errors": err.errors}
-            )
+            results.append(item_error(index, err))
             continue
         results.append({"index": index, "status": 201 if created else 200, "id": response.id})
-    db.session.commit()
+    db.session.flush()  # committed by @idempotent
     accepted = sum(1 for r in results if r["status"] in (200, 201))
     return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
 
@@ -80,7 +82,11 @@ def _time_arg(name: str) -> datetime | None:
         raise Invalid(f"{name} must be an RFC 3339 time.", errors={name: ["not a time"]}) from None
     if value.tzinfo is None:
         raise Invalid(f"{name} needs a timezone, e.g. Z.", errors={name: ["no timezone"]})
-    return value
+    try:
+        return in_range_utc(value)
+    except ValueError:
+        detail = f"{name} must be between 1900 and 2999 (UTC)."
+        raise Invalid(detail, errors={name: ["out of range"]}) from None
 
 
 def _analysis_filters(query):
@@ -132,6 +138,18 @@ def list_responses(args):
 
 
 @blp.route("/<response_id>", methods=["GET"])
+@blp.alt_response(200, schema=ResponseBodySchema, description="The response.", success=True)
 @require(READ)
 def get_response(response_id):
     return response_body(owned(db.session, Response, response_id, "response"))
+
+
+@blp.route("/<response_id>", methods=["DELETE"])
+@require(READ)  # admins and analysts: DESIGN.md lets analysts manage feedback and analysis
+@blp.response(204, description="Deleted, with its analysis, theme tags, corrections and roadmap links")
+@blp.alt_response(404, description="No such response in this workspace")
+def delete_response(response_id):
+    """Rollups, theme rollups and roadmap impact no longer count it once this returns."""
+    service.delete_response(db.session, workspace_id=g.workspace.id, response_id=response_id)
+    db.session.commit()
+    return ""

@@ -34,12 +34,13 @@ from vocservice.idempotency import idempotent
 PREFIX = "/roadmap-items"
 blp = Blueprint("roadmap", __name__, description="Roadmap items and the feedback behind them")
 ANALYST = READ  # DESIGN.md: analysts manage the roadmap
+IMPORT_REPORT = {"type": "object", "description": "Counts and per-row errors of the import."}
 
 
 def _offset(cursor: str | None) -> int:
     if not cursor:
         return 0
-    if not (cursor.startswith("@") and cursor[1:].isdigit()):
+    if not (cursor.startswith("@") and cursor[1:].isascii() and cursor[1:].isdigit() and len(cursor) <= 10):
         raise Invalid(
             "This cursor does not belong to a sorted list.",
             errors={"cursor": ["use the next_cursor of the previous page"]},
@@ -93,7 +94,7 @@ def list_items(args):
 @blp.response(201, RoadmapItemSchema)
 def create_item(data):
     item = service.create_item(db.session, workspace=g.workspace, data=data)
-    db.session.commit()
+    db.session.flush()  # @idempotent commits, with the stored answer
     return item
 
 
@@ -110,6 +111,7 @@ def create_item(data):
     description=f"CSV columns title, description, status, themes (names separated by ;), "
     f"keywords (;), external_ref; upsert on external_ref; at most {MAX_ROWS} rows.",
 )
+@blp.alt_response(200, schema=IMPORT_REPORT, description="What the import did, row by row.", success=True)
 @require(ANALYST)
 def import_items():
     upload = request.files.get("file")
@@ -127,6 +129,7 @@ def import_items():
 
 
 @blp.route("/<item_id>", methods=["GET"])
+@blp.alt_response(200, schema=RoadmapItemSchema, description="The item with its impact.", success=True)
 @require(READ)
 def get_item(item_id):
     item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)

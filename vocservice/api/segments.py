@@ -34,7 +34,7 @@ def list_segments(args):
 @blp.response(201, SegmentSchema)
 def create_segment(data):
     segment = service.create_segment(db.session, workspace=g.workspace, data=data)
-    db.session.commit()
+    db.session.flush()  # @idempotent commits, with the stored answer
     return segment
 
 

@@ -23,7 +23,7 @@ blp = Blueprint("surveys", __name__, description="NPS, CSAT and CES surveys")
 @blp.response(201, SurveySchema)
 def create_survey(data):
     survey = service.create_survey(db.session, workspace=g.workspace, data=data)
-    db.session.commit()
+    db.session.flush()  # @idempotent commits, with the stored answer
     return survey
 
 

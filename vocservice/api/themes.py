@@ -34,7 +34,7 @@ def list_themes(args):
 @blp.response(201, ThemeSchema)
 def create_theme(data):
     theme = service.create_theme(db.session, workspace=g.workspace, data=data)
-    db.session.commit()
+    db.session.flush()  # @idempotent commits, with the stored answer
     return theme
 
 

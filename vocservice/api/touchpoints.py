@@ -29,7 +29,7 @@ def create_touchpoint(data):
     touchpoint = service.create_touchpoint(
         db.session, workspace=g.workspace, data=data, allow_private_urls=_allow_private_urls()
     )
-    db.session.commit()
+    db.session.flush()  # @idempotent commits, with the stored answer
     return touchpoint
 
 

@@ -1,18 +1,28 @@
-"""The caller's workspace settings: fatigue window, revenue attribute, widget origins, branding."""
+"""The caller's workspace settings: fatigue window, revenue attribute, widget origins, branding;
+and rotating its secrets (inbound, outbound, widget: see surveys.workspace.secrets), the only
+way to see one again: the new secret is in the rotation's answer, once, and nowhere else.
+"""
 
 import re
+from datetime import timedelta
 
 from flask import g
 
 from surveys.core.db import db
-from surveys.core.errors import Invalid
-from surveys.workspace.schemas import WorkspaceSchema, WorkspaceUpdateSchema
+from surveys.core.errors import Invalid, NotFound
+from surveys.workspace.schemas import (
+    SecretRotateSchema,
+    SecretRotationSchema,
+    WorkspaceSchema,
+    WorkspaceUpdateSchema,
+)
+from surveys.workspace.secrets import KINDS, rotate_secret
 from vocservice.api.common import Blueprint
 from vocservice.auth import ADMIN, READ, require
 
 PREFIX = "/workspace"
 blp = Blueprint("workspace", __name__, description="Workspace settings")
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 
 
 @blp.route("", methods=["GET"])
@@ -37,3 +47,22 @@ def update_workspace(data):
         setattr(workspace, field, value)
     db.session.commit()
     return workspace
+
+
+@blp.route("/secrets/<kind>/rotate", methods=["POST"])
+@require(ADMIN)
+@blp.arguments(SecretRotateSchema)
+@blp.response(200, SecretRotationSchema)
+@blp.doc(
+    parameters=[{"in": "path", "name": "kind", "required": True, "schema": {"type": "string", "enum": KINDS}}]
+)
+def rotate_workspace_secret(data, kind: str):
+    """Replace the ``kind`` secret and show the new one once; the old one keeps working for
+    ``overlap_hours`` (default 24, 0 = stops at once)."""
+    if kind not in KINDS:
+        raise NotFound(f"No secret kind {kind!r}: one of {', '.join(KINDS)}.")
+    rotation = rotate_secret(
+        db.session, workspace=g.workspace, kind=kind, overlap=timedelta(hours=data["overlap_hours"])
+    )
+    db.session.commit()
+    return rotation, 200, {"Cache-Control": "no-store"}

@@ -57,13 +57,18 @@ def workspace() -> None:
 @with_appcontext
 @domain_errors
 def workspace_create(name: str, slug: str | None) -> None:
-    """Create a workspace and print its admin API key and webhook secret (shown once)."""
+    """Create a workspace and print its admin API key and its secrets (shown once)."""
     from surveys.workspace.service import create_api_key, create_workspace
 
     ws = create_workspace(db.session, name=name, slug=slug)
     _, key = create_api_key(db.session, workspace=ws, role="admin", name="created by CLI")
     db.session.commit()
-    click.echo(json.dumps({"workspace": ws.slug, "api_key": key, "webhook_secret": ws.webhook_secret}))
+    secrets = {
+        "webhook_secret": ws.webhook_secret,
+        "outbound_webhook_secret": ws.outbound_webhook_secret,
+        "widget_secret": ws.widget_secret,
+    }
+    click.echo(json.dumps({"workspace": ws.slug, "api_key": key, **secrets}))
 
 
 @click.group()
@@ -302,6 +307,12 @@ def serve(host: str, port: int) -> None:
 
 
 def init_app(app) -> None:
+    from vocservice.cli.secrets import rotate_secret_command
+    from vocservice.cli.users import COMMANDS as USER_COMMANDS
+
+    workspace.add_command(rotate_secret_command)
+    for command in USER_COMMANDS:
+        user.add_command(command)
     for command in (workspace, apikey, user, demo, analyze, reanalyze, tick, scheduler, serve, import_group):
         app.cli.add_command(command)
 

@@ -1,13 +1,13 @@
 """Signed inbound journey events: ``POST /webhooks/{workspace}/events`` (Standard Webhooks).
 
-The signature covers ``webhook-id.webhook-timestamp.raw_body`` with the workspace's ``whsec_``
-secret; timestamps more than 5 minutes off either way are refused; a ``webhook-id`` seen before
+The signature covers ``webhook-id.webhook-timestamp.raw_body`` with the workspace's inbound
+``whsec_`` secret (or the previous one while a rotation's overlap window lasts); timestamps
+more than 5 minutes off either way are refused; a ``webhook-id`` seen before
 (kept at least 7 days) answers with the first result and stores nothing new. Any malformed or
 wrong signature is a 401 and nothing is stored.
 """
 
 import binascii
-import json
 
 from flask import Blueprint, Flask, request
 from marshmallow import ValidationError
@@ -16,12 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from surveys.core.db import db
-from surveys.core.errors import Invalid, Unauthorized
+from surveys.core.errors import Invalid, Malformed, Unauthorized
 from surveys.core.ledgers import WebhookReceipt
 from surveys.event.models import Event
 from surveys.event.schemas import EventCreateSchema
 from surveys.event.service import find_result, ingest_event
 from surveys.workspace.models import Workspace
+from surveys.workspace.secrets import valid_secrets
+from vocservice import safety
 from vocservice.api.events import dump_result
 from vocservice.extensions import limiter
 
@@ -31,10 +33,15 @@ bp = Blueprint("webhooks", __name__)
 def _verify(workspace: Workspace | None, raw: bytes) -> None:
     if workspace is None:
         raise Unauthorized("Unknown workspace or bad signature.")
-    try:
-        Webhook(workspace.webhook_secret).verify(raw.decode("utf-8"), dict(request.headers), json_parse=False)
-    except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Unauthorized(f"Signature check failed: {exc}") from None
+    # The current inbound secret, or the previous one while a rotation's overlap lasts.
+    failure = None
+    for secret in valid_secrets(workspace, "inbound"):
+        try:
+            Webhook(secret).verify(raw.decode("utf-8"), dict(request.headers), json_parse=False)
+            return
+        except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError) as exc:
+            failure = failure or exc
+    raise Unauthorized(f"Signature check failed: {failure}")
 
 
 def signed_message(slug: str) -> tuple[Workspace, str, bytes]:
@@ -51,9 +58,9 @@ def signed_message(slug: str) -> tuple[Workspace, str, bytes]:
 def load_body(raw: bytes, schema, what: str) -> dict:
     """Parse and validate a signed body: bad JSON or fields are a 422 with nothing stored."""
     try:
-        payload = json.loads(raw)
-    except ValueError:
-        raise Invalid("The body is not valid JSON.") from None
+        payload = safety.loads(raw)
+    except Malformed as exc:  # signed but unreadable: a 422 here, as it always was
+        raise Invalid(exc.detail) from None
     try:
         return schema.load(payload)
     except ValidationError as err:

@@ -1,7 +1,8 @@
 """Signed roadmap updates from other systems (an issue tracker): ``POST /webhooks/{workspace}/roadmap``.
 
 Verified exactly like inbound events (:mod:`vocservice.hooks.events`: Standard Webhooks headers, the
-workspace's ``whsec_`` secret, 5 minutes' tolerance, any bad signature a 401 with nothing stored)
+workspace's inbound ``whsec_`` secret or, during a rotation's overlap, the previous one, 5 minutes'
+tolerance, any bad signature a 401 with nothing stored)
 and deduplicated by ``webhook-id`` in the same receipts table. The body
 ``{"external_ref", "title"?, "status"?, "description"?}`` updates the item with that reference or
 creates it; tracker states such as "open", "todo", "in progress", "done" map to ours.

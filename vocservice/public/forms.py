@@ -144,7 +144,7 @@ def show(token: str):
     low, high = SCALES[invitation.survey.kind]
     raw = request.args.get("score", "")
     # A one-click link from the email only preselects; an out-of-range value is ignored.
-    if raw.isdigit() and low <= int(raw) <= high:
+    if raw.isascii() and raw.isdigit() and len(raw) <= 3 and low <= int(raw) <= high:
         selected, via = int(raw), "email"
     return _render_form(
         invitation, selected=selected, via=via, comment=response.comment if response else None

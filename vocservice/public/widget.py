@@ -5,6 +5,10 @@ workspace's ``allowed_origins`` (exact match). A browser always sends ``Origin``
 requests; one that is missing or not allowed gets a 403 problem before anything is read or
 stored. The widget posts the score first (so a tap is never lost) and then patches the comment
 and ``final`` onto the same response with the secret ``edit_token`` it got back.
+
+The Origin check keeps other sites' pages out; it says nothing about who is answering. A
+``contact`` is linked only with a ``contact_token`` that the host site's backend made with the
+workspace's widget secret; without one the answer is anonymous, and a wrong one is a 403.
 """
 
 import hashlib
@@ -27,9 +31,9 @@ from vocservice.extensions import limiter
 bp = Blueprint("widget", __name__)
 EMBED_JS = Path(__file__).resolve().parent.parent / "static" / "embed.js"
 ALLOWED_METHODS = "GET, POST, PATCH, OPTIONS"
-_NO_NUL = validate.Regexp(r"^[^\x00]*$", error="contains a NUL character")
+_NO_NUL = validate.Regexp(r"^[^\x00]*\Z", error="contains a NUL character")
 _PATH_VALUE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_LOCALE = validate.Regexp(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", error="not a locale such as en")
+_LOCALE = validate.Regexp(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*\Z", error="not a locale such as en")
 
 
 def _rate_limit() -> str:
@@ -45,6 +49,10 @@ class WidgetStartSchema(_Strict):
     survey_id = fields.String(required=True, validate=[validate.Length(1, 40), _NO_NUL])
     score = fields.Integer(required=True, strict=True)
     contact = fields.String(load_default=None, allow_none=True, validate=[validate.Length(1, 200), _NO_NUL])
+    # HMAC-SHA256(widget secret, contact) from the host site's backend, hex or base64url.
+    contact_token = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(1, 100), _NO_NUL]
+    )
     page_url = fields.String(
         load_default=None,
         allow_none=True,
@@ -175,6 +183,7 @@ def start(slug: str):
         survey_id=data["survey_id"],
         score=data["score"],
         contact_external_id=data["contact"],
+        contact_token=data["contact_token"],
         page_url=data["page_url"],
         locale=data["lang"],
         now=utcnow(),

@@ -1,5 +1,9 @@
 /* vocservice feedback widget. Embed with:
- * <script src="https://HOST/embed.js" data-workspace="demo" data-survey="sv_..." data-contact="ext-id" async></script>
+ * <script src="https://HOST/embed.js" data-workspace="demo" data-survey="sv_..." async></script>
+ * To tie answers to a signed-in customer, your backend adds data-contact="ext-id" and
+ * data-contact-token="HMAC-SHA256(widget secret, ext-id) as hex"; without a valid token the answer
+ * is stored anonymously (a contact named without a token is ignored; a wrong token is refused with
+ * a 403, and the widget then keeps the answer anonymously).
  * Shows a small, non-modal card: one tap records the score, then an optional comment finishes it.
  * Never builds markup from strings: all text from the server or the page goes in as textContent. */
 (function () {
@@ -32,16 +36,30 @@
       method: method, mode: "cors", credentials: "omit",
       headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
     }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
+      if (!r.ok) { var e = new Error("HTTP " + r.status); e.status = r.status; throw e; }
       return r.json();
+    });
+  }
+  function start(score) {
+    var body = { survey_id: surveyId, score: score, contact: contact,
+      contact_token: contact ? d.contactToken : null, page_url: location.href.slice(0, 2000), lang: lang };
+    return send("POST", "/responses", body).catch(function (e) {
+      /* A token the server refuses (a host-side bug, or an expired rotation) must not lose the
+         customer's answer: keep it, anonymously, as any page could have sent it. */
+      if (e.status !== 403 || !contact) throw e;
+      contact = null;
+      body.contact = body.contact_token = null;
+      return send("POST", "/responses", body);
     });
   }
 
   var lang = d.lang || navigator.language || "en";
+  /* A contact is only sent with its token: the server would ignore it anyway. */
+  var contact = (d.contact && d.contactToken) ? d.contact : null;
   fetch(base + "/surveys/" + encodeURIComponent(surveyId) + "?lang=" + encodeURIComponent(lang),
     { mode: "cors", credentials: "omit" })
     .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-    .then(render)
+    .then(function (cfg) { lang = cfg.lang; render(cfg); })
     .catch(function () { /* the host page must never break because of us */ });
 
   function render(cfg) {
@@ -96,8 +114,7 @@
       busy = true;
       var req = response
         ? send("PATCH", "/responses/" + response.id, { edit_token: response.edit_token, score: score })
-        : send("POST", "/responses", { survey_id: surveyId, score: score, contact: d.contact || null,
-            page_url: location.href.slice(0, 2000), lang: cfg.lang }).then(function (r) { response = r; });
+        : start(score).then(function (r) { response = r; });
       req.then(function () {
         var all = group.querySelectorAll("button");
         for (var i = 0; i < all.length; i++) all[i].setAttribute("aria-pressed", String(all[i] === btn));

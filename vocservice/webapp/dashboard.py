@@ -13,19 +13,15 @@ from surveys.core.db import db
 from surveys.core.errors import Invalid
 from surveys.survey.service import get_survey
 from vocservice.webapp import bp, charts, sources
-from vocservice.webapp.filters import ATTRIBUTE_NAME_MAX
+from vocservice.webapp.filters import ATTRIBUTE_NAME_MAX, parse_day
 
 DEFAULT_DAYS = 90
+MAX_DAYS = 3660  # ten years of daily points is already more than a chart can show
 
 
 def _day(name: str, default: date) -> date:
     raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(f"'{name}' must be a date like 2026-01-31.", errors={name: ["not a date"]}) from None
+    return parse_day(raw, name) if raw else default
 
 
 def _range() -> tuple[date, date, datetime, datetime]:
@@ -33,6 +29,11 @@ def _range() -> tuple[date, date, datetime, datetime]:
     first, last = _day("from", today - timedelta(days=DEFAULT_DAYS - 1)), _day("to", today)
     if first > last:
         raise Invalid("'from' must not be after 'to'.", errors={"from": ["after 'to'"]})
+    if (last - first).days >= MAX_DAYS:
+        raise Invalid(
+            f"The dashboard shows at most {MAX_DAYS:,} days at once: narrow 'from' and 'to'.",
+            errors={"from": [f"more than {MAX_DAYS} days before 'to'"]},
+        )
     # The "to" day is included: the range ends at the next midnight.
     return (
         first,
@@ -116,7 +117,10 @@ def _headline(
 
 @bp.get("/")
 def dashboard_slash():
-    return redirect(url_for("webapp.dashboard", **request.args))
+    # The query string is passed on as is: url_for(**request.args) would take keys such as
+    # _external or endpoint as its own arguments.
+    query = request.query_string.decode("latin-1")
+    return redirect(url_for("webapp.dashboard") + (f"?{query}" if query else ""))
 
 
 @bp.get("")

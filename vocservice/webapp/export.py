@@ -8,10 +8,11 @@ every cell that a spreadsheet would run as a formula is neutralised with a leadi
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterator
 
 from flask import Response as FlaskResponse
-from flask import g, request, stream_with_context
+from flask import request, stream_with_context
 from sqlalchemy.orm import selectinload
 
 from surveys.analysis.service import current_analysis
@@ -22,6 +23,7 @@ from vocservice.webapp import bp
 from vocservice.webapp.feedback import filter_query
 from vocservice.webapp.filters import cursor_of, parse
 
+log = logging.getLogger(__name__)
 BATCH = 500
 HEADER = [
     "id",
@@ -67,7 +69,16 @@ def _row(response: Response) -> list[str]:
     ]
 
 
-def _lines(flt, workspace_id: str) -> Iterator[str]:
+def _batch(flt) -> list[Response]:
+    query = filter_query(flt).options(selectinload(Response.analyses)).limit(BATCH)
+    return db.session.execute(query).unique().scalars().all()
+
+
+def _lines(flt, first: list[Response]) -> Iterator[str]:
+    """The CSV, batch by batch. ``first`` was read before the answer started, so a request that
+    cannot be served fails with a proper status; a failure after that (the database going away
+    mid-export) ends the file with a line saying it is incomplete rather than cutting it silently.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -79,24 +90,32 @@ def _lines(flt, workspace_id: str) -> Iterator[str]:
 
     writer.writerow(HEADER)
     yield "\ufeff" + flush()
+    rows, written = first, 0
     while True:
-        query = filter_query(flt).options(selectinload(Response.analyses)).limit(BATCH)
-        rows = db.session.execute(query).unique().scalars().all()
         for response in rows:
             writer.writerow(_row(response))
+        written += len(rows)
         yield flush()
         db.session.rollback()  # end each batch's transaction; the next starts at the cursor
         if len(rows) < BATCH:
             return
         flt.cursor = cursor_of(rows[-1])
+        try:
+            rows = _batch(flt)
+        except Exception:  # noqa: BLE001 - the status line is sent; say so in the file instead
+            log.exception("feedback export failed after %d rows", written)
+            db.session.rollback()
+            writer.writerow([f"# export incomplete: it stopped after {written} rows; download it again"])
+            yield flush()
+            return
 
 
 @bp.get("/feedback.csv")
 def feedback_csv():
     flt = parse(request.args)
     flt.cursor = ""
-    filter_query(flt)  # validate (unknown survey/theme -> 404) before the download starts
-    body = stream_with_context(_lines(flt, g.workspace.id))
+    first = _batch(flt)  # unknown survey/theme -> 404, before the download starts
+    body = stream_with_context(_lines(flt, first))
     return FlaskResponse(
         body,
         mimetype="text/csv",

@@ -1,8 +1,9 @@
 """The feedback explorer (``/app/feedback``): filtered answers, newest first, with their themes,
-the evidence words highlighted, and tag corrections (remove a wrong theme, add a missed one).
+the evidence words highlighted, tag corrections (remove a wrong theme, add a missed one), and
+deleting an answer (after a confirmation step that needs no JavaScript).
 """
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -12,6 +13,7 @@ from surveys.analysis.service import current_analysis
 from surveys.core.db import db
 from surveys.core.errors import Invalid
 from surveys.response.models import Response
+from surveys.response.service import delete_response
 from surveys.survey.models import Survey
 from surveys.survey.scales import category
 from vocservice.webapp import bp, sources
@@ -19,6 +21,7 @@ from vocservice.webapp.filters import CATEGORIES, FeedbackFilter, build_query, c
 from vocservice.webapp.highlight import pieces
 
 PAGE_SIZE = 25
+DELETE_ROLES = ("admin", "analyst")
 
 
 def filter_query(flt: FeedbackFilter):
@@ -81,6 +84,7 @@ def feedback():
         theme_ids=theme_ids,
         plan_values=sources.attribute_values(g.workspace.id, flt.attribute or "plan"),
         back=request.full_path.rstrip("?"),
+        can_delete=g.user.role in DELETE_ROLES,
         **options,
     )
 
@@ -109,3 +113,14 @@ def correct(response_id: str):
     verb = "added to" if action == "add" else "removed from"
     flash(f"Theme “{theme.name}” {verb} this response; re-analysis keeps your correction.", "success")
     return redirect(_back(url_for("webapp.feedback")) + f"#r-{response_id}")
+
+
+@bp.post("/feedback/<response_id>/delete")
+def delete(response_id: str):
+    """Delete one answer (the form asks for confirmation first); admins and analysts only."""
+    if g.user.role not in DELETE_ROLES:
+        abort(403, "Only admins and analysts can delete responses.")
+    delete_response(db.session, workspace_id=g.workspace.id, response_id=response_id)
+    db.session.commit()
+    flash("Response deleted, with its analysis, theme tags and roadmap links.", "success")
+    return redirect(_back(url_for("webapp.feedback")))

@@ -16,6 +16,7 @@ from nlp.results import LABELS
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.core.db import db
 from surveys.core.errors import Invalid, NotFound
+from surveys.core.schemas import in_range_day, in_range_utc
 from surveys.response.models import Response
 from surveys.survey.models import Survey
 
@@ -66,14 +67,19 @@ class FeedbackFilter:
         return {k: v for k, v in raw.items() if v}
 
 
+def parse_day(raw: str, name: str) -> date:
+    """A ``YYYY-MM-DD`` query value between 1900 and 2999, else a 422 naming ``name``."""
+    try:
+        return in_range_day(date.fromisoformat(raw))
+    except ValueError:
+        raise Invalid(
+            f"'{name}' must be a date like 2026-01-31, between 1900 and 2999.", errors={name: ["not a date"]}
+        ) from None
+
+
 def _date(args: MultiDict, name: str) -> date | None:
     raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(f"'{name}' must be a date like 2026-01-31.", errors={name: ["not a date"]}) from None
+    return parse_day(raw, name) if raw else None
 
 
 def parse(args: MultiDict) -> FeedbackFilter:
@@ -124,10 +130,11 @@ def _cursor(raw: str):
     stamp, _, last_id = raw.partition("~")
     try:
         when = datetime.fromisoformat(stamp)
+        if when.tzinfo is None or not last_id:
+            raise ValueError("naive time or no id")
+        when = in_range_utc(when)
     except ValueError:
         raise Invalid("The page cursor is not valid.", errors={"cursor": ["invalid"]}) from None
-    if when.tzinfo is None or not last_id:
-        raise Invalid("The page cursor is not valid.", errors={"cursor": ["invalid"]})
     return or_(Response.submitted_at < when, and_(Response.submitted_at == when, Response.id < last_id))
 
 

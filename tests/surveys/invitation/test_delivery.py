@@ -7,7 +7,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from surveys.core import jobs
 from surveys.core.db import db, utcnow
@@ -183,7 +183,13 @@ def test_dispatch_webhook_channel_posts_signed_invitation(app, client, workspace
     run_worker()
     [(headers, body)] = handler.received
     headers = {k.lower(): v for k, v in headers.items()}
-    Webhook(workspace.workspace.webhook_secret).verify(body.decode(), headers)
+    # Signed with the outbound secret only: the inbound one (which would let this receiver forge
+    # inbound events) signs nothing we send.
+    Webhook(workspace.workspace.outbound_webhook_secret).verify(body.decode(), headers)
+    assert workspace.workspace.outbound_webhook_secret != workspace.workspace.webhook_secret
+    with pytest.raises(WebhookVerificationError):
+        Webhook(workspace.workspace.webhook_secret).verify(body.decode(), headers)
+    assert headers["host"] == url.split("/")[2]
     payload = json.loads(body)
     assert payload["type"] == "invitation.due"
     assert payload["data"]["url"] == invitation["url"]

@@ -274,7 +274,9 @@ def test_create_response_same_id_posted_concurrently_creates_one(app, db_session
     assert table_count(db_session, Response) == 1
 
 
-def test_widget_start_links_known_contacts_but_never_creates_them(db_session, workspace):
+def test_widget_start_links_vouched_known_contacts_but_never_creates_them(db_session, workspace):
+    from surveys.workspace.secrets import contact_token
+
     ws = db_session.get(Workspace, workspace.workspace.id)
     survey = _survey(db_session, ws.id)
     known = Contact(workspace_id=ws.id, external_id="known", attributes={"plan": "pro"})
@@ -288,7 +290,14 @@ def test_widget_start_links_known_contacts_but_never_creates_them(db_session, wo
         contact_external_id="stranger",
         page_url="https://shop.test/x",
     )
-    linked = widget_start(db_session, workspace=ws, survey_id=survey.id, score=5, contact_external_id="known")
+    linked = widget_start(
+        db_session,
+        workspace=ws,
+        survey_id=survey.id,
+        score=5,
+        contact_external_id="known",
+        contact_token=contact_token(ws.widget_secret, "known"),
+    )
     db_session.commit()
     assert anonymous.contact_id is None and anonymous.meta == {"page_url": "https://shop.test/x"}
     assert linked.contact_id == known.id and linked.attributes == {"plan": "pro"}

@@ -115,3 +115,27 @@ def test_service_touchpoint_rules(db_session, ws, stranger):
     db_session.commit()
     db_session.expire_all()
     assert db_session.get(Touchpoint, link.id).channel == "link"
+
+
+def test_survey_locale_longer_than_its_column_is_a_422(client, workspace, db_session):
+    # Found by tests/fuzz: a well-formed but 24-character tag reached VARCHAR(16) and was a 500.
+    long_tag = "jnt-0i-rD0hzTu-4F1QEUkZ"
+    survey = create_survey(client, workspace.headers)
+    for method, url, body in (
+        ("patch", f"/api/v1/surveys/{survey['id']}", {"locale": long_tag}),
+        ("post", "/api/v1/surveys", {"name": "S", "kind": "nps", "question": "Q?", "locale": long_tag}),
+        (
+            "post",
+            "/api/v1/surveys",
+            {"name": "S", "kind": "nps", "question": "Q?", "translations": {long_tag: {"question": "Q?"}}},
+        ),
+    ):
+        response = getattr(client, method)(url, json=body, headers=workspace.headers)
+        assert response.status_code == 422, (body, response.json)
+        assert response.mimetype == "application/problem+json"
+    db_session.expire_all()
+    assert db_session.get(Survey, survey["id"]).locale == "en"
+    fits = client.patch(
+        f"/api/v1/surveys/{survey['id']}", json={"locale": "pt-BR"}, headers=workspace.headers
+    )
+    assert fits.status_code == 200 and fits.json["locale"] == "pt-BR"

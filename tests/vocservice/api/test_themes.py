@@ -76,7 +76,7 @@ def test_themes_validation_problems(client, workspace):
         ({"name": "x", "keywords": ["k"] * 201}, "keywords"),
         ({"name": "x" * 101}, "name"),
         ({"name": "x", "parent_id": "th_unknown"}, "parent_id"),
-        ({"name": "nul\x00"}, "_schema"),
+        ({"name": "nul\x00"}, "name"),
     ]
     for body, field in cases:
         response = client.post(API, headers=headers, json=body)

@@ -1,12 +1,18 @@
-"""The widget's public endpoints: CORS by exact origin, strict JSON, rate limits, edit tokens."""
+"""The widget's public endpoints: CORS by exact origin, strict JSON, rate limits, edit tokens, and
+contact tokens (a customer is named only with the host site's HMAC of their id)."""
+
+import base64
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from surveys.contact.models import Contact
+from surveys.core.db import utcnow
 from surveys.response.models import Response
 from surveys.survey.models import Survey
 from surveys.workspace.models import Workspace
+from surveys.workspace.secrets import contact_token, rotate_secret
 
 SHOP = "https://shop.example"
 
@@ -162,16 +168,134 @@ def test_widget_bad_patch_is_422(client, db_session, survey_id):
     )
 
 
-def test_widget_never_creates_contacts(client, db_session, workspace, survey_id):
+def _known_customer(db_session, workspace, external_id="cust-0041") -> str:
     db_session.add(
-        Contact(workspace_id=workspace.workspace.id, external_id="known", attributes={"plan": "pro"})
+        Contact(
+            workspace_id=workspace.workspace.id,
+            external_id=external_id,
+            attributes={"plan": "enterprise", "arr": 250000},
+        )
     )
     db_session.commit()
-    known = _post(client, {"survey_id": survey_id, "score": 10, "contact": "known"}).json
-    stranger = _post(client, {"survey_id": survey_id, "score": 10, "contact": "stranger"}).json
-    assert db_session.get(Response, known["id"]).attributes == {"plan": "pro"}
-    assert db_session.get(Response, stranger["id"]).contact_id is None
+    return external_id
+
+
+def _finish(client, created: dict) -> None:
+    url = f"/w/acme/responses/{created['id']}"
+    done = client.patch(
+        url, json={"edit_token": created["edit_token"], "final": True}, headers={"Origin": SHOP}
+    )
+    assert done.status_code == 200
+
+
+def _token(workspace, external_id: str) -> str:
+    return contact_token(workspace.workspace.widget_secret, external_id)
+
+
+def test_widget_never_creates_contacts(client, db_session, workspace, survey_id):
+    known = _known_customer(db_session, workspace)
+    linked = _post(
+        client,
+        {"survey_id": survey_id, "score": 10, "contact": known, "contact_token": _token(workspace, known)},
+    )
+    stranger = _post(
+        client,
+        {
+            "survey_id": survey_id,
+            "score": 10,
+            "contact": "stranger",
+            "contact_token": _token(workspace, "stranger"),
+        },
+    )
+    assert linked.status_code == stranger.status_code == 201
+    assert db_session.get(Response, linked.json["id"]).attributes == {"plan": "enterprise", "arr": 250000}
+    assert db_session.get(Response, stranger.json["id"]).contact_id is None
     assert _count(db_session, Contact) == 1
+
+
+def test_widget_forged_contact_is_stored_anonymous(client, db_session, workspace, survey_id):
+    """Naming a customer without the host site's token borrows nothing of theirs."""
+    known = _known_customer(db_session, workspace)
+    forged = _post(client, {"survey_id": survey_id, "score": 0, "contact": known})
+    assert forged.status_code == 201
+    stored = db_session.get(Response, forged.json["id"])
+    assert (stored.contact_id, stored.attributes) == (None, {})
+    _finish(client, forged.json)
+    # ... so neither the metrics by plan nor a roadmap item's revenue see an enterprise answer.
+    metrics = client.get(
+        f"/api/v1/metrics?survey_id={survey_id}&group_by=attributes.plan", headers=workspace.headers
+    ).json
+    assert "enterprise" not in [group["key"] for group in metrics["groups"]]
+    item = client.post(
+        "/api/v1/roadmap-items", headers=workspace.headers, json={"title": "Faster checkout"}
+    ).json
+    linked = client.post(
+        f"/api/v1/roadmap-items/{item['id']}/links",
+        headers=workspace.headers,
+        json={"response_id": stored.id},
+    )
+    assert linked.status_code in (200, 201), linked.json
+    (ranked,) = client.get("/api/v1/roadmap-items?sort=impact", headers=workspace.headers).json["items"]
+    assert ranked["impact"]["detractors"] == 1
+    assert (ranked["impact"]["customers"], ranked["impact"]["revenue"]) == (0, 0)
+
+
+def test_widget_valid_contact_token_links_the_customer(client, db_session, workspace, survey_id):
+    known = _known_customer(db_session, workspace)
+    hex_token = _token(workspace, known)
+    b64_token = base64.urlsafe_b64encode(bytes.fromhex(hex_token)).decode().rstrip("=")
+    for token in (hex_token, hex_token.upper(), b64_token):
+        created = _post(
+            client, {"survey_id": survey_id, "score": 2, "contact": known, "contact_token": token}
+        )
+        assert created.status_code == 201, created.json
+        stored = db_session.get(Response, created.json["id"])
+        assert stored.contact.external_id == known and stored.attributes["plan"] == "enterprise"
+    _finish(client, created.json)
+    item = client.post(
+        "/api/v1/roadmap-items", headers=workspace.headers, json={"title": "Faster checkout"}
+    ).json
+    client.post(
+        f"/api/v1/roadmap-items/{item['id']}/links",
+        headers=workspace.headers,
+        json={"response_id": stored.id},
+    )
+    (ranked,) = client.get("/api/v1/roadmap-items?sort=impact", headers=workspace.headers).json["items"]
+    assert (ranked["impact"]["customers"], ranked["impact"]["revenue"]) == (1, 250000)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda ws, known: {"contact": known, "contact_token": contact_token("widsec_guess", known)},
+        lambda ws, known: {"contact": known, "contact_token": _token(ws, "someone-else")},
+        lambda ws, known: {"contact": known, "contact_token": _token(ws, known)[:-2]},
+        lambda ws, known: {"contact": known, "contact_token": "not a token"},
+        lambda ws, known: {"contact_token": _token(ws, known)},  # a token for nobody
+        lambda ws, known: {"contact": known, "contact_token": ws.workspace.widget_secret},
+    ],
+)
+def test_widget_wrong_contact_token_is_refused(client, db_session, workspace, survey_id, tamper):
+    known = _known_customer(db_session, workspace)
+    refused = _post(client, {"survey_id": survey_id, "score": 9, **tamper(workspace, known)})
+    assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+    assert refused.json["status"] == 403 and "contact token" in refused.json["detail"]
+    assert _count(db_session) == 0
+
+
+def test_widget_contact_token_survives_rotation_overlap_only(app, client, db_session, workspace, survey_id):
+    known = _known_customer(db_session, workspace)
+    old_token = _token(workspace, known)
+    ws = db_session.get(Workspace, workspace.workspace.id)
+    rotation = rotate_secret(db_session, workspace=ws, kind="widget", overlap=timedelta(hours=1))
+    db_session.commit()
+    body = {"survey_id": survey_id, "score": 9, "contact": known}
+    assert _post(client, {**body, "contact_token": old_token}).status_code == 201
+    assert _post(client, {**body, "contact_token": contact_token(rotation.secret, known)}).status_code == 201
+    ws.widget_secret_previous_expires_at = utcnow() - timedelta(seconds=1)
+    db_session.commit()
+    assert _post(client, {**body, "contact_token": old_token}).status_code == 403
+    assert _post(client, {**body, "contact_token": contact_token(rotation.secret, known)}).status_code == 201
 
 
 def test_widget_is_rate_limited(app, client, db_session, survey_id):
@@ -204,9 +328,10 @@ def test_widget_odd_input_is_a_4xx_never_a_5xx(client, db_session, survey_id):
         headers={"Origin": SHOP},
         json={"edit_token": body["edit_token"], "comment": "a\x00b", "final": True},
     )
-    assert done.status_code == 200
+    # Every JSON body with a NUL is refused before a view runs (vocservice/safety.py).
+    assert done.status_code == 422 and done.mimetype == "application/problem+json"
     db_session.expire_all()
-    assert db_session.get(Response, body["id"]).comment == "ab"
+    assert db_session.get(Response, body["id"]).comment is None
     too_big = client.post(
         "/w/acme/responses", data="x" * 300_000, content_type="application/json", headers={"Origin": SHOP}
     )

@@ -1,8 +1,25 @@
-"""Web app login, roles, CSRF, session cookie and security headers (vocservice/webapp/auth.py)."""
+"""Web app login, roles, CSRF, session cookie and security headers, server-side sessions that
+logout and a password change end, login throttling per address and per account, and the user's
+own account page (vocservice/webapp/auth.py)."""
 
-from surveys.core.db import db
+from datetime import timedelta
+
+from flask import Flask
+
+from surveys.core.db import db, utcnow
+from surveys.workspace.models import User
 from surveys.workspace.service import create_workspace
-from tests.support.webapp import PASSWORD, csrf_of, login, make_user, seed_feedback
+from surveys.workspace.sessions import WebSession
+from tests.support.webapp import (
+    COOKIE,
+    PASSWORD,
+    csrf_of,
+    login,
+    make_user,
+    replay,
+    saved_cookie,
+    seed_feedback,
+)
 
 
 def test_webapp_pages_require_login(client, workspace):
@@ -181,3 +198,201 @@ def test_webapp_other_workspace_ids_are_404(client, app, workspace):
         data={"csrf_token": token, "theme_id": theme_id, "action": "add"},
     )
     assert response.status_code == 404
+
+
+def _post_login(client, email: str, password: str, addr: str = "203.0.113.1"):
+    token = csrf_of(client.get("/app/login", environ_base={"REMOTE_ADDR": addr}).text)
+    return client.post(
+        "/app/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": addr},
+    )
+
+
+def _sessions(app, user_id: str) -> list[WebSession]:
+    with app.app_context():
+        rows = db.session.query(WebSession).filter_by(user_id=user_id).order_by(WebSession.created_at).all()
+        db.session.expunge_all()
+        db.session.remove()
+    return rows
+
+
+def test_webapp_session_cookie_is_named_voc_session(client, app, workspace):
+    make_user(app, workspace.workspace.id)
+    token = csrf_of(client.get("/app/login").text)
+    response = client.post(
+        "/app/login", data={"email": "pm@acme.test", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.headers["Set-Cookie"].startswith(f"{COOKIE}=")
+    assert app.config["SESSION_COOKIE_NAME"] == COOKIE == "voc_session"
+    assert client.get_cookie("session") is None
+    assert client.get("/app").status_code == 200
+
+
+def test_webapp_configure_session_respects_an_explicit_cookie_name_and_lifetime():
+    from vocservice.webapp.auth import configure_session
+
+    plain = Flask("plain")
+    configure_session(plain)
+    assert plain.config["SESSION_COOKIE_NAME"] == "voc_session"
+    assert plain.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)
+    chosen = Flask("chosen")
+    chosen.config.update(SESSION_COOKIE_NAME="acme_voc", PERMANENT_SESSION_LIFETIME=timedelta(hours=1))
+    configure_session(chosen)
+    assert chosen.config["SESSION_COOKIE_NAME"] == "acme_voc"
+    assert chosen.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=1)
+
+
+def test_webapp_saved_cookie_is_refused_after_logout(client, app, workspace):
+    user_id = make_user(app, workspace.workspace.id)
+    token = login(client)
+    saved = saved_cookie(client)
+    assert replay(app, saved).get("/app").status_code == 200  # a copy works while the session lives
+    assert client.post("/app/logout", data={"csrf_token": token}).status_code == 302
+    replayed = replay(app, saved).get("/app/feedback")
+    assert replayed.status_code == 302
+    assert replayed.headers["Location"].startswith("/app/login")
+    assert replay(app, saved).post("/app/logout", data={"csrf_token": token}).status_code == 302
+    (row,) = _sessions(app, user_id)
+    assert row.revoked_reason == "logout" and row.revoked_at is not None
+    # The row holds a hash of the cookie's token, never the token itself.
+    assert row.id not in saved
+
+
+def test_webapp_session_ends_at_its_server_side_expiry(client, app, workspace):
+    user_id = make_user(app, workspace.workspace.id)
+    login(client)
+    with app.app_context():
+        db.session.query(WebSession).filter_by(user_id=user_id).update(
+            {"expires_at": utcnow() - timedelta(seconds=1)}
+        )
+        db.session.commit()
+        db.session.remove()
+    assert client.get("/app").status_code == 302
+
+
+def test_webapp_login_records_the_session_and_marks_it_seen(client, app, workspace):
+    user_id = make_user(app, workspace.workspace.id)
+    login(client)
+    (row,) = _sessions(app, user_id)
+    assert timedelta(hours=11, minutes=59) < row.expires_at - row.created_at <= timedelta(hours=12)
+    with app.app_context():
+        db.session.query(WebSession).update({"last_seen_at": utcnow() - timedelta(minutes=5)})
+        db.session.commit()
+        db.session.remove()
+    client.get("/app")
+    (row,) = _sessions(app, user_id)
+    assert utcnow() - row.last_seen_at < timedelta(minutes=1)
+
+
+def test_webapp_disabled_user_cannot_log_in(client, app, workspace):
+    user_id = make_user(app, workspace.workspace.id)
+    with app.app_context():
+        db.session.get(User, user_id).disabled_at = utcnow()
+        db.session.commit()
+        db.session.remove()
+    right = _post_login(client, "pm@acme.test", PASSWORD)
+    assert right.status_code == 403 and "disabled" in right.text
+    wrong = _post_login(client, "pm@acme.test", "not the password")
+    assert wrong.status_code == 401 and "disabled" not in wrong.text  # only the password holder learns it
+    assert client.get("/app").status_code == 302
+    assert _sessions(app, user_id) == []
+
+
+def test_webapp_login_throttled_per_account_across_addresses(client, app, workspace):
+    app.config["WEBAPP_LOGIN_RATE_LIMIT"] = "100 per minute"
+    app.config["WEBAPP_ACCOUNT_LOGIN_RATE_LIMIT"] = "3 per 15 minutes"
+    make_user(app, workspace.workspace.id)
+    codes = [
+        _post_login(client, " PM@acme.test", "guess", f"198.51.100.{i}").status_code for i in range(1, 4)
+    ]
+    assert codes == [401, 401, 401]
+    throttled = _post_login(client, "pm@acme.test", "guess", "198.51.100.9")
+    assert throttled.status_code == 429
+    assert "Too many failed login attempts for this account" in throttled.text
+    assert "minutes and try again" in throttled.text
+    assert 'name="password"' in throttled.text  # the login page itself, with the message
+    assert throttled.headers.get("Retry-After")
+    # Even the right password, from yet another address, waits out the window.
+    assert _post_login(client, "pm@acme.test", PASSWORD, "198.51.100.10").status_code == 429
+    # Other accounts are not affected.
+    assert _post_login(client, "someone@acme.test", "guess", "198.51.100.9").status_code == 401
+
+
+def test_webapp_successful_logins_do_not_count_against_the_account(app, workspace):
+    app.config["WEBAPP_ACCOUNT_LOGIN_RATE_LIMIT"] = "2 per 15 minutes"
+    make_user(app, workspace.workspace.id)
+    codes = [
+        _post_login(app.test_client(), "pm@acme.test", PASSWORD, f"192.0.2.{i}").status_code for i in range(4)
+    ]
+    assert codes == [302, 302, 302, 302]
+
+
+def test_webapp_login_throttled_per_address_across_accounts(client, app, workspace):
+    app.config["WEBAPP_LOGIN_RATE_LIMIT"] = "3 per minute"
+    app.config["WEBAPP_ACCOUNT_LOGIN_RATE_LIMIT"] = "100 per 15 minutes"
+    make_user(app, workspace.workspace.id)
+    codes = [_post_login(client, f"user{i}@acme.test", "guess", "203.0.113.7").status_code for i in range(3)]
+    assert codes == [401, 401, 401]
+    throttled = _post_login(client, "pm@acme.test", PASSWORD, "203.0.113.7")
+    assert throttled.status_code == 429 and "from your network" in throttled.text
+    assert _post_login(client, "pm@acme.test", PASSWORD, "203.0.113.8").status_code == 302
+
+
+def test_webapp_password_change_ends_other_sessions(client, app, workspace):
+    user_id = make_user(app, workspace.workspace.id)
+    other_browser = app.test_client()
+    login(other_browser)
+    token = login(client)
+    before = saved_cookie(client)
+    page = client.get("/app/account")
+    assert page.status_code == 200 and "Change password" in page.text
+    response = client.post(
+        "/app/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "password": "a much better passphrase",
+            "confirm": "a much better passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert "logged out everywhere else" in client.get(response.headers["Location"]).text
+    assert other_browser.get("/app").status_code == 302
+    assert replay(app, before).get("/app").status_code == 302  # this browser's old cookie too
+    assert client.get("/app").status_code == 200  # ...but this browser carries on with a new one
+    reasons = sorted(r.revoked_reason or "live" for r in _sessions(app, user_id))
+    assert reasons == ["live", "password_changed", "password_changed"]
+    assert _post_login(app.test_client(), "pm@acme.test", PASSWORD).status_code == 401
+    assert _post_login(app.test_client(), "pm@acme.test", "a much better passphrase").status_code == 302
+
+
+def test_webapp_password_change_needs_the_current_password(client, app, workspace):
+    make_user(app, workspace.workspace.id)
+    token = login(client)
+    form = {"csrf_token": token, "current_password": "wrong", "password": "x" * 12, "confirm": "x" * 12}
+    wrong = client.post("/app/account/password", data=form)
+    assert wrong.status_code == 422 and "current password is not right" in wrong.text
+    differ = client.post(
+        "/app/account/password", data={**form, "current_password": PASSWORD, "confirm": "y" * 12}
+    )
+    assert differ.status_code == 422 and "differ" in differ.text
+    short = client.post(
+        "/app/account/password",
+        data={**form, "current_password": PASSWORD, "password": "short", "confirm": "short"},
+    )
+    assert short.status_code == 422 and "at least 10 characters" in short.text
+    assert client.get("/app").status_code == 200  # nothing changed, still logged in
+    assert _post_login(app.test_client(), "pm@acme.test", PASSWORD).status_code == 302
+
+
+def test_webapp_log_out_everywhere_else(client, app, workspace):
+    make_user(app, workspace.workspace.id)
+    elsewhere = app.test_client()
+    login(elsewhere)
+    token = login(client)
+    page = client.get("/app/account")
+    assert page.text.count("<tr>") == 3  # a header and two sessions
+    assert client.post("/app/account/sessions/end", data={"csrf_token": token}).status_code == 302
+    assert elsewhere.get("/app").status_code == 302
+    assert client.get("/app").status_code == 200

@@ -254,3 +254,39 @@ def test_webapp_feedback_csv_is_filtered_formula_safe_utf8(client, app, workspac
     assert hostile["comment"].startswith(HOSTILE)  # text, unchanged: CSV is not HTML
     everything = client.get("/app/feedback.csv").data.decode("utf-8-sig")
     assert len(list(csv.DictReader(io.StringIO(everything)))) == len(COMMENTS)
+
+
+def test_webapp_feedback_delete_response_after_confirmation(client, app, workspace):
+    from surveys.response.models import Response
+
+    make_user(app, workspace.workspace.id, role="analyst")
+    data = seed_feedback(app, workspace.workspace.id)
+    token = login(client)
+    page = client.get("/app/feedback").text
+    victim = data["ids"][0]  # "The Salesforce integration drops records every night."
+    assert _mentions(app, workspace.workspace.id, data["survey_id"], "integrations", rebuild=True) == 2
+    action = f'action="/app/feedback/{victim}/delete"'
+    # The delete form sits behind a disclosure that asks for confirmation (no JavaScript needed).
+    assert action in page and "Yes, delete this response" in page
+    assert page.index("<summary>Delete this response</summary>") < page.index(action)
+
+    refused = client.post(f"/app/feedback/{victim}/delete", data={})  # no CSRF token
+    assert refused.status_code == 400
+    unknown = client.post("/app/feedback/rsp_nope/delete", data={"csrf_token": token})
+    assert unknown.status_code == 404
+
+    done = client.post(
+        f"/app/feedback/{victim}/delete",
+        data={"csrf_token": token, "back": "/app/feedback?category=detractor"},
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith("/app/feedback?category=detractor")
+    after = client.get("/app/feedback").text
+    assert "Response deleted" in after and _shown(after) == len(COMMENTS) - 1
+    assert f"r-{victim}" not in after
+    with app.app_context():
+        assert db.session.get(Response, victim) is None
+        assert db.session.execute(select(Analysis).where(Analysis.response_id == victim)).first() is None
+        db.session.remove()
+    # The victim was one of the two answers about integrations; a rebuild agrees.
+    assert _mentions(app, workspace.workspace.id, data["survey_id"], "integrations") == 1
+    assert _mentions(app, workspace.workspace.id, data["survey_id"], "integrations", rebuild=True) == 1
