@@ -23,10 +23,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from surveys.response.models import Response
-from surveys.survey.models import Survey
-from surveys.workspace.models import Workspace
 from tests.support.helpers import event as journey_event
 from tests.support.helpers import make_invitation
+from tests.support.helpers import widget_survey as make_widget_survey
 
 SHOP = "https://shop.example"
 EXAMPLES = 60
@@ -170,19 +169,7 @@ def invitation(db_session, workspace):
 @pytest.fixture
 def widget_survey(app, db_session, workspace) -> str:
     app.config["WIDGET_RATE_LIMIT"] = "100000/minute"  # restored after the test by conftest
-    ws = db_session.get(Workspace, workspace.workspace.id)
-    ws.allowed_origins = [SHOP]
-    survey = Survey(
-        workspace_id=ws.id,
-        name="Widget",
-        kind="nps",
-        question="Recommend us?",
-        comment_prompt="Why?",
-        translations={"fr": {"question": "Nous recommander ?"}},
-    )
-    db_session.add(survey)
-    db_session.commit()
-    return survey.id
+    return make_widget_survey(db_session, workspace.workspace.id, SHOP)
 
 
 def _stored_answers(db_session) -> list:

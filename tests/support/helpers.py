@@ -165,3 +165,25 @@ def make_invitation(
     session.add(invitation)
     session.commit()
     return invitation
+
+
+WIDGET_ORIGIN = "https://shop.example"
+
+
+def widget_survey(db_session, workspace_id: str, origin: str = WIDGET_ORIGIN) -> str:
+    """An active NPS survey (with a French translation) answerable by the widget from ``origin``."""
+    from surveys.workspace.models import Workspace
+
+    ws = db_session.get(Workspace, workspace_id)
+    ws.allowed_origins = [origin]
+    survey = Survey(
+        workspace_id=ws.id,
+        name="Widget",
+        kind="nps",
+        question="Recommend us?",
+        comment_prompt="Why?",
+        translations={"fr": {"question": "Nous recommander ?"}},
+    )
+    db_session.add(survey)
+    db_session.commit()
+    return survey.id

@@ -13,25 +13,14 @@ from surveys.response.models import Response
 from surveys.survey.models import Survey
 from surveys.workspace.models import Workspace
 from surveys.workspace.secrets import contact_token, rotate_secret
+from tests.support.helpers import widget_survey as make_widget_survey
 
 SHOP = "https://shop.example"
 
 
 @pytest.fixture
 def survey_id(db_session, workspace) -> str:
-    ws = db_session.get(Workspace, workspace.workspace.id)
-    ws.allowed_origins = [SHOP]
-    survey = Survey(
-        workspace_id=ws.id,
-        name="Widget",
-        kind="nps",
-        question="Recommend us?",
-        comment_prompt="Why?",
-        translations={"fr": {"question": "Nous recommander ?"}},
-    )
-    db_session.add(survey)
-    db_session.commit()
-    return survey.id
+    return make_widget_survey(db_session, workspace.workspace.id, SHOP)
 
 
 def _count(db_session, model=Response) -> int:
