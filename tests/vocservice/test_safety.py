@@ -310,3 +310,21 @@ def test_event_batch_refuses_only_the_items_of_a_contact_over_the_merged_cap(cli
     full = db_session.execute(select(Contact).where(Contact.external_id == "full")).scalar_one()
     assert len(full.attributes) == 90  # nothing of the refused item was kept
     assert table_count(db_session, Event) == 2
+
+
+def test_language_tags_longer_than_the_column_are_refused_or_ignored(client, workspace, db_session):
+    from tests.support.helpers import make_invitation, widget_survey
+
+    survey_id = widget_survey(db_session, workspace.workspace.id)
+    origin = {"Origin": "https://shop.example"}
+    too_long = {"survey_id": survey_id, "score": 5, "lang": "abc-abcdefgh-abcd"}  # 17 characters
+    reply = client.post("/w/acme/responses", json=too_long, headers=origin)
+    assert reply.status_code == 422 and "lang" in reply.json["errors"]
+    fits = client.post("/w/acme/responses", json={**too_long, "lang": "abc-abcdefgh-abc"}, headers=origin)
+    assert fits.status_code == 201
+    invitation = make_invitation(db_session, workspace.workspace.id)
+    page = client.post(f"/s/{invitation.token}", data={"score": "7", "lang": "abc-abcdefgh-abcdefgh"})
+    assert page.status_code == 200  # the form ignores a tag it cannot keep
+    db_session.expire_all()
+    locales = sorted(str(r.locale) for r in db_session.execute(select(Response)).scalars())
+    assert locales == ["None", "abc-abcdefgh-abc"]

@@ -28,7 +28,7 @@ CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-_LOCALE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
+_LOCALE = re.compile(r"(?=.{2,16}\Z)[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")  # the column holds 16
 _ERROR_KEYS = {NotFound: "not_found", Gone: "expired", Conflict: "already"}
 
 

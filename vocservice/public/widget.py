@@ -33,7 +33,10 @@ EMBED_JS = Path(__file__).resolve().parent.parent / "static" / "embed.js"
 ALLOWED_METHODS = "GET, POST, PATCH, OPTIONS"
 _NO_NUL = validate.Regexp(r"^[^\x00]*\Z", error="contains a NUL character")
 _PATH_VALUE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_LOCALE = validate.Regexp(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*\Z", error="not a locale such as en")
+_LOCALE = validate.Regexp(
+    r"^(?=.{2,16}\Z)[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*\Z",
+    error="not a locale such as en (16 characters at most)",
+)
 
 
 def _rate_limit() -> str:
