@@ -1,6 +1,6 @@
 """The roadmap board (``/app/roadmap``): items ranked by impact (responses, detractors,
-customers, revenue, negative share), filtered by status, each expandable to the feedback linked
-to it; admins and analysts move items between statuses.
+customers, revenue, negative share), filtered by status, 50 to a page, each expandable to the
+feedback linked to it; admins and analysts move items between statuses.
 """
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -10,6 +10,7 @@ from surveys.analysis.service import current_analysis
 from surveys.core.db import db
 from surveys.core.errors import Invalid
 from surveys.response.models import Response
+from surveys.roadmap.impact import ranked_items
 from surveys.roadmap.models import STATUSES
 from surveys.roadmap.service import get_item, linked_responses_query, update_item
 from surveys.survey.scales import category
@@ -17,6 +18,7 @@ from vocservice.webapp import bp, sources
 from vocservice.webapp.highlight import pieces
 
 LINKED_SHOWN = 5
+PAGE_SIZE = 50  # items per page: an import can bring thousands
 
 
 def _linked(item) -> list[dict]:
@@ -39,17 +41,50 @@ def _linked(item) -> list[dict]:
     return rows
 
 
+def _page() -> int:
+    raw = (request.args.get("page") or "1").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) >= 1):
+        raise Invalid("'page' must be a page number such as 2.", errors={"page": ["not a page number"]})
+    return int(raw)
+
+
 @bp.get("/roadmap")
 def roadmap():
     status = (request.args.get("status") or "").strip()
     if status and status not in STATUSES:
         raise Invalid(f"Unknown status {status!r}.", errors={"status": list(STATUSES)})
-    ranked = sources.roadmap_ranked(g.workspace, status=status or None)
+    page = _page()
+    ranked = ranked_items(
+        db.session,
+        workspace=g.workspace,
+        sort="impact",
+        status=status or None,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
     names = {t.id: t.name for t in sources.theme_list(g.workspace.id)}
-    for row in ranked:
-        row["linked"] = _linked(row["item"])
-        row["themes"] = [names[t] for t in row["item"].theme_ids if t in names]
-    return render_template("app/roadmap.html", rows=ranked, status=status, statuses=STATUSES)
+    rows = []
+    for ranked_row in ranked.rows:
+        item = ranked_row.item
+        rows.append(
+            {
+                "item": item,
+                "impact": ranked_row.impact,
+                "linked": _linked(item),
+                "themes": [names[t] for t in item.theme_ids if t in names],
+            }
+        )
+    pages = max(1, -(-ranked.total // PAGE_SIZE))
+    return render_template(
+        "app/roadmap.html",
+        rows=rows,
+        status=status,
+        statuses=STATUSES,
+        page=page,
+        pages=pages,
+        total=ranked.total,
+        first_rank=(page - 1) * PAGE_SIZE + 1,
+    )
 
 
 @bp.post("/roadmap/<item_id>/status")

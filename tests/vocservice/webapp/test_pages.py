@@ -239,3 +239,32 @@ def test_webapp_settings_keys_shown_once_revoked_and_users(client, app, workspac
             db.session.execute(select(User.role).where(User.email == "a@acme.test")).scalar_one() == "analyst"
         )
         db.session.remove()
+
+
+def test_webapp_roadmap_pages_a_large_board(client, app, workspace):
+    make_user(app, workspace.workspace.id, role="analyst", email="ana@acme.test")
+    with app.app_context():
+        db.session.add_all(
+            RoadmapItem(workspace_id=workspace.workspace.id, title=f"Idea {n:03d}", status="idea")
+            for n in range(120)
+        )
+        db.session.commit()
+        db.session.remove()
+    login(client, "ana@acme.test")
+    first = client.get("/app/roadmap").text
+    titles = re.findall(r'<span class="item-title">(\d+)\. Idea (\d{3})</span>', first)
+    assert len(titles) == 50 and titles[0][0] == "1"
+    assert "Items 1–50 of 120 (page 1 of 3)" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    last = client.get("/app/roadmap?page=3").text
+    ranks = [
+        int(rank) for rank, _ in re.findall(r'<span class="item-title">(\d+)\. Idea (\d{3})</span>', last)
+    ]
+    assert ranks == list(range(101, 121)) and 'rel="next"' not in last
+    seen = {
+        idea
+        for page in (1, 2, 3)
+        for _, idea in re.findall(r"(\d+)\. Idea (\d{3})<", client.get(f"/app/roadmap?page={page}").text)
+    }
+    assert len(seen) == 120  # every item exactly once across the pages
+    for bad in ("0", "-1", "abc", "%C2%B2", "9999999"):
+        assert client.get(f"/app/roadmap?page={bad}").status_code == 422, bad
