@@ -225,6 +225,7 @@ def to_body(values: dict, errors: dict[str, list[str]]) -> tuple[dict, list[int]
                 condition["value"] = _typed(row["type"], row["value"])
             except _Bad as bad:
                 errors[f"conditions.{index}.value"] = [str(bad)]
+                continue  # not sent: the schema's checks of a stand-in value would only confuse
         conditions.append(condition)
         origin.append(index)
     body["conditions"] = conditions
