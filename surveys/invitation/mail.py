@@ -27,6 +27,7 @@ from surveys.core.errors import NotFound
 from surveys.invitation.models import Invitation
 from surveys.invitation.settings import Links
 from surveys.survey import i18n
+from surveys.survey.models import Survey
 from surveys.survey.scales import SCALES
 from surveys.workspace.models import Workspace
 
@@ -49,14 +50,42 @@ class MailError(RuntimeError):
 def render_invitation(invitation: Invitation, *, links: Links, reminder: bool = False) -> EmailMessage:
     session = object_session(invitation)
     workspace = session.get(Workspace, invitation.workspace_id) if session else None
-    contact, survey = invitation.contact, invitation.survey
+    contact = invitation.contact
     if not contact.email:
         raise MailError(f"contact {contact.external_id!r} has no email address")
-    locale = i18n.pick_locale(None, contact.locale, (), survey)
+    return compose(
+        survey=invitation.survey,
+        workspace=workspace,
+        contact_name=contact.name,
+        contact_email=contact.email,
+        locale=i18n.pick_locale(None, contact.locale, (), invitation.survey),
+        token=invitation.token,
+        message_id=f"{invitation.id}{'.reminder' if reminder else ''}",
+        links=links,
+        reminder=reminder,
+    )
+
+
+def compose(
+    *,
+    survey: Survey,
+    workspace: Workspace | None,
+    contact_name: str | None,
+    contact_email: str,
+    locale: str,
+    token: str,
+    message_id: str,
+    links: Links,
+    reminder: bool = False,
+) -> EmailMessage:
+    """The invitation email for one recipient, in ``locale`` (one the survey has text in).
+
+    Needs no stored invitation, so the web app previews exactly what :func:`render_invitation`
+    sends, with sample values and without sending anything."""
     text = i18n.strings(locale)
     brand = i18n.branding(workspace)
     sender_name = brand["name"] or "us"
-    form_url = links.survey_url(invitation.token)
+    form_url = links.survey_url(token)
     low, high = SCALES[survey.kind]
     low_label, high_label = i18n.scale_labels(survey.kind, locale)
     context = {
@@ -66,24 +95,24 @@ def render_invitation(invitation: Invitation, *, links: Links, reminder: bool = 
         "reminder": reminder,
         "survey": i18n.survey_text(survey, locale),
         "greeting": (
-            text["email_greeting"].format(name=contact.name)
-            if contact.name
+            text["email_greeting"].format(name=contact_name)
+            if contact_name
             else text["email_greeting_anonymous"]
         ),
         "scores": [(n, f"{form_url}?score={n}") for n in range(low, high + 1)],
         "low_label": low_label,
         "high_label": high_label,
         "form_url": form_url,
-        "unsubscribe_url": links.unsubscribe_url(invitation.token),
+        "unsubscribe_url": links.unsubscribe_url(token),
         "why": text["email_why"].format(name=sender_name),
     }
     message = EmailMessage()
     subject_key = "reminder_subject" if reminder else "email_subject"
     # Header values must be one line; names come from customers' systems.
     message["Subject"] = _one_line(text[subject_key].format(name=sender_name))
-    message["To"] = Address(display_name=_one_line(contact.name or ""), addr_spec=contact.email)
+    message["To"] = Address(display_name=_one_line(contact_name or ""), addr_spec=contact_email)
     message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = f"<{invitation.id}{'.reminder' if reminder else ''}@{links.host}>"
+    message["Message-ID"] = f"<{message_id}@{links.host}>"
     message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"  # tells auto-responders not to answer

@@ -4,6 +4,7 @@ enterprise/integrations story."""
 
 import re
 from datetime import timedelta
+from html import unescape
 
 from surveys.analysis import service as analysis
 from surveys.core.db import db, utcnow
@@ -93,3 +94,22 @@ def seed_feedback(app, workspace_id: str, comments=COMMENTS, *, days_apart: int 
         analysis.analyze_responses(db.session, response_ids=ids)
         db.session.remove()
     return {"survey_id": survey_id, "ids": ids}
+
+
+def field_errors(html: str) -> dict[str, str]:
+    """The error shown next to each input of a rendered form: error element id -> message."""
+    found = re.findall(r'<p class="field-error" id="err-([^"]+)">([^<]*)</p>', html)
+    return {key: unescape(text) for key, text in found}
+
+
+def make_survey(app, workspace_id: str, **fields) -> str:
+    with app.app_context():
+        survey = Survey(
+            workspace_id=workspace_id,
+            **{"name": "Onboarding NPS", "kind": "nps", "question": "Would you recommend us?", **fields},
+        )
+        db.session.add(survey)
+        db.session.commit()
+        survey_id = survey.id
+        db.session.remove()
+    return survey_id

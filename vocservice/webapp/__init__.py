@@ -22,8 +22,9 @@ CSP = (
 
 @bp.after_request
 def _security_headers(response):
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Frame-Options"] = "DENY"
+    # A view may set its own (the sandboxed preview frames do); every other page gets ours.
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     # Pages show customer feedback of one workspace: never kept by shared caches or bfcache.
@@ -53,9 +54,11 @@ def init_app(app: Flask) -> None:
         dashboard,
         export,
         feedback,
+        previews,
         roadmap,
         settings,
         surveys_pages,
+        touchpoint_pages,
     )
 
     auth.configure_session(app)

@@ -1,31 +1,24 @@
-"""Surveys and touchpoints (``/app/surveys``): everyone sees them; admins create them and
-pause or activate them, through the same schemas and checks as the API.
+"""Surveys and touchpoints (``/app/surveys``): everyone sees them; admins create and edit
+surveys (with their translations), through the same schemas and checks as the API. Touchpoints
+are edited in :mod:`vocservice.webapp.touchpoint_pages`, previews live in
+:mod:`vocservice.webapp.previews`.
 """
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from surveys.core.db import db
-from surveys.core.errors import Invalid, NotFound
+from surveys.core.errors import Conflict
 from surveys.metrics.models import DailyRollup
 from surveys.metrics.rollups import TOTAL
 from surveys.survey import service
-from surveys.survey.models import SURVEY_STATUSES, Survey, Touchpoint
-from surveys.survey.schemas import SurveyCreateSchema, TouchpointCreateSchema
-from vocservice.webapp import bp
+from surveys.survey.models import SURVEY_KINDS, SURVEY_STATUSES, Survey, Touchpoint
+from surveys.survey.schemas import SurveyCreateSchema
+from vocservice.webapp import bp, survey_form
 from vocservice.webapp.auth import admin_required
-from vocservice.webapp.forms_util import load_form
+from vocservice.webapp.forms_util import load_data, load_form
 
 SURVEY_FIELDS = ("name", "kind", "question", "comment_prompt", "status")
-TOUCHPOINT_FIELDS = (
-    "name",
-    "event",
-    "survey_id",
-    "channel",
-    "webhook_url",
-    "delay_seconds",
-    "expires_after_days",
-)
 
 
 def _page(status: int = 200, **extra):
@@ -56,9 +49,7 @@ def _page(status: int = 200, **extra):
         "counts": counts,
         "statuses": SURVEY_STATUSES,
         "survey_errors": {},
-        "touchpoint_errors": {},
         "survey_form": {},
-        "touchpoint_form": {},
         **extra,
     }
     return render_template("app/surveys.html", **context), status
@@ -91,32 +82,56 @@ def survey_status(survey_id: str):
     return redirect(url_for("webapp.surveys"))
 
 
-@bp.post("/touchpoints")
+def _edit_page(survey: Survey, values: dict, errors: dict, status: int = 200):
+    return render_template(
+        "app/survey_form.html",
+        survey=survey,
+        values=values,
+        errors=errors,
+        kinds=SURVEY_KINDS,
+        statuses=SURVEY_STATUSES,
+        max_rows=survey_form.MAX_TRANSLATION_ROWS,
+    ), status
+
+
+@bp.get("/surveys/<survey_id>")
 @admin_required
-def create_touchpoint():
-    data, errors = load_form(TouchpointCreateSchema(), request.form, TOUCHPOINT_FIELDS)
-    if data is not None:
+def edit_survey(survey_id: str):
+    survey = service.get_survey(db.session, workspace_id=g.workspace.id, survey_id=survey_id)
+    return _edit_page(survey, survey_form.values_of(survey), {})
+
+
+@bp.post("/surveys/<survey_id>")
+@admin_required
+def update_survey(survey_id: str):
+    """Save the survey, or (the no-JavaScript row buttons) add or remove a translation row and
+    show the form again with nothing saved."""
+    survey = service.get_survey(db.session, workspace_id=g.workspace.id, survey_id=survey_id)
+    values, errors = survey_form.posted_values(request.form)
+    rows = values["translations"]
+    action = request.form.get("action", "save")
+    if action == "add_translation" and not errors:
+        if len(rows) < survey_form.MAX_TRANSLATION_ROWS:
+            rows.append(survey_form.blank_translation())
+        return _edit_page(survey, values, {})
+    if action.startswith("remove_translation:") and not errors:
+        index = action.partition(":")[2]
+        if index.isdigit() and int(index) < len(rows):
+            del rows[int(index)]
+        return _edit_page(survey, values, {})
+    body, origin = survey_form.to_body(values, errors)
+    data, found = load_data(SurveyCreateSchema(), body)
+    survey_form.schema_errors(found, origin, errors)
+    if not errors:
         try:
-            touchpoint = service.create_touchpoint(
-                db.session,
-                workspace=g.workspace,
-                data=data,
-                allow_private_urls=current_app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"],
-            )
-        except (Invalid, NotFound) as error:  # checked before anything is added
-            errors = error.errors or {"survey_id": [error.detail]}
+            survey = service.update_survey(db.session, workspace=g.workspace, survey_id=survey_id, data=data)
+        except Conflict as error:  # the kind of a survey with answers is fixed
+            db.session.rollback()
+            errors = {"kind": [error.detail]}
     if errors:
-        return _page(422, touchpoint_errors=errors, touchpoint_form=request.form)
+        db.session.rollback()
+        survey = service.get_survey(db.session, workspace_id=g.workspace.id, survey_id=survey_id)
+        return _edit_page(survey, values, errors, 422)
     db.session.commit()
-    flash(f"Touchpoint “{touchpoint.name}” created.", "success")
-    return redirect(url_for("webapp.surveys"))
-
-
-@bp.post("/touchpoints/<touchpoint_id>/active")
-@admin_required
-def touchpoint_active(touchpoint_id: str):
-    touchpoint = service.get_touchpoint(db.session, workspace_id=g.workspace.id, touchpoint_id=touchpoint_id)
-    touchpoint.active = request.form.get("active") == "1"
-    db.session.commit()
-    flash(f"Touchpoint “{touchpoint.name}” {'activated' if touchpoint.active else 'paused'}.", "success")
-    return redirect(url_for("webapp.surveys"))
+    flash(f"Survey “{survey.name}” saved.", "success")
+    return redirect(url_for("webapp.edit_survey", survey_id=survey.id))
