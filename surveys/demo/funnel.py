@@ -98,7 +98,7 @@ def seed_funnel(
                 if outcome == "suppressed":
                     reason = rng.choices(*zip(*SUPPRESSION_REASONS, strict=True))[0]
                     invite(touchpoint, contact.id, asked, "suppressed", reason=reason)
-                elif outcome == "failed":
+                elif outcome == "failed" and touchpoint.channel != "link":  # links are not sent
                     invite(
                         touchpoint, contact.id, asked, "failed", reason="send_failed:SMTPRecipientsRefused"
                     )

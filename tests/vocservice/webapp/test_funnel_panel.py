@@ -34,7 +34,7 @@ def test_funnel_panel_shows_stages_rates_and_reasons(client, app, workspace):
     assert values == [("Events", "6"), ("Scheduled", "5"), ("Sent", "4"), ("Opened", "3"), ("Answered", "2")]
     assert "75% of opened" not in panel and "67% of opened" in panel  # 2 answered of 3 opened
     assert "1 not asked (recently contacted: 1)" in panel
-    assert "1 failed to send (send failed:SMTPRecipientsRefused: 1)" in panel
+    assert "1 failed to send (SMTPRecipientsRefused: 1)" in panel
     assert LONG_EVENT in panel
     assert HOSTILE not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in panel
     # Outside the range: the touchpoint is listed with what to do instead of bars.
