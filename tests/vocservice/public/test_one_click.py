@@ -24,6 +24,8 @@ def test_opened_without_score_marks_opened_once(client, db_session, workspace):
     assert client.post(f"/s/{invitation.token}/opened").status_code == 204
     db_session.expire_all()
     assert db_session.get(Invitation, invitation.id).opened_at == first  # the first open counts
+    [listed] = client.get("/api/v1/invitations", headers=workspace.headers).json["items"]
+    assert listed["opened_at"] is not None and listed["responded_at"] is None
 
 
 def test_opened_with_score_keeps_the_typed_comment(client, db_session, workspace):
