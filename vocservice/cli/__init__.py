@@ -257,7 +257,8 @@ def _tick_once() -> dict:
 @click.command()
 @with_appcontext
 def tick() -> None:
-    """Run due work once: expiry, stuck-send release, due sends and reminders, pruning."""
+    """Run due work once: finalise inactive partial answers, expiry, stuck-send release, due sends
+    and reminders, pruning."""
     click.echo(json.dumps(_tick_once()))
 
 
