@@ -1,4 +1,5 @@
-"""The periodic tick: expire old invitations, release stuck sends, enqueue due work, prune.
+"""The periodic tick: finalise inactive partial answers, expire old invitations, release stuck
+sends, enqueue due work, prune.
 
 The database says what is due; Redis only carries it. Running the tick twice, or while a
 previous job for the same row is still queued, is harmless because every job re-checks its row.
@@ -14,6 +15,7 @@ from surveys.core import jobs
 from surveys.core.db import utcnow
 from surveys.core.ledgers import IdempotencyRecord, WebhookReceipt
 from surveys.invitation.models import Invitation
+from surveys.response import finalise
 from surveys.response.models import Response
 from surveys.roadmap.mapping import sweep_remaps
 
@@ -54,11 +56,19 @@ def _due_ids(session: Session, condition, now: datetime) -> list[str]:
     return list(ids)
 
 
-def run_tick(session: Session, *, now: datetime | None = None) -> TickResult:
-    """Do what is due and commit; the jobs it defers go on their queues after that commit."""
+def run_tick(
+    session: Session, *, now: datetime | None = None, finalise_after: timedelta = finalise.DEFAULT_AFTER
+) -> TickResult:
+    """Do what is due and commit; the jobs it defers go on their queues after that commit.
+
+    ``finalise_after``: how long a scored partial answer may sit untouched before it counts as
+    answered (:func:`surveys.response.finalise.finalise_partial_answers`)."""
     now = now or utcnow()
     result = TickResult()
     counts = result.counts
+
+    # First, so an answer given just before its link expired is counted, not expired with it.
+    counts["partials_finalised"] = finalise.finalise_partial_answers(session, now=now, after=finalise_after)
 
     counts["expired"] = session.execute(
         update(Invitation)

@@ -43,6 +43,15 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _minutes(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise RuntimeError(f"{name} must be a whole number of minutes, at least 1 (got {raw!r})")
+    return int(raw)
+
+
 def from_environment(instance_path: Path) -> dict:
     instance_path.mkdir(parents=True, exist_ok=True)
     db_url = _database_url(instance_path)
@@ -65,6 +74,8 @@ def from_environment(instance_path: Path) -> dict:
         "WEBAPP_ACCOUNT_LOGIN_RATE_LIMIT": os.environ.get(
             "VOC_ACCOUNT_LOGIN_RATE_LIMIT", "10 per 15 minutes"
         ),
+        # Minutes without activity after which a scored partial answer counts as answered.
+        "VOC_FINALISE_PARTIAL_AFTER_MINUTES": _minutes("VOC_FINALISE_PARTIAL_AFTER_MINUTES", 60),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # A Redis outage must not take the public widget down with it.

@@ -1,7 +1,8 @@
 """The demo workspace behind ``make run``: three surveys with touchpoints, a few hundred
 customers in three plans and regions, and about 2,000 answers over six months that tell a story
 (enterprise accounts hurt by SSO and Salesforce-sync problems, small teams by pricing), plus a
-few open invitations so the hosted form can be tried at once. Deterministic (seeded).
+few open invitations so the hosted form can be tried at once. Answers arrive through events and
+invitations, beside unanswered and suppressed ones, so the funnel is not empty. Deterministic (seeded).
 """
 
 import random
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
 from surveys.core.db import utcnow
+from surveys.demo.funnel import seed_funnel
 from surveys.invitation.models import Invitation
 from surveys.response.models import Response
 from surveys.survey.models import Survey, Touchpoint
@@ -253,6 +255,10 @@ def _seed_content(session: Session, workspace, responses: int) -> None:
                 submitted_at=now - timedelta(days=days_ago, minutes=rng.randrange(1440)),
             )
         )
+    # Issue 12: each answer came from an event and an invitation, beside the unanswered ones.
+    seed_funnel(
+        session, workspace=workspace, touchpoints=touchpoints, contacts=contacts, answers=rows, now=now
+    )
     session.add_all(rows)
     for contact in contacts[:5]:
         session.add(

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import (
+    Index,
     String,
     UniqueConstraint,
 )
@@ -13,7 +14,11 @@ from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column
 
 class Event(db.Model):
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id"),
+        # The funnel counts one workspace's events of a name over a date range.
+        Index("ix_events_workspace_name_received", "workspace_id", "name", "received_at"),
+    )
     id: Mapped[str] = id_column("evt")
     workspace_id: Mapped[str] = fk_column("workspaces.id")
     external_id: Mapped[str] = mapped_column(String(200), nullable=False)

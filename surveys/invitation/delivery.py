@@ -105,6 +105,8 @@ def deliver_invitation(session: Session, *, invitation_id: str, settings: Delive
         invitation.enqueued_at = None
         if invitation.attempts >= MAX_ATTEMPTS:
             invitation.status = "failed"
+            # The kind of failure, short and stable enough to count by (the funnel's reasons).
+            invitation.reason = f"send_failed:{type(exc).__name__}"[:64]
         else:
             invitation.status = "scheduled"
             delay = BACKOFF[min(invitation.attempts - 1, len(BACKOFF) - 1)]

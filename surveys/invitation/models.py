@@ -38,6 +38,8 @@ class Invitation(db.Model):
         UniqueConstraint("touchpoint_id", "event_id"),
         Index("ix_invitations_due", "status", "scheduled_for"),
         Index("ix_invitations_contact_recent", "contact_id", "scheduled_for"),
+        # The funnel reads one workspace's invitations of a date range.
+        Index("ix_invitations_workspace_created", "workspace_id", "created_at"),
     )
     id: Mapped[str] = id_column("inv")
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
@@ -55,6 +57,9 @@ class Invitation(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a person first had the hosted form in front of them: set by the page's script or a
+    # press of its buttons, never by a plain GET (mail scanners fetch every link).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when a job for this row is put on the queue; the sweeper re-enqueues stale ones.
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

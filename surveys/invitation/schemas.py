@@ -23,6 +23,10 @@ class InvitationSchema(Schema):
     expires_at = Time()
     sent_at = Time(allow_none=True)
     reminded_at = Time(allow_none=True)
+    opened_at = Time(
+        allow_none=True,
+        metadata={"description": "when a person first had the survey page open (not a mail scanner's fetch)"},
+    )
     responded_at = Time(allow_none=True)
     url = fields.String()
     contact = fields.Function(lambda inv: {"external_id": inv.contact.external_id})

@@ -278,7 +278,7 @@ def compute_metrics(
 def response_rates(
     session: Session, *, workspace_id: str, start: datetime | None = None, end: datetime | None = None
 ) -> dict:
-    """Per touchpoint: invitations scheduled, sent, answered, suppressed by reason, and rate."""
+    """Per touchpoint: invitations scheduled, sent, opened, answered, suppressed by reason, and rate."""
     query = (
         select(
             Invitation.touchpoint_id,
@@ -287,6 +287,7 @@ def response_rates(
             func.count(),
             func.count(Invitation.sent_at),
             func.count(Invitation.responded_at),
+            func.count(Invitation.opened_at),
         )
         .where(Invitation.workspace_id == workspace_id)
         .group_by(Invitation.touchpoint_id, Invitation.status, Invitation.reason)
@@ -300,6 +301,7 @@ def response_rates(
             "invitations": 0,
             "scheduled": 0,
             "sent": 0,
+            "opened": 0,
             "answered": 0,
             "suppressed": 0,
             "suppressed_by_reason": {},
@@ -308,10 +310,11 @@ def response_rates(
             "failed": 0,
         }
     )
-    for touchpoint_id, status, reason, count, sent, answered in session.execute(query):
+    for touchpoint_id, status, reason, count, sent, answered, opened in session.execute(query):
         row = rows[touchpoint_id]
         row["invitations"] += count
         row["sent"] += sent
+        row["opened"] += opened
         row["answered"] += answered
         if status == "suppressed":
             row["suppressed"] += count
@@ -344,7 +347,8 @@ def response_rates(
         "to": end,
         "items": items,
         "notes": [
-            "'opened' is not tracked: vocservice adds no tracking pixels to emails. "
-            "response_rate is answered / sent."
+            "'opened' counts invitations whose survey page a person had open (its script ran or a "
+            "button was pressed); emails carry no tracking pixels and mail scanners' fetches do not "
+            "count. response_rate is answered / sent."
         ],
     }

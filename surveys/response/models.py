@@ -14,11 +14,21 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.contact.models import Contact
-from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column, id_column, updated_column
+from surveys.core.db import (
+    JSONType,
+    UTCDateTime,
+    created_column,
+    db,
+    fk_column,
+    id_column,
+    updated_column,
+    utcnow,
+)
 from surveys.survey.models import Survey
 
 if TYPE_CHECKING:
@@ -34,6 +44,13 @@ class Response(db.Model):
         Index("ix_responses_analysis_status", "analysis_status"),
         # The feedback explorer and workspace-wide lists read newest first across surveys.
         Index("ix_responses_workspace_submitted", "workspace_id", "submitted_at"),
+        # The tick finalises partial answers left inactive; only those few rows are indexed.
+        Index(
+            "ix_responses_partial_activity",
+            "last_activity_at",
+            postgresql_where=text("completed = false"),
+            sqlite_where=text("completed = false"),
+        ),
     )
     id: Mapped[str] = id_column("rsp")
     workspace_id: Mapped[str] = fk_column("workspaces.id")
@@ -60,6 +77,9 @@ class Response(db.Model):
     attributes: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
     event_snapshot: Mapped[dict | None] = mapped_column(JSONType)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    # When the respondent last changed this answer (a partial one is finalised after a while
+    # without activity: surveys.response.finalise).
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
     # Text analysis is durable work owned by the database: pending until a worker stores a

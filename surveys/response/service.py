@@ -151,6 +151,8 @@ def submit_form(
     response.comment = comment
     response.completed = final
     response.submitted_at = now
+    response.last_activity_at = now
+    invitation.opened_at = invitation.opened_at or now  # a press is a person, never a scanner
     if locale:
         response.locale = locale
     if final:
@@ -307,6 +309,7 @@ def widget_start(
         edit_token=secrets.token_urlsafe(24),
         source="widget",
         submitted_at=now,
+        last_activity_at=now,
         contact=contact,
         locale=locale or (contact.locale if contact else None),
         attributes=dict(contact.attributes or {}) if contact else {},
@@ -346,9 +349,11 @@ def widget_update(
         response.score = validate_score(response.survey.kind, score)
     if comment is not None:
         response.comment = _clean_comment(comment)
+    now = now or utcnow()
+    response.last_activity_at = now
     if final:
         response.completed = True
-        response.submitted_at = now or utcnow()
+        response.submitted_at = now
     session.flush()
     return response
 

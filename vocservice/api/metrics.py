@@ -41,8 +41,8 @@ def get_metrics(args):
 @require(READ)
 @blp.arguments(ResponseRateArgsSchema, location="query")
 def get_response_rates(args):
-    """Per touchpoint: invitations scheduled, sent, answered, suppressed (by reason) and the
-    response rate (answered / sent), for invitations created in ``[from, to)``. Email opens are
-    not tracked."""
+    """Per touchpoint: invitations scheduled, sent, opened, answered, suppressed (by reason) and
+    the response rate (answered / sent), for invitations created in ``[from, to)``. Opened means a
+    person had the survey page open (not a mail scanner's fetch); emails carry no tracking pixels."""
     result = response_rates(db.session, workspace_id=g.workspace.id, start=args["start"], end=args["end"])
     return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}

@@ -10,6 +10,7 @@ import logging
 import sys
 import threading
 import time
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -249,13 +250,15 @@ def import_responses(file, survey_id: str) -> None:
 def _tick_once() -> dict:
     from surveys.tick import run_tick
 
-    return run_tick(db.session).counts
+    minutes = current_app.config.get("VOC_FINALISE_PARTIAL_AFTER_MINUTES", 60)
+    return run_tick(db.session, finalise_after=timedelta(minutes=minutes)).counts
 
 
 @click.command()
 @with_appcontext
 def tick() -> None:
-    """Run due work once: expiry, stuck-send release, due sends and reminders, pruning."""
+    """Run due work once: finalise inactive partial answers, expiry, stuck-send release, due sends
+    and reminders, pruning."""
     click.echo(json.dumps(_tick_once()))
 
 

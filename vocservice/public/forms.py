@@ -2,10 +2,16 @@
 
 Plain HTML forms that work without JavaScript: each score is a submit button that saves a
 partial answer and re-renders the page with it selected; "Send" finishes. A GET never writes,
-so mail scanners that follow every link cannot answer for the customer. Problems are shown as
-small localised HTML pages with the right status (404 unknown, 409 answered, 410 expired).
+so mail scanners that follow every link cannot answer for the customer. One small inline script
+(allowed by its hash, nothing else runs) tells ``POST /s/<token>/opened`` that a person has the
+page open, on load when it is visible or on the first interaction: the invitation counts as
+opened and a score clicked in the email is saved at once (:mod:`surveys.response.one_click`).
+Problems are shown as small localised HTML pages with the right status (404 unknown, 409
+answered, 410 expired).
 """
 
+import base64
+import hashlib
 import re
 
 from flask import Blueprint, Flask, render_template, request, url_for
@@ -15,17 +21,38 @@ from surveys.core.db import db, utcnow
 from surveys.core.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from surveys.invitation import mail
 from surveys.invitation.models import Invitation
+from surveys.response.one_click import record_open
 from surveys.response.service import open_invitation, response_for_invitation, submit_form
 from surveys.survey import i18n
 from surveys.survey.scales import SCALES
 from surveys.workspace.models import Workspace
-from vocservice.errors import status_of
+from vocservice.errors import problem, problem_type, status_of
 
 bp = Blueprint("forms", __name__)
 
-# No scripts at all; styles are inline; images only for the workspace logo.
+# The page's only script: a form-encoded POST (a CORS "simple" request, no credentials) to the
+# form's data-opened address, with data-score when the page came from an email score link. Sent
+# once, on load if the page is visible (not a prerender or a background tab) or else on the
+# first sign of a person; sendBeacon survives the tab being closed right away.
+OPENED_JS = (
+    "(function(){var f=document.querySelector('form[data-opened]');if(!f)return;var sent=false;"
+    "function send(){if(sent)return;sent=true;var b=new URLSearchParams();"
+    "var s=f.getAttribute('data-score');if(s)b.append('score',s);"
+    "b.append('lang',document.documentElement.lang);var u=f.getAttribute('data-opened');"
+    "if(!(navigator.sendBeacon&&navigator.sendBeacon(u,b)))"
+    "fetch(u,{method:'POST',body:b,credentials:'omit',keepalive:true});}"
+    "['pointerdown','keydown','touchstart','focusin'].forEach(function(e){"
+    "document.addEventListener(e,send,{capture:true,once:true});});"
+    "if(document.visibilityState==='visible')send();"
+    "else document.addEventListener('visibilitychange',function(){"
+    "if(document.visibilityState==='visible')send();});})();"
+)
+_OPENED_HASH = base64.b64encode(hashlib.sha256(OPENED_JS.encode()).digest()).decode()
+# No script but the one above (allowed by its hash); styles are inline; images only for the
+# workspace logo; it may post only to this origin.
 CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+    f"default-src 'none'; script-src 'sha256-{_OPENED_HASH}'; connect-src 'self'; "
+    "style-src 'unsafe-inline'; img-src https: data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 _LOCALE = re.compile(r"(?=.{2,16}\Z)[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")  # the column holds 16
@@ -106,6 +133,8 @@ def _render_form(
     error: str | None = None,
     saved: bool = False,
     status: int = 200,
+    opened: bool = False,
+    one_click: int | None = None,
 ):
     survey = invitation.survey
     lang = i18n.pick_locale(
@@ -128,6 +157,9 @@ def _render_form(
         error=error,
         saved=saved,
         action=url_for("forms.submit", token=invitation.token),
+        opened_action=url_for("forms.opened", token=invitation.token) if opened else None,
+        one_click=one_click,
+        script=OPENED_JS,
     )
     return page, status
 
@@ -147,8 +179,28 @@ def show(token: str):
     if raw.isascii() and raw.isdigit() and len(raw) <= 3 and low <= int(raw) <= high:
         selected, via = int(raw), "email"
     return _render_form(
-        invitation, selected=selected, via=via, comment=response.comment if response else None
+        invitation,
+        selected=selected,
+        via=via,
+        comment=response.comment if response else None,
+        opened=True,
+        one_click=selected if via else None,
     )
+
+
+@bp.post("/s/<token>/opened")
+def opened(token: str):
+    """The page's script: a person has the form open (and clicked ``score`` in the email)."""
+    try:
+        record_open(
+            db.session, token=token, score=_parse_score(request.form.get("score")), locale=_lang_field()
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        status, slug, title = problem_type(error)
+        return problem(status, title, error.detail, slug=slug, errors=error.errors)
+    return "", 204
 
 
 @bp.post("/s/<token>")

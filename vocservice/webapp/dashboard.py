@@ -11,6 +11,7 @@ from flask import g, redirect, render_template, request, url_for
 
 from surveys.core.db import db
 from surveys.core.errors import Invalid
+from surveys.metrics.funnel import funnel
 from surveys.survey.service import get_survey
 from vocservice.webapp import bp, charts, sources
 from vocservice.webapp.filters import ATTRIBUTE_NAME_MAX, parse_day
@@ -176,6 +177,7 @@ def dashboard():
             themes=themes,
             emerging=sources.emerging_phrases(workspace.id, survey.id, start, end),
             roadmap=ranked[:5],
+            funnel=funnel(db.session, workspace_id=workspace.id, survey_id=survey.id, start=start, end=end),
         )
     elapsed = (time.perf_counter() - started) * 1000
     response = render_template("app/dashboard.html", **context)

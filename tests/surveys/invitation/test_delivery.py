@@ -77,7 +77,9 @@ def test_dispatch_gives_up_after_max_attempts(app, client, workspace, run_worker
             db.session.get(Invitation, invitation_id).scheduled_for = utcnow()
             db.session.commit()
         run_worker()
-    assert _invitation(app, invitation_id).status == "failed"
+    failed = _invitation(app, invitation_id)
+    assert failed.status == "failed"
+    assert failed.reason.startswith("send_failed:")  # counted by reason in the funnel
 
 
 def test_dispatch_reminder_sent_once_after_delay(app, client, workspace, smtp_server, run_worker):

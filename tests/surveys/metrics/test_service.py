@@ -196,4 +196,5 @@ def test_response_rates_count_scheduled_sent_answered_and_suppressed(client, db_
     assert item["suppressed"] == 1
     assert item["suppressed_by_reason"] == {"recently_contacted": 1}
     assert item["response_rate"] == 0.5
-    assert "opened" not in item and "not tracked" in reply.json["notes"][0]
+    assert item["opened"] == 1  # the press on the form: a person, not a scanner
+    assert "mail scanners" in reply.json["notes"][0]

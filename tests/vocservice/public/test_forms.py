@@ -1,5 +1,7 @@
 """The hosted form and unsubscribe pages through the Flask test client, against PostgreSQL."""
 
+import base64
+import hashlib
 import re
 from datetime import timedelta
 
@@ -10,6 +12,7 @@ from surveys.invitation.models import Invitation
 from surveys.response.models import Response
 from surveys.workspace.models import Workspace
 from tests.support.helpers import make_invitation
+from vocservice.public.forms import OPENED_JS
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
@@ -32,10 +35,15 @@ def test_form_get_renders_accessible_page_and_writes_nothing(client, db_session,
     assert "How likely are you to recommend Acme?" in html
     assert len(re.findall(r'name="score" value="\d+"', html)) == 11
     assert "Not at all likely" in html and "Extremely likely" in html
-    assert _pressed(html) == [] and "<script" not in html
+    assert _pressed(html) == []
+    # One script only, ours, and the policy lets nothing else run (no 'unsafe-inline' scripts).
+    assert re.findall(r"<script>(.*?)</script>", html, re.S) == [OPENED_JS]
+    assert "data-score=" not in html  # no score link: the script reports "opened" only
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
-    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    policy = page.headers["Content-Security-Policy"]
+    digest = base64.b64encode(hashlib.sha256(OPENED_JS.encode()).digest()).decode()
+    assert "default-src 'none'" in policy and f"script-src 'sha256-{digest}';" in policy
     assert len(page.data) < 30_000
     assert _responses(db_session) == []
     assert db_session.get(Invitation, invitation.id).status == "sent"
@@ -46,6 +54,7 @@ def test_form_get_score_preselects_without_recording(client, db_session, workspa
     html = client.get(f"/s/{invitation.token}?score=9").get_data(as_text=True)
     assert _pressed(html) == ["9"]
     assert 'name="via" value="email"' in html
+    assert 'data-score="9"' in html  # what the page's script reports once a person has it open
     assert _pressed(client.get(f"/s/{invitation.token}?score=42").get_data(as_text=True)) == []
     assert _responses(db_session) == []
 
