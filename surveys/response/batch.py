@@ -30,7 +30,7 @@ from surveys.contact.service import contact_key, lock_contacts
 from surveys.core import jobs
 from surveys.core.bulk import insert_rows
 from surveys.core.db import new_id, upsert_insert, utcnow
-from surveys.core.errors import DomainError, NotFound
+from surveys.core.errors import Conflict, DomainError, NotFound
 from surveys.core.schemas import MAX_ATTRIBUTES
 from surveys.core.values import ContactAttributesFull, check_free_form
 from surveys.response.models import Response
@@ -83,7 +83,8 @@ def create_responses(
             for index in rows:
                 if _contact_of(items[index]) == err.contact and outcomes[index] is None:
                     outcomes[index] = err
-    # Sender ids another request stored first (a lost race) answer like any repeat.
+    # Repeats answer with the first id: one stored now, or (a lost race) by another request.
+    known.update({fresh[i]["external_id"]: fresh[i]["id"] for i in created if fresh[i]["external_id"]})
     lost = {row["external_id"] for i, row in fresh.items() if i not in created and row["external_id"]}
     known.update(_known_ids(session, workspace.id, lost) if lost else {})
     for index, row in rows.items():
@@ -91,8 +92,10 @@ def create_responses(
             continue
         if index in created:
             outcomes[index] = Stored(row["id"], True)
-        else:
+        elif row["external_id"] in known:
             outcomes[index] = Stored(known[row["external_id"]], False)
+        else:  # stored by a concurrent request and deleted again before we could read it
+            outcomes[index] = Conflict("This answer's id changed while it was stored; send it again.")
     return outcomes  # type: ignore[return-value]  # every slot is filled above
 
 
