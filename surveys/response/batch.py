@@ -3,7 +3,7 @@ set-based in the caller's transaction, with one outcome per item.
 
 A batch of 1,000 answers costs a handful of statements, not thousands of savepoints and flushes:
 one survey lookup, one lookup of known sender ids, one read of the contacts' stored attributes,
-one contact upsert and lock, one response insert, one rollup upsert. The rules are those of
+one contact upsert and lock, one COPY of the answers, one rollup upsert. The rules are those of
 :func:`surveys.response.service.create_response`, item by item:
 
 - an item that fails the domain's checks (unknown survey, score out of range, oversized values)
@@ -22,13 +22,15 @@ one contact upsert and lock, one response insert, one rollup upsert. The rules a
 from dataclasses import dataclass
 from datetime import datetime
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
 from surveys.contact.service import contact_key, lock_contacts
 from surveys.core import jobs
-from surveys.core.bulk import insert_rows
+from surveys.core.bulk import copy_rows, insert_rows
 from surveys.core.db import new_id, upsert_insert, utcnow
 from surveys.core.errors import Conflict, DomainError, NotFound
 from surveys.core.schemas import MAX_ATTRIBUTES
@@ -189,20 +191,28 @@ def _store(
     if not fresh:
         return set()
     _attach_contacts(session, workspace_id, fresh, items)
-    stored_ids = set(
-        insert_rows(
-            session,
-            Response.__table__,
-            list(fresh.values()),
-            on_conflict="ON CONFLICT (workspace_id, external_id) DO NOTHING",
-            returning="RETURNING id",
-            sqlalchemy_statement=lambda: (
-                upsert_insert(session, Response.__table__)
-                .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
-                .returning(Response.__table__.c.id)
-            ),
-        ).scalars()
-    )
+    rows = list(fresh.values())
+    try:
+        # COPY, the fastest way in; known sender ids were left out above, so a unique violation
+        # means a concurrent request stored one of these first: then undo and insert around it.
+        with session.begin_nested():
+            copy_rows(session, Response.__table__, rows)
+        stored_ids = {row["id"] for row in rows}
+    except (IntegrityError, UniqueViolation):
+        stored_ids = set(
+            insert_rows(
+                session,
+                Response.__table__,
+                rows,
+                on_conflict="ON CONFLICT (workspace_id, external_id) DO NOTHING",
+                returning="RETURNING id",
+                sqlalchemy_statement=lambda: (
+                    upsert_insert(session, Response.__table__)
+                    .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+                    .returning(Response.__table__.c.id)
+                ),
+            ).scalars()
+        )
     created = {index for index, row in fresh.items() if row["id"] in stored_ids}
     inserted = [fresh[index] for index in sorted(created)]
     responses_inserted.run(session, rows=inserted)

@@ -2,10 +2,12 @@
 them one by one with create_response, one outcome per item, rollups exact without a flush."""
 
 import io
+import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from surveys.core.db import db
 from surveys.core.errors import Invalid, NotFound
 from surveys.metrics.models import SCORE_COLUMNS, DailyRollup
 from surveys.metrics.rollups import rebuild
@@ -153,3 +155,41 @@ def test_import_reports_bad_rows_by_line_across_chunks(db_session, workspace, mo
         ).scalars()
     )
     assert pending == {"r1", "r6"}
+
+
+def test_create_responses_losing_a_race_for_a_sender_id_answers_with_the_winner(db_session, workspace):
+    ws, _, batch = _surveys(db_session, workspace)
+    now = datetime.now(UTC)
+    winner = {
+        "id": "rsp_winner",
+        "workspace_id": ws.id,
+        "survey_id": batch.id,
+        "external_id": "race",
+        "score": 1,
+        "completed": True,
+        "source": "api",
+        "metadata": {},
+        "attributes": {},
+        "submitted_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "analysis_status": "done",
+        "analysis_attempts": 0,
+    }
+    other = db.engine.connect()
+    transaction = other.begin()
+    other.execute(insert(Response.__table__).values(winner))  # another request, not committed yet
+    # It commits while our insert waits on the unique index: ours then loses the race.
+    committer = threading.Timer(1.0, transaction.commit)
+    committer.start()
+    try:
+        items = [{"survey_id": batch.id, "score": s, "id": i} for s, i in ((5, "race"), (6, "mine"))]
+        outcomes = create_responses(db_session, workspace=ws, items=items)
+        db_session.commit()
+    finally:
+        committer.join()
+        other.close()
+    assert outcomes[0] == Stored("rsp_winner", False)
+    assert outcomes[1].created
+    stored = dict(db_session.execute(select(Response.external_id, Response.score)).all())
+    assert stored == {"race": 1, "mine": 6}
