@@ -8,10 +8,11 @@ batch at a time from one keep-alive client. Each item is validated on its own; c
 and daily rollups are written in one transaction and the commented answers queued for analysis
 (no worker runs: the jobs just wait on Redis). Then ``vocservice import responses`` loads a CSV
 of M rows (default 20,000; ``--quick`` 5,000) with the same shape, timed as a whole process
-(start-up included). The baseline, in the same run and the same database, is the least a
-database-backed service could do with the same data: ``json.loads`` of the same bodies (or
-``csv`` reading of the same file) and a psycopg ``COPY`` of the rows (id, survey id, score,
-comment, submitted_at, contact JSON, metadata JSON) into a scratch table, one commit per 1,000.
+(start-up included, and without it: the start-up is measured by importing an empty file). The
+baseline, in the same run and the same database, is the least a database-backed service could
+do with the same data: ``json.loads`` of the same bodies (or ``csv`` reading of the same file)
+and a psycopg ``COPY`` of the rows (id, survey id, score, comment, submitted_at, contact JSON,
+metadata JSON) into a scratch table, one commit per 1,000.
 
 How to read it: ``answers/s`` is accepted answers per second of wall time (target >= 5,000 for
 ours); the ratio is ours / raw COPY. After the run the script checks that every answer was stored
@@ -276,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     csv_path = ROOT / "bench" / "results" / "responses_import.csv"
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(csv_path, f"i{stamp}.", rows)
+    empty = csv_path.with_name("responses_import_empty.csv")
+    empty.write_text("id,score\n", encoding="utf-8")
+    startup, _ = run_import(empty, survey["id"])  # the same command with nothing to import
     import_seconds, summary = run_import(csv_path, survey["id"])
     copy_seconds = copy_csv(csv_path, survey["id"])
 
@@ -292,6 +296,15 @@ def main(argv: list[str] | None = None) -> int:
         Row("batch latency p99", ours.p99_ms, base.p99_ms, "ms", False, None, 1),
         Row("batches measured", ours.requests, base.requests, "", True, None, 0),
         Row("CSV import rows/s", rows / import_seconds, rows / copy_seconds, "", True, ">= 5000", 0),
+        Row(
+            "CSV import rows/s, start-up excluded",
+            rows / max(import_seconds - startup, 1e-3),
+            rows / copy_seconds,
+            "",
+            True,
+            ">= 5000",
+            0,
+        ),
         Row("CSV import seconds", import_seconds, copy_seconds, "s", False, None, 2),
     ]
     report(
@@ -303,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         notes=[
             "baseline: json.loads (or csv reading) + psycopg COPY of the same rows into a scratch "
             "table of the same database, one commit per 1,000 rows, same run",
-            "the CSV import is timed as a whole process, start-up (about 1 s of app creation) included",
+            f"the CSV import is timed as a whole process; its start-up (the same command on an empty "
+            f"file) took {startup:.2f} s of that",
             db_note,
             f"re-posting a batch: {repeats}/{BATCH} items answered 200 with their first id",
         ],
