@@ -67,6 +67,8 @@ def create_responses(
             rows[index] = _row(item, surveys, workspace.id, now)
         except DomainError as err:
             outcomes[index] = err
+    if not rows:
+        return outcomes  # type: ignore[return-value]  # every item was refused
     known = _known_ids(session, workspace.id, {r["external_id"] for r in rows.values() if r["external_id"]})
     refused: set[str] = set()  # contacts whose merged attributes would exceed the cap
     while True:
