@@ -26,6 +26,7 @@ ROOT = BENCH.parent
 SCRIPTS = [
     "events_api",
     "events_batch",
+    "responses_batch",
     "form_page",
     "nlp_throughput",
     "eval_nlp",

@@ -8,6 +8,8 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
 - before and after each flush, daily rollups take +1/-1 deltas of every stored, changed or deleted
   answer in the same transaction (:mod:`surveys.metrics.rollups`), and theme rollups of the days
   touched are recomputed (:mod:`surveys.metrics.theme_rollups`);
+- answers stored set-based (API batches, CSV imports), which no flush sees, are added to the
+  daily rollups in their own transaction (:func:`surveys.metrics.rollups.count_inserted`);
 - after an analysis or a tag correction is stored, roadmap items are linked to the answers
   (:func:`surveys.roadmap.mapping.map_responses`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
@@ -21,6 +23,7 @@ from surveys.analysis import tracking
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
 from surveys.metrics import rollups, theme_rollups
+from surveys.response.steps import responses_inserted
 from surveys.roadmap.mapping import map_responses
 from surveys.workspace.service import workspace_created
 
@@ -39,4 +42,5 @@ def install(session: scoped_session) -> None:
         if not event.contains(session, name, listener):
             event.listen(session, name, listener)
     after_analysis.register(map_responses)
+    responses_inserted.register(rollups.count_inserted)
     workspace_created.register(seed_themes)

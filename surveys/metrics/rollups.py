@@ -4,8 +4,10 @@ responses in the same transaction, so reading metrics never scans millions of ra
 Upkeep: flush listeners (installed on the app's session by ``surveys.wiring``) turn every
 insert, completion, change or ORM deletion of a response into +1/-1 deltas that are upserted
 (``ON CONFLICT ... DO UPDATE SET n = n + excluded.n``) with the flush, so a rollup never shows an
-uncommitted answer nor misses a committed one. Bulk SQL that bypasses the ORM (COPY loads,
-cascading deletes) is followed by ``vocservice rollups rebuild``.
+uncommitted answer nor misses a committed one. Answers stored set-based (API batches, CSV
+imports) bypass the ORM and are counted by :func:`count_inserted` in their own transaction. Other
+bulk SQL that bypasses the ORM (COPY loads, cascading deletes) is followed by
+``vocservice rollups rebuild``.
 Reading: :func:`rollup_buckets` and :func:`raw_buckets` give the same ``Bucket`` shape, so the
 callers can use rollups for whole days and raw rows for the partial days at the edges.
 """
@@ -172,6 +174,15 @@ def collect_deltas(session: Session, flush_context, instances) -> None:
 def apply_collected(session: Session, flush_context) -> None:
     """``after_flush``: upsert the deltas in the same transaction as the answers."""
     deltas = session.info.pop("rollup_deltas", None)
+    if deltas:
+        apply_deltas(session, deltas)
+
+
+def count_inserted(session: Session, *, rows: list[dict]) -> None:
+    """Add answers inserted by bulk SQL (no ORM flush saw them) to the rollups, now, in the
+    caller's transaction: the same deltas the flush listeners take, so a rebuild finds the same.
+    ``rows`` are the inserted rows as dicts keyed by column name (``meta`` aside)."""
+    deltas = [delta for row in rows for delta in _deltas(row, +1)]
     if deltas:
         apply_deltas(session, deltas)
 

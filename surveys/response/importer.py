@@ -4,7 +4,8 @@ Columns: ``score`` (required), ``comment``, ``submitted_at`` (RFC 3339), ``id`` 
 makes re-running the import harmless), ``external_id``, ``email``, ``name``, ``locale`` for the
 contact, and any ``attributes.NAME`` / ``metadata.NAME`` columns. Each row goes through the same
 validation as ``POST /api/v1/responses``; bad rows are reported with their line number and
-skipped, good rows are committed in chunks.
+skipped. Good rows are stored like an API batch (:func:`surveys.response.batch.create_responses`),
+a chunk of :data:`CHUNK` rows per statement and per commit, and ``progress`` is told after each.
 """
 
 import csv
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session
 from surveys.core.errors import DomainError, NotFound
 from surveys.core.schemas import MAX_ATTRIBUTES
 from surveys.core.values import check_free_form
+from surveys.response.batch import create_responses
 from surveys.response.schemas import ResponseCreateSchema
-from surveys.response.service import create_response
 from surveys.survey.models import Survey
 from surveys.workspace.models import Workspace
 
-CHUNK = 500
+# Rows stored per statement and per commit: a chunk is one set-based write (see surveys.response.batch).
+CHUNK = 1000
 CONTACT_COLUMNS = ("external_id", "email", "name", "locale")
 
 
@@ -110,25 +112,47 @@ def import_responses(
     reader = csv.DictReader(stream)
     if not reader.fieldnames or "score" not in [f.strip() for f in reader.fieldnames]:
         raise DomainError("The CSV needs a header row with at least a 'score' column.")
+    chunk: list[tuple[int, dict]] = []
     for line, row in _numbered(reader):
+        chunk.append((line, row))
+        if len(chunk) == CHUNK:
+            _import_chunk(session, workspace, survey_id, schema, chunk, report)
+            progress(len(chunk))
+            chunk = []
+    if chunk:
+        _import_chunk(session, workspace, survey_id, schema, chunk, report)
+        progress(len(chunk))
+    return report
+
+
+def _import_chunk(
+    session: Session,
+    workspace: Workspace,
+    survey_id: str,
+    schema: ResponseCreateSchema,
+    chunk: list[tuple[int, dict]],
+    report: ImportReport,
+) -> None:
+    """Validate a chunk's rows one by one, store the good ones set-based and commit them (their
+    analysis jobs are enqueued after the commit)."""
+    lines, items = [], []
+    for line, row in chunk:
         try:
-            data = schema.load(_payload(row, survey_id))
-            with session.begin_nested():
-                _, created = create_response(session, workspace=workspace, data=data)
+            items.append(schema.load(_payload(row, survey_id)))
+            lines.append(line)
         except ValidationError as err:
             report.errors.append({"line": line, "errors": err.messages})
         except DomainError as err:
             report.errors.append({"line": line, "errors": err.errors or {"row": [err.detail]}})
+    for line, outcome in zip(lines, create_responses(session, workspace=workspace, items=items), strict=True):
+        if isinstance(outcome, DomainError):
+            report.errors.append({"line": line, "errors": outcome.errors or {"row": [outcome.detail]}})
+        elif outcome.created:
+            report.created += 1
         else:
-            if created:
-                report.created += 1
-            else:
-                report.existing += 1
-        if report.rows % CHUNK == 0:
-            session.commit()  # analysis jobs for this chunk are enqueued after the commit
-        progress(1)
+            report.existing += 1
+    report.errors.sort(key=lambda error: error["line"])
     session.commit()
-    return report
 
 
 def _numbered(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:

@@ -34,7 +34,7 @@ _CLOSED_STATUSES = {
 }
 
 
-def _clean_comment(comment: str | None) -> str | None:
+def clean_comment(comment: str | None) -> str | None:
     if comment is None:
         return None
     # PostgreSQL text cannot hold NUL; it is never meaningful in a comment anyway.
@@ -129,7 +129,7 @@ def submit_form(
             raise Invalid("Please choose a score.", errors={"score": ["required"]})
     else:
         score = validate_score(invitation.survey.kind, score)
-    comment = _clean_comment(comment)
+    comment = clean_comment(comment)
 
     if response is None:
         contact = invitation.contact
@@ -191,7 +191,7 @@ def create_response(
         external_id=external_id,
         contact=contact,
         score=score,
-        comment=_clean_comment(data.get("comment")),
+        comment=clean_comment(data.get("comment")),
         completed=True,
         source=data.get("source") or "api",
         locale=contact.locale if contact else None,
@@ -348,7 +348,7 @@ def widget_update(
     if score is not None:
         response.score = validate_score(response.survey.kind, score)
     if comment is not None:
-        response.comment = _clean_comment(comment)
+        response.comment = clean_comment(comment)
     now = now or utcnow()
     response.last_activity_at = now
     if final:

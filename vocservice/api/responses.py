@@ -16,6 +16,7 @@ from surveys.core.db import db
 from surveys.core.errors import DomainError, Invalid
 from surveys.core.schemas import in_range_utc
 from surveys.response import service
+from surveys.response.batch import create_responses
 from surveys.response.models import Response
 from surveys.response.schemas import ResponseBatchSchema, ResponseCreateSchema, ResponseListArgsSchema
 from surveys.response.service import create_response
@@ -48,26 +49,26 @@ def post_response(data):
 @blp.arguments(ResponseBatchSchema)
 @blp.response(200, description="Per-item results, in input order")
 def post_batch(data):
+    """Each answer is validated on its own, then the good ones are stored together (set-based);
+    one bad item does not reject the rest."""
     schema = ResponseCreateSchema()
-    results = []
+    results: list[dict | None] = []
+    valid: list[tuple[int, dict]] = []
     for index, raw in enumerate(data["responses"]):
         try:
-            item = schema.load(item_or_raise(raw))
-            savepoint = db.session.begin_nested()
-            try:
-                response, created = create_response(db.session, workspace=g.workspace, data=item)
-                savepoint.commit()
-            except DomainError:
-                savepoint.rollback()
-                raise
+            valid.append((index, schema.load(item_or_raise(raw))))
+            results.append(None)
         except ValidationError as err:
             results.append({"index": index, "status": 422, "errors": err.messages})
-            continue
         except DomainError as err:
             results.append(item_error(index, err))
-            continue
-        results.append({"index": index, "status": 201 if created else 200, "id": response.id})
-    db.session.flush()  # committed by @idempotent
+    outcomes = create_responses(db.session, workspace=g.workspace, items=[item for _, item in valid])
+    for (index, _), outcome in zip(valid, outcomes, strict=True):
+        if isinstance(outcome, DomainError):
+            results[index] = item_error(index, outcome)
+        else:
+            results[index] = {"index": index, "status": 201 if outcome.created else 200, "id": outcome.id}
+    db.session.flush()  # committed by @idempotent, with the stored answer
     accepted = sum(1 for r in results if r["status"] in (200, 201))
     return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
 

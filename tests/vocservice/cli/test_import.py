@@ -45,3 +45,39 @@ def test_import_refuses_unknown_survey_and_headerless_files(app, workspace, tmp_
     runner = app.test_cli_runner()
     unknown = runner.invoke(args=["import", "responses", str(path), "--survey", "sv_nope"])
     assert unknown.exit_code != 0 and "No survey" in unknown.output
+
+
+def test_import_of_a_long_file_keeps_rollups_exact_and_reports_bad_lines(
+    app, client, workspace, db_session, tmp_path
+):
+    from surveys.metrics.models import DailyRollup
+    from surveys.metrics.rollups import rebuild
+    from tests.support.analysis import nlp_jobs
+
+    survey = create_survey(client, workspace.headers)
+    lines = ["id,score,comment,submitted_at,external_id,attributes.plan"]
+    for n in range(2500):
+        score = "x" if n % 500 == 7 else n % 11
+        comment = f"comment {n}" if n % 10 == 0 else ""
+        lines.append(f"r{n},{score},{comment},2026-10-0{1 + n % 5}T12:00:00Z,c{n % 40},p{n % 3}")
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import", "responses", str(path), "--survey", survey["id"]])
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary == {"rows": 2500, "created": 2495, "already_there": 0, "failed": 5}
+    assert [f"line {n + 2}:" in result.stderr for n in (7, 507, 2007)] == [True, True, True]
+    # One commit per chunk of 1,000 rows; each chunk's commented answers go out after its commit.
+    jobs = nlp_jobs()
+    assert sorted(len(job.args[0]) for job in jobs) == [50, 100, 100]
+    incremental = {
+        (r.day, r.dim, r.value): (r.responses, r.commented) for r in db_session.query(DailyRollup).all()
+    }
+    rebuild(db_session)
+    db_session.commit()
+    db_session.expire_all()
+    rebuilt = {
+        (r.day, r.dim, r.value): (r.responses, r.commented) for r in db_session.query(DailyRollup).all()
+    }
+    assert incremental == rebuilt
+    assert sum(v[0] for k, v in rebuilt.items() if k[1] == "") == 2495
