@@ -10,9 +10,11 @@
    analyser version) plus a rewrite of their ``response_themes`` rows. A crash before the commit
    leaves nothing behind; a rerun replaces rather than adds.
 
-Rows that come back with attempts already counted were in a batch that did not finish; they are
-analysed one at a time so that one poisonous comment (one that kills the worker) fails alone
-after :data:`MAX_ATTEMPTS` instead of taking the whole batch with it.
+Rows that come back with attempts already counted were in a batch that did not finish: on their
+first retry they are analysed in small units of :data:`RETRY_UNIT`, and after that one at a time,
+so that one poisonous comment (one that kills the worker) fails alone after :data:`MAX_ATTEMPTS`
+instead of taking the whole batch with it, while a batch that died for another reason (a deploy,
+an operator's kill) is redone at nearly batch speed.
 
 A claim also takes a short *lease* (``analysis_lease_until``, :data:`LEASE`): while it runs, no
 other worker claims the row; once it has passed, the row is free again, so answers claimed by a
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 BATCH = 200
+RETRY_UNIT = 25
 # How long a claim keeps other workers off an answer: well above the seconds a batch of
 # ANALYSIS_BATCH comments takes, and short enough that a killed worker's answers resume promptly.
 LEASE = timedelta(seconds=30)
@@ -292,8 +295,10 @@ def analyze_responses(session: Session, *, response_ids: list[str], _on_claimed=
     session.rollback()  # end the read-only transaction before claiming
     result.skipped += len(ids) - len(attempts)
     fresh = [i for i in ids if attempts.get(i) == 0]
-    retried = [i for i in ids if attempts.get(i, 0) > 0]
-    units = [fresh] + [[i] for i in retried]
+    once = [i for i in ids if attempts.get(i) == 1]
+    retried = [i for i in ids if attempts.get(i, 0) > 1]
+    units = [fresh] + [once[n : n + RETRY_UNIT] for n in range(0, len(once), RETRY_UNIT)]
+    units += [[i] for i in retried]
     try:
         for unit in units:
             if not unit:
