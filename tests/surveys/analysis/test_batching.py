@@ -53,20 +53,20 @@ def test_answers_without_a_comment_never_cost_a_job(app, client, workspace, run_
 def test_a_batch_of_commented_answers_becomes_jobs_of_analysis_batch(app, client, workspace, run_worker):
     survey = create_survey(client, workspace.headers)
     commented = jobs.ANALYSIS_BATCH + 100
-    comments = [f"Support was slow, ticket {i}" if i % 5 < 3 else None for i in range(1000)]
+    comments = [f"Support was slow, ticket {i}" if i % 5 < 3 else None for i in range(999)]
     assert sum(c is not None for c in comments) == commented
     items = [{"survey_id": survey["id"], "score": i % 11, "comment": c} for i, c in enumerate(comments)]
     # One answer of the batch is refused inside its savepoint: the others' work still goes out.
     items.insert(10, {"survey_id": "sv_unknown", "score": 3, "comment": "lost"})
     response = client.post("/api/v1/responses/batch", json={"responses": items}, headers=workspace.headers)
     assert response.status_code == 200, response.json
-    assert (response.json["accepted"], response.json["rejected"]) == (1000, 1)
+    assert (response.json["accepted"], response.json["rejected"]) == (999, 1)
     # Not one job per answer: one queued job for the request, which finds the answers itself.
     assert [job.func_name for job in nlp_jobs()] == ["vocservice.jobs.analyze_pending"]
-    assert _statuses(app) == {"pending": commented, "done": 1000 - commented}
+    assert _statuses(app) == {"pending": commented, "done": 999 - commented}
 
     assert run_worker() == math.ceil(commented / jobs.ANALYSIS_BATCH)
-    assert _statuses(app) == {"done": 1000}
+    assert _statuses(app) == {"done": 999}
     assert _analyses(app) == (commented, commented)
 
 
