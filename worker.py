@@ -1,13 +1,25 @@
-"""RQ worker entry point: build the app, warm expensive state once, then fork per job.
+"""RQ worker entry point: build the app, warm expensive state once, then run jobs.
 
 Usage: ``python worker.py [queue ...]`` (default queues: default, nlp). Needs REDIS_URL.
+
+A worker serving the ``nlp`` queue runs its jobs in its own process (RQ's ``SimpleWorker``): the
+spaCy model, the workspaces' analysers and the database connections stay loaded from one job to
+the next, where a fork per job would cost tens of milliseconds and a fresh connection each time.
+What a fork protected against is kept by the database instead: a job claims its answers with an
+attempt count and a short lease before analysing them, so if a comment kills the worker, the
+process manager restarts it, the lease passes, and the answers are taken up again (one at a time,
+until the culprit has used up its attempts). A watcher thread notices passed leases and asks for
+a job. ``VOC_WORKER_FORK=1`` (or a delivery-only worker, ``python worker.py default``) keeps RQ's
+forking worker.
 """
 
 import logging
+import os
 import sys
+import threading
 
 from redis import Redis
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from surveys.core.db import db
@@ -15,14 +27,17 @@ from vocservice import create_app, jobs
 
 log = logging.getLogger("vocservice.worker")
 
+# How often the watcher looks for answers whose lease has passed (their worker died).
+WATCH_INTERVAL = 10.0
+
 
 def warm_up(app) -> None:
-    """Load the NLP models, job modules and analysers before forking so work horses share them.
+    """Load the NLP models, job modules and analysers before the first job.
 
-    RQ forks a fresh work horse per job: whatever the parent has not loaded, each job would load
-    again (the spaCy model alone takes seconds, a workspace's analyser tens of milliseconds, and
-    spaCy's vocabulary grows on unseen words). ``gc.freeze`` keeps the collector in the children
-    from touching, and so copying, the parent's long-lived objects.
+    The spaCy model alone takes seconds to load, a workspace's analyser tens of milliseconds, and
+    spaCy's vocabulary grows on unseen words. With a forking worker the work horses inherit all of
+    it; ``gc.freeze`` keeps the collector in the children from touching, and so copying, the
+    parent's long-lived objects.
     """
     import gc
 
@@ -46,6 +61,26 @@ def warm_up(app) -> None:
     gc.freeze()
 
 
+def watch_leases(app, stop: threading.Event, interval: float = WATCH_INTERVAL) -> None:
+    """Ask for an analysis job whenever a pending answer's lease has passed: the work of a
+    worker that died (this one before its restart, or another), or a retry that is due."""
+    from surveys.analysis import service as analysis
+    from surveys.core import jobs as port
+
+    while not stop.wait(interval):
+        try:
+            with app.app_context():
+                try:
+                    if analysis.abandoned(db.session):
+                        log.info("analysis leases passed; asking for a job")
+                        port.defer(db.session, port.ANALYZE_PENDING)
+                        db.session.commit()  # sent by the queue's after-commit hook
+                finally:
+                    db.session.remove()
+        except Exception:  # noqa: BLE001 - the tick is the backstop; keep watching
+            log.exception("lease watcher failed; retrying in %.0fs", interval)
+
+
 def main(argv: list[str]) -> None:
     app = create_app()
     url = app.config.get("REDIS_URL")
@@ -53,12 +88,25 @@ def main(argv: list[str]) -> None:
         sys.exit("worker.py needs REDIS_URL; without it jobs run inside the web process.")
     jobs.set_app(app)
     queues = argv or ["default", "nlp"]
-    if "nlp" in queues:  # a delivery-only worker does not need the language models
+    analyses = "nlp" in queues
+    if analyses:  # a delivery-only worker does not need the language models
         warm_up(app)
+    fork = not analyses or os.environ.get("VOC_WORKER_FORK") == "1"
     with app.app_context():
-        db.engine.dispose()  # no connection may cross the fork
-    log.info("worker listening on %s", ", ".join(queues))
-    Worker(queues, connection=Redis.from_url(url), serializer=JSONSerializer).work(with_scheduler=True)
+        db.engine.dispose()  # no connection may cross a fork
+    stop = threading.Event()
+    if not fork:  # (a thread beside fork() risks a lock copied held; there, the tick does it)
+        # The first look comes one interval after start: by then this worker listens, and the
+        # leases of a worker that died just before are closer to passing.
+        threading.Thread(target=watch_leases, args=(app, stop), name="lease-watcher", daemon=True).start()
+    worker_class = Worker if fork else SimpleWorker
+    log.info("worker (%s) listening on %s", worker_class.__name__, ", ".join(queues))
+    try:
+        worker_class(queues, connection=Redis.from_url(url), serializer=JSONSerializer).work(
+            with_scheduler=True
+        )
+    finally:
+        stop.set()
 
 
 if __name__ == "__main__":

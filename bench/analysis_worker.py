@@ -1,15 +1,19 @@
-"""Throughput of the analysis worker path against bare spaCy + VADER on the same comments.
+"""Analysis drained end to end by ``python worker.py`` against bare spaCy + VADER, same run.
 
-N SemEval-2014 restaurant sentences are stored as responses in a throwaway PostgreSQL database
-(a workspace on the ``restaurant`` taxonomy), then analysed three ways in the same run:
+Backlogs are created through the batch API (``POST /api/v1/responses/batch``, 1,000 answers a
+request) in a throwaway PostgreSQL database while no worker runs, from SemEval-2014 restaurant
+sentences (a workspace on the ``restaurant`` taxonomy):
 
-- baseline: the same spaCy pipeline through ``nlp.pipe`` plus one plain VADER call per text,
-  no database (what ``bench/nlp_throughput.py`` calls the baseline);
-- job function in process: ``vocservice.jobs.analyze_responses`` over batches of 200 ids, as a
-  work horse runs it: claim, row locks, analysis, upserts, theme rows, commits;
-- real worker: ``python worker.py nlp`` (forks a work horse per job) fed the same batches
-  through Redis, timed from enqueue until PostgreSQL says every response is done. Its peak RSS
-  (largest of the worker and its work horses) is read when it exits.
+- sparse: 3,000 answers, one in ten with a comment (the others never reach a worker);
+- comment-heavy: 2,000 answers, every one with a comment.
+
+Then ``python worker.py nlp`` starts; the clock runs from its "listening" line (models loaded,
+start-up done) until PostgreSQL says no answer is pending. Printed per backlog: seconds,
+comments/s, the ratio to the baseline, the RQ jobs the worker ran, and the worker's peak RSS
+(``VmHWM`` of its process, read just before it is stopped).
+
+Baseline: the same comments through ``nlp.pipe`` plus one plain VADER call per text, no
+database, no queue (what ``bench/nlp_throughput.py`` calls the baseline), timed in this run.
 
 Run: ``.venv/bin/python bench/analysis_worker.py [--quick]``. Environment:
 ``BENCH_ANALYSIS_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/
@@ -21,17 +25,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
-from datetime import timedelta
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import func, make_url, select, update
+from sqlalchemy import func, make_url, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -43,7 +48,7 @@ DATABASE_URL = os.environ.get(
     "BENCH_ANALYSIS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vocservice_bench_analysis"
 )
 REDIS_URL = os.environ.get("BENCH_ANALYSIS_REDIS_URL", "redis://127.0.0.1:6379/11")
-JOB_SIZE = int(os.environ.get("BENCH_JOB_SIZE", "500"))
+PER_REQUEST = 1000
 
 
 def _recreate_database() -> str:
@@ -57,65 +62,61 @@ def _recreate_database() -> str:
 
 def load_texts(limit: int) -> list[str]:
     root = ET.parse(eval_dir() / "semeval2014_restaurants_train.xml").getroot()
-    return [s.findtext("text") or "" for s in root.iter("sentence")][:limit]
+    texts = [s.findtext("text") or "" for s in root.iter("sentence")]
+    return (texts * (limit // len(texts) + 1))[:limit]
 
 
-def seed(app, texts: list[str]) -> list[str]:
-    from surveys.core.db import db, utcnow
-    from surveys.response.models import Response
-    from surveys.survey.models import Survey
-    from surveys.workspace.service import create_workspace
+def setup(app) -> tuple[dict, str]:
+    from surveys.core.db import db
+    from surveys.workspace.service import create_api_key, create_workspace
 
     with app.app_context():
         ws = create_workspace(db.session, name="Bench Bistro", slug="bench", taxonomy="restaurant")
-        survey = Survey(workspace_id=ws.id, name="Visit", kind="nps", question="Recommend us?")
-        db.session.add(survey)
-        db.session.flush()
-        now = utcnow()
-        # Stored as already analysed so nothing is enqueued; each run marks them pending.
-        rows = [
-            Response(
-                workspace_id=ws.id,
-                survey_id=survey.id,
-                score=i % 11,
-                comment=text,
-                source="api",
-                meta={},
-                attributes={},
-                analysis_status="done",
-                submitted_at=now - timedelta(seconds=i),
-            )
-            for i, text in enumerate(texts)
-        ]
-        db.session.add_all(rows)
-        db.session.commit()
-        ids = sorted(r.id for r in rows)
-        db.session.remove()
-    return ids
-
-
-def mark_pending(app) -> None:
-    from surveys.core.db import db
-    from surveys.response.models import Response
-
-    with app.app_context():
-        db.session.execute(
-            update(Response).values(analysis_status="pending", analysis_attempts=0, analysis_enqueued_at=None)
-        )
+        key = create_api_key(db.session, workspace=ws, role="admin")[1]
         db.session.commit()
         db.session.remove()
+    headers = {"Authorization": f"Bearer {key}"}
+    survey = app.test_client().post(
+        "/api/v1/surveys",
+        headers=headers,
+        json={"name": "Visit", "kind": "nps", "question": "Recommend us?", "status": "active"},
+    )
+    assert survey.status_code == 201, survey.json
+    return headers, survey.json["id"]
 
 
-def done_count(app) -> int:
+def post_backlog(app, headers: dict, survey_id: str, answers: int, texts: list[str], every: int) -> int:
+    """``answers`` answers through the batch API, one in ``every`` with a comment; returns comments."""
+    client, comments = app.test_client(), 0
+    for start in range(0, answers, PER_REQUEST):
+        items = []
+        for i in range(start, min(start + PER_REQUEST, answers)):
+            item = {"survey_id": survey_id, "score": i % 11}
+            if i % every == 0:
+                item["comment"] = texts[comments]
+                comments += 1
+            items.append(item)
+        response = client.post("/api/v1/responses/batch", headers=headers, json={"responses": items})
+        assert response.status_code == 200 and response.json["rejected"] == 0, response.json
+    return comments
+
+
+def pending(app) -> int:
     from surveys.core.db import db
     from surveys.response.models import Response
 
     with app.app_context():
         value = db.session.execute(
-            select(func.count()).where(Response.analysis_status == "done")
+            select(func.count()).where(Response.analysis_status == "pending")
         ).scalar_one()
         db.session.remove()
     return value
+
+
+def queued_jobs() -> int:
+    from vocservice.queue import rq_queue
+
+    return rq_queue("nlp", REDIS_URL).count
 
 
 def run_baseline(texts: list[str]) -> float:
@@ -130,25 +131,16 @@ def run_baseline(texts: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def run_in_process(app, ids: list[str]) -> float:
-    from vocservice import jobs
-
-    mark_pending(app)
-    started = time.perf_counter()
-    for start in range(0, len(ids), JOB_SIZE):
-        jobs.analyze_responses(ids[start : start + JOB_SIZE], _app=app)
-    elapsed = time.perf_counter() - started
-    assert done_count(app) == len(ids)
-    return elapsed
+def _peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
-def run_real_worker(app, ids: list[str], db_url: str) -> tuple[float, float]:
-    from redis import Redis
-
-    from vocservice.queue import rq_queue
-
-    Redis.from_url(REDIS_URL).flushdb()
-    mark_pending(app)
+def drain_with_worker(app, db_url: str) -> tuple[float, int, float]:
+    """Start ``python worker.py nlp``; seconds from its "listening" line to nothing pending,
+    jobs it ran, its peak RSS in MiB."""
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -160,33 +152,53 @@ def run_real_worker(app, ids: list[str], db_url: str) -> tuple[float, float]:
         [sys.executable, "worker.py", "nlp"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
+    lines: list[str] = []
+    listening = threading.Event()
+
+    def read() -> None:
+        for line in worker.stdout:
+            lines.append(line)
+            if "listening on" in line:
+                listening.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
-        time.sleep(8)  # model load before forking is start-up cost, not throughput
-        queue = rq_queue("nlp", REDIS_URL)
+        if not listening.wait(300):
+            raise SystemExit("worker did not start:\n" + "".join(lines[-30:]))
         started = time.perf_counter()
-        for start in range(0, len(ids), JOB_SIZE):
-            queue.enqueue("vocservice.jobs.analyze_responses", ids[start : start + JOB_SIZE], job_timeout=600)
-        while done_count(app) < len(ids):
+        while pending(app):
             if worker.poll() is not None:
-                raise SystemExit("worker exited early")
+                raise SystemExit("worker exited early:\n" + "".join(lines[-30:]))
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
+        peak = _peak_rss_mib(worker.pid)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
-    return elapsed, peak_mib
+        reader.join(timeout=5)
+    jobs = sum(1 for line in lines if re.search(r" job \S+ analyze_\w+ ", line))
+    return elapsed, jobs, peak
 
 
 def main() -> int:
+    from redis import Redis
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="600 comments instead of 3,000")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1,000 sparse answers and 500 comments instead of 3,000 and 2,000",
+    )
     args = parser.parse_args()
-    texts = load_texts(600 if args.quick else 3000)
+    sparse_answers, heavy = (1000, 500) if args.quick else (3000, 2000)
+    texts = load_texts(sparse_answers // 10 + heavy + 10)
     db_url = _recreate_database()
+    Redis.from_url(REDIS_URL).flushdb()
 
     from flask_migrate import upgrade
 
@@ -196,30 +208,35 @@ def main() -> int:
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench"})
     with app.app_context():
         upgrade()
-    ids = seed(app, texts)
+    headers, survey_id = setup(app)
     warm_up()
-    # Untimed passes first, so spaCy's vocabulary already holds every word for both sides
-    # (the real worker gets the same from its start-up warm-up over recent comments).
-    run_baseline(texts)
-    run_in_process(app, ids)
+    run_baseline(texts)  # untimed: spaCy's vocabulary holds every word for the timed pass
 
-    base = run_baseline(texts)
-    ours = run_in_process(app, ids)
-    real, peak = run_real_worker(app, ids, db_url)
-    rate = len(texts) / base
-    print(
-        f"{len(texts)} SemEval-2014 comments as stored responses, batches of {JOB_SIZE}, "
-        f"PostgreSQL, restaurant taxonomy"
-    )
-    print(f"  {'':<56} {'seconds':>8} {'comments/s':>11} {'ratio':>6}")
-    print(f"  {'bare nlp.pipe + VADER, no database (baseline)':<56} {base:8.2f} {rate:11.0f} {1:6.2f}")
-    for label, elapsed in (
-        ("analyze_responses job, in process (claim+analyse+store)", ours),
-        ("python worker.py nlp, fork per job, via Redis", real),
+    results = []
+    offset = 0
+    for label, answers, every in (
+        (f"{sparse_answers:,} answers, 1 in 10 with a comment", sparse_answers, 10),
+        (f"{heavy:,} answers, all with a comment", heavy, 1),
     ):
-        ours_rate = len(texts) / elapsed
-        print(f"  {label:<56} {elapsed:8.2f} {ours_rate:11.0f} {ours_rate / rate:6.2f}")
-    print(f"  worker peak RSS (parent or largest work horse): {peak:.0f} MiB")
+        backlog_texts = texts[offset:]
+        started = time.perf_counter()
+        comments = post_backlog(app, headers, survey_id, answers, backlog_texts, every)
+        api_seconds = time.perf_counter() - started
+        offset += comments
+        queued = queued_jobs()
+        base = run_baseline(backlog_texts[:comments])
+        elapsed, jobs, peak = drain_with_worker(app, db_url)
+        results.append((label, answers, comments, api_seconds, queued, base, elapsed, jobs, peak))
+
+    print("Analysis drained by `python worker.py nlp` (SimpleWorker), backlogs posted through the batch")
+    print(f"API ({PER_REQUEST:,} answers a request), SemEval-2014 restaurant sentences, PostgreSQL")
+    for label, _answers, comments, api_seconds, queued, base, elapsed, jobs, peak in results:
+        rate, ours = comments / base, comments / elapsed
+        print(f"  {label}: {comments:,} comments; posted in {api_seconds:.1f} s, {queued} job(s) queued")
+        print(f"    {'':<44} {'seconds':>8} {'comments/s':>11} {'ratio':>6}")
+        print(f"    {'bare nlp.pipe + VADER, no database (baseline)':<44} {base:8.2f} {rate:11.0f} {1:6.2f}")
+        print(f"    {'python worker.py nlp, end to end':<44} {elapsed:8.2f} {ours:11.0f} {ours / rate:6.2f}")
+        print(f"    jobs run: {jobs}; worker peak RSS: {peak:.0f} MiB")
     print(f"  this process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return 0
 

@@ -123,23 +123,28 @@ def run_tick(
 
 
 def _sweep_analyses(session: Session, now: datetime) -> int:
-    """Completed responses still pending whose job never ran or went missing."""
-    stale = or_(
+    """Completed responses still pending whose job never ran or went missing, or whose worker's
+    lease has passed (it died mid-batch, or a failed analysis is due for its retry)."""
+    never_claimed = Response.analysis_lease_until.is_(None) & or_(
         Response.analysis_enqueued_at.is_(None), Response.analysis_enqueued_at < now - ANALYSIS_REQUEUE_AFTER
+    )
+    due = (
+        (Response.analysis_status == "pending")
+        & Response.completed.is_(True)
+        & or_(never_claimed, Response.analysis_lease_until <= now)
     )
     ids = list(
         session.execute(
-            select(Response.id)
-            .where(Response.analysis_status == "pending", Response.completed.is_(True), stale)
-            .order_by(Response.id)
-            .limit(ANALYSIS_SWEEP_LIMIT)
+            select(Response.id).where(due).order_by(Response.id).limit(ANALYSIS_SWEEP_LIMIT)
         ).scalars()
     )
     if ids:
+        # Counted once: the lease is released and the window starts again (any worker takes a
+        # pending answer without a lease, whichever job it runs).
         session.execute(
             update(Response)
-            .where(Response.id.in_(ids))
-            .values(analysis_enqueued_at=now)
+            .where(Response.id.in_(ids), due)
+            .values(analysis_enqueued_at=now, analysis_lease_until=None)
             .execution_options(synchronize_session=False)
         )
     jobs.defer_analysis(session, ids)

@@ -30,6 +30,9 @@ class JobSpec:
     timeout: int = 120
     max_retries: int = 3
     backoff: tuple[int, ...] = (10, 60, 300)
+    # At most one queued (not yet started) job of this name: asking again while one waits is a
+    # no-op (see vocservice.queue). For jobs without arguments that find their work themselves.
+    coalesce: bool = False
 
     def retry(self) -> Retry | None:
         return Retry(max=self.max_retries, interval=list(self.backoff)) if self.max_retries else None
@@ -115,6 +118,23 @@ def analyze_responses(response_ids: list[str], *, _app: Flask | None = None) -> 
     return vars(outcome)
 
 
+def queued_key(name: str) -> str:
+    """The Redis key saying a coalesced job ``name`` is queued and has not started yet."""
+    return f"voc:queued:{name}"
+
+
+def analyze_pending(*, _app: Flask | None = None) -> dict:
+    from surveys.analysis import service as analysis
+
+    job = get_current_job()
+    if job is not None:  # started: from now on, new work needs a new job
+        job.connection.delete(queued_key(port.ANALYZE_PENDING))
+    with _job_session(_app) as session:
+        outcome = analysis.analyze_pending(session)
+    _log("analyze_pending", "oldest pending", outcome)
+    return vars(outcome)
+
+
 def remap_roadmap_item(item_id: str, *, _app: Flask | None = None) -> dict | None:
     from surveys.roadmap.mapping import remap_item
 
@@ -136,6 +156,12 @@ JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     port.ANALYZE_RESPONSES: (
         analyze_responses,
         JobSpec(queue="nlp", timeout=600, max_retries=3, backoff=(15, 120, 600)),
+    ),
+    # The same work, on whatever is pending: the rows' leases, not RQ retries, bring back what a
+    # failed or killed job had claimed (any later analyze_pending takes it up).
+    port.ANALYZE_PENDING: (
+        analyze_pending,
+        JobSpec(queue="nlp", timeout=600, max_retries=0, coalesce=True),
     ),
     # One item's automatic links over its workspace: a scan of matching comments, so minutes
     # at most; remap_requested_at on the item lets the tick redo it if the job is lost.

@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
 from surveys.core import jobs as port
-from vocservice.jobs import JOBS, run_job
+from vocservice.jobs import JOBS, queued_key, run_job
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,23 @@ def rq_queue(name: str, url: str | None = None) -> Queue:
     return Queue(name, connection=redis_connection(url), serializer=JSONSerializer)
 
 
+# How long "a coalesced job is queued" holds without the job starting (a lost job, a full queue):
+# after that, asking again enqueues another.
+COALESCE_TTL = 30
+
+
 def _enqueue_deferred(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the work waits for the transaction's own commit
     for name, args in port.take_deferred(session):
         enqueue_now(name, *args)
 
 
 def _drop_deferred(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A SAVEPOINT rolled back: the work deferred before it still commits. What was deferred
+        # inside it names rows that will not exist, and jobs skip missing rows.
+        return
     port.drop_deferred(session)
 
 
@@ -62,6 +73,8 @@ def enqueue_now(name: str, *args) -> bool:
         _in_process().submit(_run_in_app, app, name, args)
         return True
     try:
+        if spec.coalesce and not redis_connection().set(queued_key(name), "1", nx=True, ex=COALESCE_TTL):
+            return True  # one is queued already and will find this work too
         rq_queue(spec.queue).enqueue(
             func,
             *args,

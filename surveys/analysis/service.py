@@ -10,16 +10,30 @@
    analyser version) plus a rewrite of their ``response_themes`` rows. A crash before the commit
    leaves nothing behind; a rerun replaces rather than adds.
 
-Rows that come back with attempts already counted were in a batch that did not finish; they are
-analysed one at a time so that one poisonous comment (one that kills the worker) fails alone
-after :data:`MAX_ATTEMPTS` instead of taking the whole batch with it.
+Rows that come back with attempts already counted were in a batch that did not finish: on their
+first retry they are analysed in small units of :data:`RETRY_UNIT`, and after that one at a time,
+so that one poisonous comment (one that kills the worker) fails alone after :data:`MAX_ATTEMPTS`
+instead of taking the whole batch with it, while a batch that died for another reason (a deploy,
+an operator's kill) is redone at nearly batch speed.
+
+A claim also takes a short *lease* (``analysis_lease_until``, :data:`LEASE`): while it runs, no
+other worker claims the row; once it has passed, the row is free again, so answers claimed by a
+worker that was killed are picked up within the lease (the worker's own watcher and the tick ask
+for a job when they see one) rather than after the sweeper's window. The row locks taken while
+analysing, and the ``pending`` condition re-checked under them, are what keep an answer from being
+analysed twice; the lease only decides when abandoned work is taken up again.
+
+:func:`analyze_pending` is the job the port asks for: the oldest claimable answers, at most
+:data:`~surveys.core.jobs.ANALYSIS_BATCH`, asking for a successor once it has claimed them if
+more are waiting, so a backlog drains in full batches and spreads over as many workers as run.
 """
 
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION
@@ -28,6 +42,7 @@ from surveys.analysis.corrections import correct_hits, corrections_for
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import workspace_analyzer
+from surveys.core import jobs
 from surveys.core.bulk import insert_rows
 from surveys.core.db import is_postgres, lock_rows, new_id, upsert_insert, utcnow
 from surveys.core.errors import NotFound
@@ -39,6 +54,12 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 BATCH = 200
+RETRY_UNIT = 25
+# How long a claim keeps other workers off an answer: well above the seconds a batch of
+# ANALYSIS_BATCH comments takes, and short enough that a killed worker's answers resume promptly.
+LEASE = timedelta(seconds=30)
+# A comment whose analysis raised is tried again after this long.
+RETRY_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -54,13 +75,23 @@ def _locked(session: Session, query):
     return lock_rows(session, query, of=Response, skip_locked=True)
 
 
+def claimable(now: datetime):
+    """Completed answers waiting for analysis that no live worker holds."""
+    return (
+        (Response.analysis_status == "pending")
+        & Response.completed.is_(True)
+        & or_(Response.analysis_lease_until.is_(None), Response.analysis_lease_until <= now)
+    )
+
+
 def _claim(session: Session, ids: list[str], result: AnalyzeResult) -> dict[str, list[str]]:
-    """Count an attempt on each still-pending row and commit; returns claimed ids by workspace."""
+    """Count an attempt on each claimable row, lease it and commit; returns claimed ids by workspace."""
+    now = utcnow()
     rows = session.execute(
         _locked(
             session,
             select(Response.id, Response.workspace_id, Response.analysis_attempts).where(
-                Response.id.in_(ids), Response.completed.is_(True), Response.analysis_status == "pending"
+                Response.id.in_(ids), claimable(now)
             ),
         )
     ).all()
@@ -72,6 +103,7 @@ def _claim(session: Session, ids: list[str], result: AnalyzeResult) -> dict[str,
             .values(
                 analysis_status="failed",
                 analysis_enqueued_at=None,
+                analysis_lease_until=None,
                 analysis_error=f"gave up after {MAX_ATTEMPTS} attempts: the worker died or timed out"
                 " while analysing this comment",
             )
@@ -89,7 +121,8 @@ def _claim(session: Session, ids: list[str], result: AnalyzeResult) -> dict[str,
             .where(Response.id.in_(flat))
             .values(
                 analysis_attempts=Response.analysis_attempts + 1,
-                analysis_enqueued_at=utcnow(),
+                analysis_enqueued_at=now,
+                analysis_lease_until=now + LEASE,
             )
             .execution_options(synchronize_session=False)
         )
@@ -188,7 +221,8 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
                 .values(
                     analysis_status="failed" if give_up else "pending",
                     analysis_error=f"{type(outcome).__name__}: {outcome}"[:2000],
-                    analysis_enqueued_at=now,  # the sweeper retries it after its window
+                    analysis_enqueued_at=now,
+                    analysis_lease_until=now + RETRY_AFTER,  # then free for a worker again
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -235,6 +269,7 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
             .values(
                 analysis_status="done",
                 analysis_enqueued_at=None,
+                analysis_lease_until=None,
                 analysis_attempts=0,
                 analysis_error=None,
             )
@@ -244,7 +279,7 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
     result.done += len(done_ids)
 
 
-def analyze_responses(session: Session, *, response_ids: list[str]) -> AnalyzeResult:
+def analyze_responses(session: Session, *, response_ids: list[str], _on_claimed=None) -> AnalyzeResult:
     """Analyse the completed, pending responses among ``response_ids``; idempotent."""
     result = AnalyzeResult()
     ids = list(dict.fromkeys(response_ids))
@@ -260,20 +295,79 @@ def analyze_responses(session: Session, *, response_ids: list[str]) -> AnalyzeRe
     session.rollback()  # end the read-only transaction before claiming
     result.skipped += len(ids) - len(attempts)
     fresh = [i for i in ids if attempts.get(i) == 0]
-    retried = [i for i in ids if attempts.get(i, 0) > 0]
-    units = [fresh] + [[i] for i in retried]
+    once = [i for i in ids if attempts.get(i) == 1]
+    retried = [i for i in ids if attempts.get(i, 0) > 1]
+    units = [fresh] + [once[n : n + RETRY_UNIT] for n in range(0, len(once), RETRY_UNIT)]
+    units += [[i] for i in retried]
     try:
         for unit in units:
             if not unit:
                 continue
             claimed = _claim(session, unit, result)
             result.skipped += len(unit) - sum(len(v) for v in claimed.values())
-            for workspace_id, group in claimed.items():
+            if _on_claimed is not None:
+                _on_claimed()
+                _on_claimed = None
+            groups = list(claimed.items())
+            for index, (workspace_id, group) in enumerate(groups):
+                if index:  # the later workspaces' answers wait unlocked: keep them leased
+                    _renew(session, [i for _, g in groups[index:] for i in g])
                 _analyse_unit(session, workspace_id, group, result)
     except Exception:
         session.rollback()
         raise
     return result
+
+
+def _renew(session: Session, ids: list[str]) -> None:
+    session.execute(
+        update(Response)
+        .where(Response.id.in_(ids), Response.analysis_status == "pending")
+        .values(analysis_lease_until=utcnow() + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def analyze_pending(session: Session, *, limit: int = jobs.ANALYSIS_BATCH) -> AnalyzeResult:
+    """Analyse the oldest claimable answers, at most ``limit``; the port's ``analyze_pending`` job.
+
+    Once they are claimed, and if more are waiting, it defers another ``analyze_pending`` (sent
+    when it commits), which a second worker can start while this one analyses.
+    """
+    ids = list(
+        session.execute(
+            select(Response.id).where(claimable(utcnow())).order_by(Response.id).limit(limit)
+        ).scalars()
+    )
+    session.rollback()
+    if not ids:
+        return AnalyzeResult()
+
+    def successor() -> None:
+        more = session.execute(select(exists().where(claimable(utcnow()), Response.id.not_in(ids)))).scalar()
+        if more:
+            jobs.defer(session, jobs.ANALYZE_PENDING)
+        session.commit()
+
+    return analyze_responses(session, response_ids=ids, _on_claimed=successor)
+
+
+def abandoned(session: Session, *, now: datetime | None = None) -> bool:
+    """Whether some pending answer's lease has passed: a claim that died with its worker (or a
+    failed analysis due for its retry). Read by the worker's watcher, which then asks for a job."""
+    now = now or utcnow()
+    found = session.execute(
+        select(
+            exists().where(
+                Response.analysis_status == "pending",
+                Response.completed.is_(True),
+                Response.analysis_lease_until <= now,
+            )
+        )
+    ).scalar()
+    session.rollback()
+    return bool(found)
 
 
 def warm_up(session: Session, *, comments: int = 1000, workspaces: int = 20) -> int:
@@ -321,6 +415,7 @@ def mark_for_reanalysis(
                 analysis_attempts=0,
                 analysis_error=None,
                 analysis_enqueued_at=utcnow(),
+                analysis_lease_until=None,
             )
             .returning(Response.id)
             .execution_options(synchronize_session=False)

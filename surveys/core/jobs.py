@@ -5,17 +5,24 @@ nothing runs yet. When the session commits, the web shell's queue (installed on 
 by ``create_app``) takes the deferred jobs with :func:`take_deferred` and puts them on RQ, or runs
 them in process without Redis; a rollback drops them. Jobs take ids, never objects.
 
-:func:`defer_analysis` owns the one batching rule for text analysis: ids gathered during a
-transaction, from any path, go out as jobs of at most :data:`ANALYSIS_BATCH` answers.
+:func:`defer_analysis` owns the one batching rule for text analysis: answers marked pending during
+a transaction, from any path, are not sent as ids; the commit asks for one ``analyze_pending`` job,
+which takes the oldest pending answers (at most :data:`ANALYSIS_BATCH`) from the database and asks
+for a successor while more are waiting. The transport keeps at most one such job queued, so
+answers that arrive together, in one transaction or in many near-simultaneous ones, are analysed
+together, and a backlog drains in jobs of :data:`ANALYSIS_BATCH`.
 """
 
 from sqlalchemy.orm import Session
 
 SEND_INVITATION = "send_invitation"
 SEND_REMINDER = "send_reminder"
+# Analyse these ids (the older form; still run for jobs already queued).
 ANALYZE_RESPONSES = "analyze_responses"
+# Analyse the oldest pending answers, at most ANALYSIS_BATCH; no arguments.
+ANALYZE_PENDING = "analyze_pending"
 REMAP_ROADMAP_ITEM = "remap_roadmap_item"
-NAMES = (SEND_INVITATION, SEND_REMINDER, ANALYZE_RESPONSES, REMAP_ROADMAP_ITEM)
+NAMES = (SEND_INVITATION, SEND_REMINDER, ANALYZE_RESPONSES, ANALYZE_PENDING, REMAP_ROADMAP_ITEM)
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a
 # job finishes in seconds and a lost one costs little.
@@ -33,16 +40,20 @@ def defer(session: Session, name: str, *args) -> None:
 
 
 def defer_analysis(session: Session, response_ids) -> None:
-    """Analyse these answers after commit, in jobs of at most :data:`ANALYSIS_BATCH`."""
-    session.info.setdefault(_ANALYSIS, []).extend(response_ids)
+    """These answers, marked pending in this transaction, are to be analysed after commit.
+
+    The ids only say that there is work: the worker finds pending answers in the database.
+    """
+    found = session.info.get(_ANALYSIS, 0)
+    session.info[_ANALYSIS] = found + len(list(response_ids))
 
 
 def take_deferred(session: Session) -> list[tuple[str, tuple]]:
-    """The jobs deferred on ``session`` since its last commit, analysis ids batched and deduplicated."""
+    """The jobs deferred on ``session`` since its last commit; one ``analyze_pending`` for any
+    number of answers marked pending."""
     jobs = session.info.pop(_JOBS, None) or []
-    ids = list(dict.fromkeys(session.info.pop(_ANALYSIS, None) or ()))
-    for start in range(0, len(ids), ANALYSIS_BATCH):
-        jobs.append((ANALYZE_RESPONSES, (ids[start : start + ANALYSIS_BATCH],)))
+    if session.info.pop(_ANALYSIS, 0) and (ANALYZE_PENDING, ()) not in jobs:
+        jobs.append((ANALYZE_PENDING, ()))
     return jobs
 
 

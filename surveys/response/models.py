@@ -42,6 +42,13 @@ class Response(db.Model):
         UniqueConstraint("workspace_id", "external_id"),
         Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),
         Index("ix_responses_analysis_status", "analysis_status"),
+        # The workers' "next pending answers, oldest first" (migration 0009).
+        Index(
+            "ix_responses_analysis_pending",
+            "id",
+            postgresql_where=text("analysis_status = 'pending'"),
+            sqlite_where=text("analysis_status = 'pending'"),
+        ),
         # The feedback explorer and workspace-wide lists read newest first across surveys.
         Index("ix_responses_workspace_submitted", "workspace_id", "submitted_at"),
         # The tick finalises partial answers left inactive; only those few rows are indexed.
@@ -87,6 +94,9 @@ class Response(db.Model):
     analysis_status: Mapped[str] = mapped_column(String(8), default="pending", nullable=False)
     analysis_enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     analysis_attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # Held by the worker analysing it (surveys.analysis.service.LEASE), or the time before which
+    # a failed analysis is not retried: a pending answer is free for any worker once it passes.
+    analysis_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     analysis_error: Mapped[str | None] = mapped_column(Text)
     survey: Mapped[Survey] = relationship(lazy="joined")
     contact: Mapped[Contact | None] = relationship(lazy="joined")

@@ -1,8 +1,9 @@
-"""The fault the issue demands: a real forking worker (``python worker.py nlp``) SIGKILLed in
-the middle of a batch loses nothing and duplicates nothing once a new worker and the sweeper
-have run."""
+"""The fault the issue demands: a real worker (``python worker.py nlp``) SIGKILLed in the middle of
+a batch loses nothing and duplicates nothing: restarted, it takes the dead claim up again once its
+lease has passed, with no sweeper; or the tick finds it due as soon as the lease has passed."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,16 +87,14 @@ def _snapshot(app) -> dict[str, int]:
     }
 
 
-def test_worker_sigkilled_mid_batch_loses_and_duplicates_nothing(app, workspace, run_worker):
-    total = 300
-    store_responses(app, workspace.workspace.id, _comments(total))  # enqueues 200 + 100
+def _start_worker(app) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": TEST_REDIS_URL,
         "PUBLIC_BASE_URL": "http://voc.test",
     }
-    worker = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "worker.py", "nlp"],
         cwd=ROOT,
         env=env,
@@ -104,7 +103,17 @@ def test_worker_sigkilled_mid_batch_loses_and_duplicates_nothing(app, workspace,
         text=True,
         start_new_session=True,
     )
-    at_kill = None
+
+
+def _analysed_by_jobs(output: str) -> int:
+    """Answers the worker's jobs say they stored (each job logs its outcome)."""
+    return sum(int(n) for n in re.findall(r"job \S+ analyze_\w+ .* -> AnalyzeResult\(done=(\d+)", output))
+
+
+def test_worker_sigkilled_mid_batch_resumes_on_restart_without_the_sweeper(app, workspace):
+    total = 300
+    store_responses(app, workspace.workspace.id, _comments(total))  # one analyze_pending job
+    worker = _start_worker(app)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and worker.poll() is None:
@@ -116,26 +125,65 @@ def test_worker_sigkilled_mid_batch_loses_and_duplicates_nothing(app, workspace,
     finally:
         if worker.poll() is None:
             _kill_worker(worker.pid)
-        output = worker.communicate(timeout=30)[0]
+        first_output = worker.communicate(timeout=30)[0]
     time.sleep(0.5)  # let PostgreSQL notice the dead connection and roll its transaction back
     at_kill = _snapshot(app)
-    assert at_kill["claimed"] > 0 and at_kill["done"] < total, (at_kill, output[-3000:])
+    assert at_kill["claimed"] > 0 and at_kill["done"] < total, (at_kill, first_output[-3000:])
     # Nothing half-written: an analysis exists exactly for the rows marked done.
     assert at_kill["analyses"] == at_kill["distinct"] == at_kill["done"]
     assert at_kill["orphan_themes"] == 0
 
-    # Redis still holds the unstarted job; the sweeper re-enqueues the rows of the killed one
-    # (and, harmlessly, the queued ones) once the staleness window has passed.
+    # Restarted, and nothing else runs: no tick, no new answers. The restarted worker notices
+    # the dead one's leases passing and takes its answers up again.
+    worker = _start_worker(app)
+    try:
+        deadline = time.monotonic() + 90
+        after = _snapshot(app)
+        while time.monotonic() < deadline and after["done"] < total and worker.poll() is None:
+            time.sleep(0.5)
+            after = _snapshot(app)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        second_output = worker.communicate(timeout=60)[0]
+    assert after["done"] == total and after["pending"] == after["failed"] == 0, (after, second_output[-3000:])
+    assert after["analyses"] == after["distinct"] == total
+    assert after["orphan_themes"] == 0
+    # Analysed once each: what the jobs of both workers stored adds up to the answers exactly.
+    assert _analysed_by_jobs(first_output) + _analysed_by_jobs(second_output) == total, second_output[-3000:]
     with app.app_context():
-        counts = run_tick(db.session, now=utcnow() + timedelta(minutes=11)).counts
+        attempts = db.session.execute(select(func.max(Response.analysis_attempts))).scalar_one()
+        leased = db.session.execute(
+            select(func.count()).where(Response.analysis_lease_until.is_not(None))
+        ).scalar_one()
         db.session.remove()
-    assert counts["analyses_enqueued"] == total - at_kill["done"]
-    run_worker()
+    assert attempts == 0 and leased == 0
 
+
+def test_worker_sigkilled_then_swept_by_the_tick(app, workspace, run_worker):
+    total = 300
+    store_responses(app, workspace.workspace.id, _comments(total))
+    worker = _start_worker(app)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and worker.poll() is None:
+            if _snapshot(app)["claimed"]:
+                _kill_worker(worker.pid)
+                break
+            time.sleep(0.02)
+    finally:
+        if worker.poll() is None:
+            _kill_worker(worker.pid)
+        output = worker.communicate(timeout=30)[0]
+    time.sleep(0.5)
+    at_kill = _snapshot(app)
+    assert at_kill["claimed"] > 0, (at_kill, output[-3000:])
+    # The scheduler's tick, a minute later: the dead worker's leases have passed, so its answers
+    # are due now, not after the ten-minute window for jobs that never started.
+    with app.app_context():
+        counts = run_tick(db.session, now=utcnow() + timedelta(minutes=1)).counts
+        db.session.remove()
+    assert counts["analyses_enqueued"] == at_kill["claimed"]
+    run_worker()
     after = _snapshot(app)
     assert after["done"] == total and after["pending"] == after["failed"] == 0
     assert after["analyses"] == after["distinct"] == total
-    with app.app_context():
-        attempts = db.session.execute(select(func.max(Response.analysis_attempts))).scalar_one()
-        db.session.remove()
-    assert attempts == 0

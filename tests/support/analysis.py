@@ -3,7 +3,7 @@ import would, bypassing the API), their analysis state, and the jobs waiting on 
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from surveys.core.db import db, utcnow
 from surveys.response.models import Response
@@ -52,6 +52,17 @@ def states(app, ids: list[str]) -> dict[str, tuple]:
         ).all()
         db.session.remove()
     return {r.id: (r.analysis_status, r.analysis_attempts, r.analysis_error) for r in rows}
+
+
+def pass_leases(app, ids: list[str] | None = None) -> None:
+    """Time passes: every pending answer's lease (a claim, or a retry's wait) is over."""
+    with app.app_context():
+        query = update(Response).where(Response.analysis_status == "pending")
+        if ids is not None:
+            query = query.where(Response.id.in_(ids))
+        db.session.execute(query.values(analysis_lease_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        db.session.remove()
 
 
 def nlp_jobs() -> list:

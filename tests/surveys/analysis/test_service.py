@@ -14,7 +14,7 @@ from surveys.core.db import db, utcnow
 from surveys.response.models import Response
 from surveys.tick import run_tick
 from tests.conftest import TEST_REDIS_URL
-from tests.support.analysis import nlp_jobs, states, store_responses
+from tests.support.analysis import nlp_jobs, pass_leases, states, store_responses
 from tests.support.helpers import create_survey, tick
 
 MIXED = "The billing page is confusing but support was great."
@@ -67,9 +67,12 @@ def test_analysis_stored_with_evidence_through_api_and_worker(app, client, works
 def test_analysis_listener_enqueues_one_job_per_transaction(app, workspace):
     ids = store_responses(app, workspace.workspace.id, ["Great support", "Too expensive", None])
     [job] = nlp_jobs()
-    assert job.func_name == "vocservice.jobs.analyze_responses"
-    assert job.args == [ids]
-    assert all(status == "pending" for status, _, _ in states(app, ids).values())
+    assert job.func_name == "vocservice.jobs.analyze_pending"
+    assert job.args == []  # the worker finds the pending answers in the database
+    assert [s for s, _, _ in states(app, ids).values()] == ["pending", "pending", "done"]
+    more = store_responses(app, workspace.workspace.id, ["Slow reports"])  # before it started
+    assert len(nlp_jobs()) == 1  # the queued job takes these too
+    assert states(app, more)[more[0]][0] == "pending"
 
 
 def test_analysis_partial_response_waits_until_completed(app, workspace, run_worker):
@@ -79,7 +82,7 @@ def test_analysis_partial_response_waits_until_completed(app, workspace, run_wor
         db.session.get(Response, rid).completed = True
         db.session.commit()
         db.session.remove()
-    assert [job.args for job in nlp_jobs()] == [[[rid]]]
+    assert [job.func_name for job in nlp_jobs()] == ["vocservice.jobs.analyze_pending"]
     run_worker()
     assert states(app, [rid])[rid][0] == "done"
 
@@ -104,11 +107,34 @@ def test_analysis_no_comment_is_done_without_the_analyser(app, workspace, monkey
 
     monkeypatch.setattr(analysis, "workspace_analyzer", boom)
     ids = store_responses(app, workspace.workspace.id, [None, "   "])
+    # Nothing to analyse: done in the transaction that stored them, and no job for them.
+    assert {s for s, _, _ in states(app, ids).values()} == {"done"}
+    assert nlp_jobs() == []
+    assert analyse(app, ids).skipped == 2 and count(app, Analysis) == 0
+    # Analysed again on purpose (a reanalysis): a job stores an empty analysis.
+    with app.app_context():
+        analysis.mark_for_reanalysis(db.session, workspace_id=workspace.workspace.id)
+        db.session.commit()
+        db.session.remove()
     assert analyse(app, ids).done == 2
     with app.app_context():
         row = db.session.execute(select(Analysis)).scalars().first()
         assert row.sentiment_label is None and row.themes == []
         db.session.remove()
+
+
+def test_analysis_comment_removed_clears_its_themes_through_a_job(app, workspace, run_worker):
+    [rid] = store_responses(app, workspace.workspace.id, [MIXED])
+    run_worker()
+    assert count(app, ResponseTheme, response_id=rid) > 0
+    with app.app_context():
+        db.session.get(Response, rid).comment = None
+        db.session.commit()
+        db.session.remove()
+    assert states(app, [rid])[rid][0] == "pending"
+    run_worker()
+    assert states(app, [rid])[rid][0] == "done"
+    assert count(app, ResponseTheme, response_id=rid) == 0 and count(app, Analysis) == 1
 
 
 class _Poisoned:
@@ -136,19 +162,26 @@ def test_analysis_failure_of_one_text_keeps_the_rest(app, workspace, monkeypatch
     assert (result.done, result.retrying) == (2, 1)
     status, attempts, error = states(app, ids)[ids[1]]
     assert (status, attempts) == ("pending", 1) and "analyser blew up" in error
+    assert analyse(app, [ids[1]]).skipped == 1  # not retried before its wait is over
     for _ in range(analysis.MAX_ATTEMPTS - 1):
+        pass_leases(app)
         analyse(app, [ids[1]])
     status, attempts, error = states(app, ids)[ids[1]]
     assert (status, attempts) == ("failed", analysis.MAX_ATTEMPTS)
     assert count(app, Analysis) == 2
 
 
-def test_analysis_rows_of_a_crashed_batch_are_retried_one_by_one(app, workspace, monkeypatch):
-    ids = store_responses(app, workspace.workspace.id, ["Great support", "Too expensive", "Ok"])
+def test_analysis_rows_of_a_crashed_batch_are_retried_in_small_units_then_one_by_one(
+    app, workspace, monkeypatch
+):
+    texts = [f"Great support number {i}" for i in range(analysis.RETRY_UNIT + 2)]
+    ids = store_responses(app, workspace.workspace.id, texts)
     with app.app_context():  # a worker claimed the batch and died before storing anything
         analysis._claim(db.session, ids, analysis.AnalyzeResult())
         db.session.remove()
     assert {a for _, a, _ in states(app, ids).values()} == {1}
+    assert analyse(app, ids).skipped == len(ids)  # leased: the worker might still be alive
+    pass_leases(app)
     batches = []
     real = analysis._analyse_texts
     monkeypatch.setattr(
@@ -156,8 +189,13 @@ def test_analysis_rows_of_a_crashed_batch_are_retried_one_by_one(app, workspace,
         "_analyse_texts",
         lambda analyzer, texts: batches.append(len(texts)) or real(analyzer, texts),
     )
-    assert analyse(app, ids).done == 3
-    assert batches == [1, 1, 1]
+    with app.app_context():  # ... and the next worker dies with the first two rows claimed again
+        analysis._claim(db.session, ids[:2], analysis.AnalyzeResult())
+        db.session.remove()
+    pass_leases(app)
+    assert analyse(app, ids).done == len(ids)
+    # Once-failed rows in units of RETRY_UNIT; rows that failed twice one at a time.
+    assert batches == [analysis.RETRY_UNIT, 1, 1]
     assert {s for s, _, _ in states(app, ids).values()} == {"done"}
 
 
@@ -167,6 +205,7 @@ def test_analysis_gives_up_on_a_row_that_keeps_killing_workers(app, workspace):
         with app.app_context():
             analysis._claim(db.session, [rid], analysis.AnalyzeResult())
             db.session.remove()
+        pass_leases(app)
     assert analyse(app, [rid]).failed == 1
     status, _, error = states(app, [rid])[rid]
     assert status == "failed" and "gave up" in error

@@ -38,7 +38,7 @@ def test_cli_reanalyze_enqueue_and_filters(app, workspace, run_worker):
     result = runner.invoke(args=["reanalyze", "--survey", survey_id, "--enqueue"])
     assert result.exit_code == 0, result.output
     assert "2 responses marked pending, 1 jobs enqueued" in result.output
-    assert [job.args for job in nlp_jobs()] == [[sorted(ids)]]
+    assert [(job.func_name, job.args) for job in nlp_jobs()] == [("vocservice.jobs.analyze_pending", [])]
     assert {s for s, _, _ in states(app, ids).values()} == {"pending"}
     run_worker()
     assert {s for s, _, _ in states(app, ids).values()} == {"done"}
