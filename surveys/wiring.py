@@ -8,6 +8,8 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
 - before and after each flush, daily rollups take +1/-1 deltas of every stored, changed or deleted
   answer in the same transaction (:mod:`surveys.metrics.rollups`), and theme rollups of the days
   touched are recomputed (:mod:`surveys.metrics.theme_rollups`);
+- after each flush, the roadmap impact rollups of answers changed, deleted or (un)linked through
+  the ORM are brought in step (:mod:`surveys.roadmap.rollups`; mapping refreshes its own);
 - after an analysis or a tag correction is stored, roadmap items are linked to the answers
   (:func:`surveys.roadmap.mapping.map_responses`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
@@ -21,6 +23,7 @@ from surveys.analysis import tracking
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
 from surveys.metrics import rollups, theme_rollups
+from surveys.roadmap import rollups as roadmap_rollups
 from surveys.roadmap.mapping import map_responses
 from surveys.workspace.service import workspace_created
 
@@ -29,7 +32,10 @@ SESSION_LISTENERS = (
     ("before_flush", rollups.collect_deltas),
     ("after_flush", rollups.apply_collected),
     ("after_flush", theme_rollups.refresh_collected),
+    ("before_flush", roadmap_rollups.collect),
+    ("after_flush", roadmap_rollups.apply_collected),
     ("after_rollback", rollups.drop_collected),
+    ("after_rollback", roadmap_rollups.drop_collected),
 )
 
 
