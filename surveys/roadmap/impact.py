@@ -250,7 +250,9 @@ def ranked_items(
         impacts = rollups.totals(session, item_ids=window)
         for figures in impacts.values():
             figures["score"] = score(figures, *tops)
-        found = session.execute(select(RoadmapItem).where(RoadmapItem.id.in_(window))).scalars() if window else ()
+        found = (
+            session.execute(select(RoadmapItem).where(RoadmapItem.id.in_(window))).scalars() if window else ()
+        )
         items = {item.id: item for item in found}
         return RankedPage(rows=[RankedItem(item=items[i], impact=impacts[i]) for i in window], total=total)
     query = select(RoadmapItem.id).where(RoadmapItem.workspace_id == workspace.id)

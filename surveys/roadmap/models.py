@@ -10,7 +10,17 @@ due, so losing the queue loses nothing (the tick re-enqueues it).
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column, id_column, updated_column

@@ -39,7 +39,20 @@ needs the answers' attribute snapshots, so ``compute_impact`` serves it from raw
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import Float, Integer, Numeric, and_, cast, delete, func, inspect, literal, select, text, tuple_
+from sqlalchemy import (
+    Float,
+    Integer,
+    Numeric,
+    and_,
+    cast,
+    delete,
+    func,
+    inspect,
+    literal,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION
@@ -170,9 +183,12 @@ def refresh(
     for fact_where, link_where in scopes:
         if not locked:
             # Nothing linked and nothing stored: no lock, no work (most answers).
-            anything = conn.execute(select(literal(1)).where(*fact_where).limit(1)).first() or conn.execute(
-                select(literal(1)).select_from(RoadmapLink).where(*link_where).limit(1)
-            ).first()
+            anything = (
+                conn.execute(select(literal(1)).where(*fact_where).limit(1)).first()
+                or conn.execute(
+                    select(literal(1)).select_from(RoadmapLink).where(*link_where).limit(1)
+                ).first()
+            )
             if not anything:
                 continue
             _lock(session, workspace_id)
@@ -246,8 +262,9 @@ def _refresh_customers(session: Session, pairs: list[tuple[str, str]], deltas: d
         stored = {
             (row[0], row[1]): row[2]
             for row in conn.execute(
-                select(RoadmapItemCustomer.item_id, RoadmapItemCustomer.contact_id, RoadmapItemCustomer.revenue)
-                .where(tuple_(RoadmapItemCustomer.item_id, RoadmapItemCustomer.contact_id).in_(chunk))
+                select(
+                    RoadmapItemCustomer.item_id, RoadmapItemCustomer.contact_id, RoadmapItemCustomer.revenue
+                ).where(tuple_(RoadmapItemCustomer.item_id, RoadmapItemCustomer.contact_id).in_(chunk))
             )
         }
         gone = [pair for pair in chunk if pair in stored and pair not in latest]
@@ -324,9 +341,11 @@ def collect(session: Session, flush_context, instances) -> None:
             dirty.setdefault(obj.workspace_id, set()).add(obj.id)
     for obj in [*session.new, *session.dirty, *session.deleted]:
         if isinstance(obj, RoadmapLink) and obj.item_id and obj.response_id:
-            workspace_id = session.connection().execute(
-                select(RoadmapItem.workspace_id).where(RoadmapItem.id == obj.item_id)
-            ).scalar()
+            workspace_id = (
+                session.connection()
+                .execute(select(RoadmapItem.workspace_id).where(RoadmapItem.id == obj.item_id))
+                .scalar()
+            )
             if workspace_id:
                 dirty.setdefault(workspace_id, set()).add(obj.response_id)
     if dirty:
@@ -379,7 +398,9 @@ def rebuild(session: Session, *, workspace_id: str | None = None) -> int:
             revenue_attribute=_revenue_attribute(conn, ws),
             where=[RoadmapLink.item_id.in_(select(RoadmapItem.id).where(RoadmapItem.workspace_id == ws))],
         )
-        rows = [{"item_id": i, "response_id": r, "workspace_id": ws, **f} for (i, r), f in sorted(new.items())]
+        rows = [
+            {"item_id": i, "response_id": r, "workspace_id": ws, **f} for (i, r), f in sorted(new.items())
+        ]
         for chunk in _chunks(rows, 5000):
             conn.execute(RoadmapLinkFact.__table__.insert(), chunk)
         stored += len(rows)
@@ -433,7 +454,9 @@ def _rebuild_totals(session: Session, workspace_id: str) -> None:
         )
     }
     rows = []
-    for item_id in conn.execute(select(RoadmapItem.id).where(RoadmapItem.workspace_id == workspace_id)).scalars():
+    for item_id in conn.execute(
+        select(RoadmapItem.id).where(RoadmapItem.workspace_id == workspace_id)
+    ).scalars():
         n, detractors, negatives = counts.get(item_id, (0, 0, 0))
         customers, revenue = people.get(item_id, (0, 0.0))
         rows.append(
