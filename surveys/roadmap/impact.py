@@ -22,20 +22,18 @@ the web app's roadmap and dashboard alike.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION
-from surveys.analysis.models import Analysis, ResponseTheme
-from surveys.core.values import as_number
+from surveys.analysis.models import Analysis
 from surveys.response.models import Response
 from surveys.roadmap import rollups
-from surveys.roadmap.models import LINKED, RoadmapItem, RoadmapItemTheme, RoadmapLink
+from surveys.roadmap.figures import NEGATIVE_CATEGORIES, negative_flag, revenue_number
+from surveys.roadmap.models import LINKED, RoadmapItem, RoadmapLink
 from surveys.survey.models import Survey
 from surveys.survey.scales import category
 from surveys.workspace.models import Workspace
-
-NEGATIVE_CATEGORIES = {"detractor", "dissatisfied", "difficult"}
 
 
 @dataclass(frozen=True)
@@ -81,42 +79,6 @@ def _conditions(session: Session, workspace: Workspace, item_ids: list[str], fil
     return conditions
 
 
-def _negative():
-    def item_theme(*extra):
-        return (
-            select(1)
-            .select_from(ResponseTheme)
-            .join(RoadmapItemTheme, RoadmapItemTheme.theme_id == ResponseTheme.theme_id)
-            .where(
-                ResponseTheme.response_id == RoadmapLink.response_id,
-                RoadmapItemTheme.item_id == RoadmapLink.item_id,
-                *extra,
-            )
-            .exists()
-        )
-
-    return case(
-        (item_theme(), case((item_theme(ResponseTheme.sentiment_label == "negative"), 1), else_=0)),
-        (Analysis.sentiment_label == "negative", 1),
-        else_=0,
-    )
-
-
-def _number(value) -> float:
-    """A revenue value as a number; anything else counts 0, never an error: a bool, a nested
-    object, a non-numeric string, NaN, or a number beyond ±(2**53 - 1) stored before
-    :mod:`surveys.core.values` refused them (a 400-digit integer would overflow a float)."""
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) > 40:  # no revenue figure is that long; float() of it would be slow or inf
-            return 0.0
-        try:
-            value = float(text)
-        except ValueError:
-            return 0.0
-    return as_number(value) or 0.0
-
-
 def _empty() -> dict:
     return {"responses": 0, "detractors": 0, "customers": 0, "revenue": 0, "negative_share": None}
 
@@ -141,7 +103,7 @@ def compute_impact(
             Survey.kind,
             Response.score,
             func.count().label("n"),
-            func.sum(_negative()).label("negative"),
+            func.sum(negative_flag()).label("negative"),
         )
         .where(*where)
         .group_by(RoadmapLink.item_id, Survey.kind, Response.score)
@@ -175,7 +137,7 @@ def compute_impact(
     revenue: dict[str, float] = {}
     for item_id, value in session.execute(select(latest.c.item_id, latest.c.value).where(latest.c.rank == 1)):
         result[item_id]["customers"] += 1
-        revenue[item_id] = revenue.get(item_id, 0.0) + _number(value)
+        revenue[item_id] = revenue.get(item_id, 0.0) + revenue_number(value)
     for item_id, total in revenue.items():
         total = round(total, 2)
         result[item_id]["revenue"] = int(total) if total.is_integer() else total

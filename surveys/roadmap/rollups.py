@@ -60,6 +60,7 @@ from surveys.analysis.models import Analysis
 from surveys.core.db import is_postgres, upsert_insert
 from surveys.metrics.models import RollupMark
 from surveys.response.models import Response
+from surveys.roadmap.figures import NEGATIVE_CATEGORIES, negative_flag, revenue_number
 from surveys.roadmap.models import (
     LINKED,
     RoadmapImpact,
@@ -102,8 +103,6 @@ def _figures(responses: int, detractors: int, negatives: int, customers: int, re
 
 def _desired(conn, *, workspace_id: str, revenue_attribute: str, where: list) -> dict[tuple, dict]:
     """The facts the links in scope should have, computed as ``compute_impact`` counts them."""
-    from surveys.roadmap.impact import NEGATIVE_CATEGORIES, _negative, _number
-
     query = (
         select(
             RoadmapLink.item_id,
@@ -113,7 +112,7 @@ def _desired(conn, *, workspace_id: str, revenue_attribute: str, where: list) ->
             Response.contact_id,
             Survey.kind,
             Response.score,
-            _negative().label("negative"),
+            negative_flag().label("negative"),
             Response.attributes[revenue_attribute or "arr"].label("value"),
         )
         .select_from(RoadmapLink)
@@ -137,7 +136,7 @@ def _desired(conn, *, workspace_id: str, revenue_attribute: str, where: list) ->
             "contact_id": row.contact_id,
             "detractor": category(row.kind, row.score) in NEGATIVE_CATEGORIES,
             "negative": bool(row.negative),
-            "revenue": _number(row.value) if row.contact_id is not None else 0.0,
+            "revenue": revenue_number(row.value) if row.contact_id is not None else 0.0,
         }
     return facts
 

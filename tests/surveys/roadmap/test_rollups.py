@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from surveys.analysis.corrections import correct_tag
 from surveys.analysis.models import ResponseTheme
-from surveys.core.db import db, utcnow
+from surveys.core.db import utcnow
 from surveys.metrics.models import RollupMark
 from surveys.response.models import Response
 from surveys.response.service import delete_response
