@@ -376,8 +376,6 @@ def rebuild(session: Session, *, workspace_id: str | None = None) -> int:
     if workspace_id:
         items = items.where(RoadmapItem.workspace_id == workspace_id)
     conn = session.connection()
-    for model in (RoadmapLinkFact, RoadmapItemCustomer, RoadmapImpact):
-        conn.execute(delete(model.__table__).where(model.__table__.c.item_id.in_(items)))
     workspaces = sorted(
         set(
             conn.execute(
@@ -387,10 +385,12 @@ def rebuild(session: Session, *, workspace_id: str | None = None) -> int:
             ).scalars()
         )
     )
+    for ws in workspaces:  # before reading anything: a refresh committing meanwhile waits
+        _lock(session, ws)
+    for model in (RoadmapLinkFact, RoadmapItemCustomer, RoadmapImpact):
+        conn.execute(delete(model.__table__).where(model.__table__.c.item_id.in_(items)))
     stored = 0
     for ws in workspaces:
-        _lock(session, ws)
-        conn = session.connection()
         new = _desired(
             conn,
             workspace_id=ws,
