@@ -10,6 +10,8 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
   touched are recomputed (:mod:`surveys.metrics.theme_rollups`);
 - answers stored set-based (API batches, CSV imports), which no flush sees, are added to the
   daily rollups in their own transaction (:func:`surveys.metrics.rollups.count_inserted`);
+- after each flush, the roadmap impact rollups of answers changed, deleted or (un)linked through
+  the ORM are brought in step (:mod:`surveys.roadmap.rollups`; mapping refreshes its own);
 - after an analysis or a tag correction is stored, roadmap items are linked to the answers
   (:func:`surveys.roadmap.mapping.map_responses`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
@@ -24,6 +26,7 @@ from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
 from surveys.metrics import rollups, theme_rollups
 from surveys.response.steps import responses_inserted
+from surveys.roadmap import rollups as roadmap_rollups
 from surveys.roadmap.mapping import map_responses
 from surveys.workspace.service import workspace_created
 
@@ -32,7 +35,10 @@ SESSION_LISTENERS = (
     ("before_flush", rollups.collect_deltas),
     ("after_flush", rollups.apply_collected),
     ("after_flush", theme_rollups.refresh_collected),
+    ("before_flush", roadmap_rollups.collect),
+    ("after_flush", roadmap_rollups.apply_collected),
     ("after_rollback", rollups.drop_collected),
+    ("after_rollback", roadmap_rollups.drop_collected),
 )
 
 

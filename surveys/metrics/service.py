@@ -10,6 +10,7 @@ Only completed answers count; fewer than 30 is flagged ``small_sample``. Figures
 daily rollups when the question allows it (see :mod:`surveys.metrics.rollups`), else from raw rows.
 """
 
+import json
 import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -184,7 +185,9 @@ def buckets(
     return result, "rollups" if not raw_ranges else "mixed"
 
 
-def _special_groups(session: Session, *, survey: Survey, group_by: str, start, end, where) -> list[tuple]:
+def _special_groups(
+    session: Session, *, survey: Survey, group_by: str, start, end, where, rollups: bool = True
+) -> list[tuple]:
     """(key, label, bucket) for groups that need joins or segment conditions: raw rows."""
     if group_by == "theme":
         grouped = raw_buckets(
@@ -203,13 +206,82 @@ def _special_groups(session: Session, *, survey: Survey, group_by: str, start, e
         )
         return [(names.get(key, key), key, bucket) for key, bucket in grouped.items()]
     groups = []
+    by_value: dict[str, dict] = {}  # rollup rows per attribute, shared by the segments on it
     for segment in session.execute(
         select(Segment).where(Segment.workspace_id == survey.workspace_id).order_by(Segment.name)
     ).scalars():
-        clause = segment_clause(session, segment.conditions)
-        found = raw_buckets(session, survey_id=survey.id, start=start, end=end, where=(*where, clause))
-        groups.append((segment.id, segment.name, found.get(None, Bucket())))
+        found = (
+            _segment_from_rollups(session, survey.id, segment.conditions, start, end, by_value)
+            if rollups and not where
+            else None
+        )
+        if found is None:
+            clause = segment_clause(session, segment.conditions)
+            found = raw_buckets(session, survey_id=survey.id, start=start, end=end, where=(*where, clause))
+            found = found.get(None, Bucket())
+        groups.append((segment.id, segment.name, found))
     return groups
+
+
+def _unambiguous(value) -> bool:
+    """A string no other JSON value spells the same in the rollups' text (:func:`dim_text`):
+    not "", "5", "true", "null" or an object's text."""
+    if not isinstance(value, str) or value == "":
+        return False
+    try:
+        json.loads(value)
+    except ValueError:
+        return True
+    return False
+
+
+def _segment_from_rollups(session: Session, survey_id: str, conditions: list, start, end, cache: dict):
+    """A saved segment's bucket from the daily rollups, or None when they cannot answer exactly.
+
+    They can when every condition is ``eq``/``ne``/``in`` on one rolled-up attribute
+    (``ROLLUP_ATTRIBUTES``) with strings no other JSON value spells alike: then a rollup row's
+    value text decides the condition as the SQL on the snapshot does (a missing attribute
+    is "" there, which equals no such string, as ``eq`` never matches it and ``ne`` does). The
+    partial days at the range's edges read raw rows with the segment's SQL condition."""
+    fields = {c.get("field") for c in conditions}
+    if len(fields) != 1:
+        return None
+    field = fields.pop()
+    if not (isinstance(field, str) and field.startswith("attributes.")):
+        return None
+    if field.split(".", 1)[1] not in ROLLUP_ATTRIBUTES:
+        return None
+    for condition in conditions:
+        values = condition.get("value") if condition.get("op") == "in" else [condition.get("value")]
+        if condition.get("op") not in ("eq", "ne", "in") or not isinstance(values, list):
+            return None
+        if not all(_unambiguous(v) for v in values):
+            return None
+
+    def keep(text: str) -> bool:
+        for condition in conditions:
+            op, value = condition["op"], condition["value"]
+            hit = text in value if op == "in" else text == value
+            if hit != (op != "ne"):
+                return False
+        return True
+
+    days, raw_ranges = split_range(start, end)
+    bucket = Bucket()
+    if days is not None:
+        if field not in cache:
+            cache[field] = rollup_buckets(session, survey_id=survey_id, days=days, dim=field, key="value")
+        for value, found in cache[field].items():
+            if keep(value):
+                bucket.add(found)
+    clause = segment_clause(session, conditions)
+    for low, high in raw_ranges:
+        bucket.add(
+            raw_buckets(session, survey_id=survey_id, start=low, end=high, where=(clause,)).get(
+                None, Bucket()
+            )
+        )
+    return bucket
 
 
 def compute_metrics(
@@ -238,7 +310,9 @@ def compute_metrics(
         "groups": [],
     }
     if group_by in ("theme", "segment"):
-        rows = _special_groups(session, survey=survey, group_by=group_by, start=start, end=end, where=where)
+        rows = _special_groups(
+            session, survey=survey, group_by=group_by, start=start, end=end, where=where, rollups=rollups
+        )
         source = "raw"
         for key, label, bucket in rows:
             extra = {"theme_id": label} if group_by == "theme" else {"label": label}

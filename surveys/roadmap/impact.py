@@ -22,19 +22,18 @@ the web app's roadmap and dashboard alike.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION
-from surveys.analysis.models import Analysis, ResponseTheme
-from surveys.core.values import as_number
+from surveys.analysis.models import Analysis
 from surveys.response.models import Response
-from surveys.roadmap.models import LINKED, RoadmapItem, RoadmapItemTheme, RoadmapLink
+from surveys.roadmap import rollups
+from surveys.roadmap.figures import NEGATIVE_CATEGORIES, negative_flag, revenue_number
+from surveys.roadmap.models import LINKED, RoadmapItem, RoadmapLink
 from surveys.survey.models import Survey
 from surveys.survey.scales import category
 from surveys.workspace.models import Workspace
-
-NEGATIVE_CATEGORIES = {"detractor", "dissatisfied", "difficult"}
 
 
 @dataclass(frozen=True)
@@ -80,42 +79,6 @@ def _conditions(session: Session, workspace: Workspace, item_ids: list[str], fil
     return conditions
 
 
-def _negative():
-    def item_theme(*extra):
-        return (
-            select(1)
-            .select_from(ResponseTheme)
-            .join(RoadmapItemTheme, RoadmapItemTheme.theme_id == ResponseTheme.theme_id)
-            .where(
-                ResponseTheme.response_id == RoadmapLink.response_id,
-                RoadmapItemTheme.item_id == RoadmapLink.item_id,
-                *extra,
-            )
-            .exists()
-        )
-
-    return case(
-        (item_theme(), case((item_theme(ResponseTheme.sentiment_label == "negative"), 1), else_=0)),
-        (Analysis.sentiment_label == "negative", 1),
-        else_=0,
-    )
-
-
-def _number(value) -> float:
-    """A revenue value as a number; anything else counts 0, never an error: a bool, a nested
-    object, a non-numeric string, NaN, or a number beyond ±(2**53 - 1) stored before
-    :mod:`surveys.core.values` refused them (a 400-digit integer would overflow a float)."""
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) > 40:  # no revenue figure is that long; float() of it would be slow or inf
-            return 0.0
-        try:
-            value = float(text)
-        except ValueError:
-            return 0.0
-    return as_number(value) or 0.0
-
-
 def _empty() -> dict:
     return {"responses": 0, "detractors": 0, "customers": 0, "revenue": 0, "negative_share": None}
 
@@ -140,7 +103,7 @@ def compute_impact(
             Survey.kind,
             Response.score,
             func.count().label("n"),
-            func.sum(_negative()).label("negative"),
+            func.sum(negative_flag()).label("negative"),
         )
         .where(*where)
         .group_by(RoadmapLink.item_id, Survey.kind, Response.score)
@@ -174,7 +137,7 @@ def compute_impact(
     revenue: dict[str, float] = {}
     for item_id, value in session.execute(select(latest.c.item_id, latest.c.value).where(latest.c.rank == 1)):
         result[item_id]["customers"] += 1
-        revenue[item_id] = revenue.get(item_id, 0.0) + _number(value)
+        revenue[item_id] = revenue.get(item_id, 0.0) + revenue_number(value)
     for item_id, total in revenue.items():
         total = round(total, 2)
         result[item_id]["revenue"] = int(total) if total.is_integer() else total
@@ -190,10 +153,38 @@ def rank(impacts: dict[str, dict], sort: str) -> list[str]:
         figures["score"] = round(
             0.5 * figures["detractors"] / top_detractors + 0.5 * figures["revenue"] / top_revenue, 4
         )
-    key = "score" if sort == "impact" else sort
+    # ``impact`` orders by the unrounded blend (the rollups' SQL ordering computes the same
+    # floating-point expression), the other keys by the figures as shown.
+    keys = {
+        item_id: 0.5 * f["detractors"] / top_detractors + 0.5 * f["revenue"] / top_revenue
+        if sort == "impact"
+        else (f[sort] or 0)
+        for item_id, f in impacts.items()
+    }
     # Ties (and items without feedback) keep a stable, newest-first order.
     by_id = sorted(impacts, reverse=True)
-    return sorted(by_id, key=lambda item_id: -(impacts[item_id][key] or 0))
+    return sorted(by_id, key=lambda item_id: -keys[item_id])
+
+
+def score(figures: dict, top_detractors, top_revenue) -> float:
+    return round(
+        0.5 * figures["detractors"] / (top_detractors or 1) + 0.5 * figures["revenue"] / (top_revenue or 1), 4
+    )
+
+
+def impact(
+    session: Session, *, workspace: Workspace, item_ids: list[str], filters: ImpactFilters | None = None
+) -> dict[str, dict]:
+    """The same figures as :func:`compute_impact`, read from the rollups
+    (:mod:`surveys.roadmap.rollups`) when they can answer: no filter (per-item totals) or a survey
+    and/or time window (the link facts of that window). A saved segment, or rollups still waiting
+    for their first rebuild, take the exact computation over the raw rows."""
+    filters = filters or ImpactFilters()
+    if filters.segment_id or not rollups.ready(session):
+        return compute_impact(session, workspace=workspace, item_ids=item_ids, filters=filters)
+    if not (filters.survey_id or filters.start or filters.end):
+        return rollups.totals(session, item_ids=item_ids)
+    return rollups.filtered(session, workspace_id=workspace.id, item_ids=item_ids, filters=filters)
 
 
 def ranked_items(
@@ -209,15 +200,31 @@ def ranked_items(
     """The workspace's roadmap items (of one ``status`` if given) best first by ``sort`` (see
     :func:`rank`), with their impact figures, sliced ``[offset:offset + limit]``.
 
-    Figures are computed for every item ranked, since scores are relative to the top item; only
-    the items of the slice are loaded."""
+    Without filters the order comes from the per-item rollup totals in the database and only the
+    slice's figures are read (:func:`surveys.roadmap.rollups.ranked_ids`); with filters the
+    figures of every item are computed (:func:`impact`: from the link facts, or the raw rows for a
+    segment), since scores are relative to the top item. Only the items of the slice are loaded."""
+    filters = filters or ImpactFilters()
+    if filters == ImpactFilters() and rollups.ready(session):
+        window, total, tops = rollups.ranked_ids(
+            session, workspace_id=workspace.id, sort=sort, status=status, offset=offset, limit=limit
+        )
+        impacts = rollups.totals(session, item_ids=window)
+        for figures in impacts.values():
+            figures["score"] = score(figures, *tops)
+        found = (
+            session.execute(select(RoadmapItem).where(RoadmapItem.id.in_(window))).scalars() if window else ()
+        )
+        items = {item.id: item for item in found}
+        return RankedPage(rows=[RankedItem(item=items[i], impact=impacts[i]) for i in window], total=total)
     query = select(RoadmapItem.id).where(RoadmapItem.workspace_id == workspace.id)
     if status:
         query = query.where(RoadmapItem.status == status)
     ids = list(session.execute(query).scalars())
-    impacts = compute_impact(session, workspace=workspace, item_ids=ids, filters=filters)
+    impacts = impact(session, workspace=workspace, item_ids=ids, filters=filters)
     ordered = rank(impacts, sort)
     window = ordered[offset:] if limit is None else ordered[offset : offset + limit]
+    total = len(ids)
     found = session.execute(select(RoadmapItem).where(RoadmapItem.id.in_(window))).scalars() if window else ()
     items = {item.id: item for item in found}
-    return RankedPage(rows=[RankedItem(item=items[i], impact=impacts[i]) for i in window], total=len(ids))
+    return RankedPage(rows=[RankedItem(item=items[i], impact=impacts[i]) for i in window], total=total)

@@ -25,6 +25,7 @@ from surveys.analysis.models import ResponseTheme
 from surveys.core import jobs
 from surveys.core.db import lock_rows, upsert_insert, utcnow
 from surveys.response.models import Response
+from surveys.roadmap import rollups
 from surveys.roadmap.models import RoadmapItem, RoadmapItemTheme, RoadmapLink
 
 CHUNK = 1000
@@ -134,9 +135,12 @@ def map_responses(session: Session, *, workspace_id: str, response_ids: list[str
             }
         )
     stale = [pair for pair, source in existing.items() if source == "auto" and pair not in desired]
-    return _delete_auto(session, stale) + _insert_auto(
+    changed = _delete_auto(session, stale) + _insert_auto(
         session, sorted(pair for pair in desired if pair not in existing)
     )
+    # Links and the answers' theme sentiment (the negative share) may have changed.
+    rollups.refresh(session, workspace_id=workspace_id, response_ids=response_ids)
+    return changed
 
 
 def _matching_responses(session: Session, item: RoadmapItem) -> set[str]:
@@ -192,6 +196,8 @@ def remap_item(session: Session, *, item_id: str) -> dict[str, int] | None:
         session, [(item.id, r) for r, source in existing.items() if source == "auto" and r not in desired]
     )
     added = _insert_auto(session, [(item.id, r) for r in sorted(desired) if r not in existing])
+    # Every fact of the item: its themes (the negative share) may have changed, not only links.
+    rollups.refresh(session, workspace_id=item.workspace_id, item_id=item.id)
     # Keep updated_at: it tells people when the item was edited, not when it was re-mapped.
     session.execute(
         update(RoadmapItem)

@@ -10,7 +10,17 @@ due, so losing the queue loses nothing (the tick re-enqueues it).
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column, id_column, updated_column
@@ -89,3 +99,58 @@ class RoadmapLink(db.Model):
     )
     source: Mapped[str] = mapped_column(String(8), nullable=False)
     created_at: Mapped[datetime] = created_column()
+
+
+# ---- impact rollups (maintained by surveys.roadmap.rollups) ------------------------------------
+
+
+def _item_fk():
+    return mapped_column(String(40), ForeignKey("roadmap_items.id", ondelete="CASCADE"), primary_key=True)
+
+
+class RoadmapLinkFact(db.Model):
+    """One row per counted link (``auto``/``manual`` to a completed answer) with what impact needs
+    of the answer: survey, time, customer, detractor, negative, revenue. No foreign key to
+    ``responses`` on purpose: a deleted answer's facts must still be there when the flush
+    listener subtracts them."""
+
+    __tablename__ = "roadmap_link_facts"
+    __table_args__ = (
+        Index("ix_roadmap_link_facts_response_id", "response_id"),
+        # Filtered impact (a survey over a time window, as on the dashboard) reads this range.
+        Index("ix_roadmap_link_facts_survey_time", "survey_id", "submitted_at"),
+        # Each customer's latest linked answer per item.
+        Index("ix_roadmap_link_facts_customer", "item_id", "contact_id", "submitted_at"),
+    )
+    item_id: Mapped[str] = _item_fk()
+    response_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    survey_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    contact_id: Mapped[str | None] = mapped_column(String(40))
+    detractor: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    negative: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    revenue: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class RoadmapItemCustomer(db.Model):
+    """Per item and customer: the revenue of the customer's latest linked answer."""
+
+    __tablename__ = "roadmap_item_customers"
+    item_id: Mapped[str] = _item_fk()
+    contact_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    revenue: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class RoadmapImpact(db.Model):
+    """Per item, all time and every survey: the totals ``?sort=impact`` orders by."""
+
+    __tablename__ = "roadmap_impacts"
+    __table_args__ = (Index("ix_roadmap_impacts_workspace_id", "workspace_id"),)
+    item_id: Mapped[str] = _item_fk()
+    workspace_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    responses: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    detractors: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    negatives: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    customers: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    revenue: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)

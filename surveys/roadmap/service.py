@@ -16,7 +16,16 @@ from surveys.core import jobs
 from surveys.core.db import utcnow, workspace_row
 from surveys.core.errors import Conflict, Invalid, NotFound
 from surveys.response.models import Response
-from surveys.roadmap.models import LINKED, STATUSES, RoadmapItem, RoadmapItemTheme, RoadmapLink
+from surveys.roadmap.models import (
+    LINKED,
+    STATUSES,
+    RoadmapImpact,
+    RoadmapItem,
+    RoadmapItemCustomer,
+    RoadmapItemTheme,
+    RoadmapLink,
+    RoadmapLinkFact,
+)
 from surveys.workspace.models import Workspace
 
 # Issue trackers' states, spelt loosely (case, spaces, "-" and "_" are ignored), to ours.
@@ -166,6 +175,8 @@ def delete_item(session: Session, *, workspace: Workspace, item_id: str) -> None
     item = get_item(session, workspace_id=workspace.id, item_id=item_id)
     # Done here as well as by the foreign keys: SQLite does not enforce them by default.
     session.execute(delete(RoadmapLink).where(RoadmapLink.item_id == item.id))
+    for model in (RoadmapLinkFact, RoadmapItemCustomer, RoadmapImpact):
+        session.execute(delete(model).where(model.item_id == item.id))
     session.delete(item)
     session.flush()
 

@@ -1,8 +1,11 @@
 """Roadmap items: CRUD, impact ranking, linked feedback, manual links and CSV import.
 
-Analysts and admins read and write. ``?sort=`` ranks the workspace's items by their impact
-(computed over all its items, then paged with an offset cursor); without it the list is newest
-first with an id cursor, like every other list.
+Analysts and admins read and write. ``?sort=`` ranks the workspace's items by their impact and
+pages with an offset cursor (``@N``): without filters the database orders the per-item rollup
+totals and only the page is read; with ``survey_id``/``from``/``to`` every item's figures come
+from the link facts of that window, with ``segment_id`` from the raw rows
+(:mod:`surveys.roadmap.rollups`). Without ``sort`` the list is newest first with an id cursor,
+like every other list.
 """
 
 from flask import g, request
@@ -14,7 +17,7 @@ from surveys.core.errors import Invalid
 from surveys.core.schemas import ListArgsSchema
 from surveys.response.models import Response
 from surveys.roadmap import service
-from surveys.roadmap.impact import ImpactFilters, compute_impact, ranked_items
+from surveys.roadmap.impact import ImpactFilters, impact, ranked_items
 from surveys.roadmap.importer import MAX_ROWS, import_rows, read_csv
 from surveys.roadmap.models import RoadmapItem
 from surveys.roadmap.schemas import (
@@ -133,8 +136,8 @@ def import_items():
 @require(READ)
 def get_item(item_id):
     item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
-    impact = compute_impact(db.session, workspace=g.workspace, item_ids=[item.id])[item.id]
-    return RoadmapItemSchema().dump(item) | {"impact": impact}
+    figures = impact(db.session, workspace=g.workspace, item_ids=[item.id])[item.id]
+    return RoadmapItemSchema().dump(item) | {"impact": figures}
 
 
 @blp.route("/<item_id>", methods=["PATCH"])

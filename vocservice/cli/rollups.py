@@ -1,5 +1,6 @@
 """``vocservice rollups rebuild``: back-fill or repair the daily and theme rollups from the raw
-responses, e.g. after a bulk load that bypassed the ORM or a bulk delete."""
+responses, and the roadmap impact rollups from the links, e.g. after a bulk load that bypassed
+the ORM or a bulk delete."""
 
 import json
 import time
@@ -25,6 +26,7 @@ def rebuild(slug: str | None, survey_id: str | None) -> None:
 
     from surveys.metrics import rollups as daily
     from surveys.metrics import theme_rollups
+    from surveys.roadmap import rollups as roadmap_rollups
     from surveys.workspace.models import Workspace
 
     workspace_id = None
@@ -38,12 +40,15 @@ def rebuild(slug: str | None, survey_id: str | None) -> None:
     rows = daily.rebuild(db.session, workspace_id=workspace_id, survey_id=survey_id)
     # Theme rollups are rebuilt whole (per survey when asked): their mark is global.
     theme_rows = theme_rollups.rebuild_themes(db.session, survey_id=survey_id)
+    # Roadmap facts span surveys: rebuilt per workspace (or all), whatever --survey says.
+    roadmap_facts = roadmap_rollups.rebuild(db.session, workspace_id=workspace_id)
     db.session.commit()
     click.echo(
         json.dumps(
             {
                 "daily_rollup_rows": rows,
                 "theme_rollup_rows": theme_rows,
+                "roadmap_link_facts": roadmap_facts,
                 "seconds": round(time.perf_counter() - started, 2),
             }
         )

@@ -67,6 +67,11 @@ def _story(app, client, workspace, run_worker) -> dict:
                 ),
                 params,
             )
+        # Raw SQL bypassed the ORM: as after any such write, the rollups are rebuilt (what
+        # `vocservice rollups rebuild` runs), from the poisoned rows.
+        from surveys.roadmap import rollups
+
+        rollups.rebuild(db.session)
         db.session.commit()
         db.session.remove()
     return {"survey_id": survey["id"], "item_id": item["id"], "segment_id": segment["id"], "ids": ids}
