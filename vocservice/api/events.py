@@ -51,7 +51,7 @@ def dump_result(result: EventResult) -> dict:
 @blp.arguments(EventCreateSchema)
 @blp.response(202, description="Accepted; 200 with duplicate=true for an id seen before")
 def post_event(data):
-    result = ingest_event(db.session, workspace=g.workspace, data=data)
+    result = ingest_event(db.session, workspace=g.workspace, data=data, checked=True)
     return dump_result(result), 200 if result.duplicate else 202
 
 
@@ -77,7 +77,9 @@ def post_batch(data):
     while valid:
         savepoint = db.session.begin_nested()
         try:
-            stored = ingest_events(db.session, workspace=g.workspace, items=[v for _, v in valid])
+            stored = ingest_events(
+                db.session, workspace=g.workspace, items=[v for _, v in valid], checked=True
+            )
             savepoint.commit()
         except ContactAttributesFull as err:
             # Only the merged, locked row can tell; refuse that contact's items, store the rest.
