@@ -2,6 +2,7 @@
 every field declared, unknown fields refused. Times are RFC 3339; naive input is taken as UTC.
 """
 
+import re
 from datetime import UTC, date, datetime
 
 from marshmallow import (
@@ -32,10 +33,13 @@ def _json_object(max_keys: int = MAX_ATTRIBUTES):
     return check
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _has_nul(value) -> bool:
     """A NUL or a lone surrogate anywhere: neither can be stored (PostgreSQL, psycopg)."""
     if isinstance(value, str):
-        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
         return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     if isinstance(value, list):

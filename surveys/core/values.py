@@ -24,6 +24,7 @@ are read with :func:`json_loads`, which never fails on a number either.
 
 import json
 import math
+import re
 from typing import Any
 
 from surveys.core.errors import Invalid
@@ -39,6 +40,7 @@ MAX_INT_DIGITS = 4000  # below Python's own int-from-text limit (4,300 digits)
 # Contacts' attributes are merged across events and answers: the merged object is capped too.
 MAX_CONTACT_ATTRIBUTES = 100
 MAX_CONTACT_BYTES = 16 * 1024
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # a NUL or a lone surrogate
 
 
 def is_number(value: Any) -> bool:
@@ -60,11 +62,11 @@ def as_number(value: Any) -> float | None:
 def _string_problem(value: str, limit: int) -> str | None:
     if len(value) > limit:
         return f"at most {limit} characters"
+    if _UNSTORABLE.search(value) is None:
+        return None
     if "\x00" in value:
         return "NUL characters are not accepted"
-    if any("\ud800" <= ch <= "\udfff" for ch in value):
-        return "not valid Unicode (a lone surrogate)"
-    return None
+    return "not valid Unicode (a lone surrogate)"
 
 
 def _walk(value: Any, path: list[str], depth: int, found: list[tuple[str, str]]) -> None:

@@ -17,6 +17,9 @@ from vocservice.safety import item_or_raise, per_item
 
 PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Journey events that trigger surveys")
+# One instance each, shared: webargs given a class builds a new schema (and deep-copies every
+# field, the nested contact schema's too) on every request. Loading keeps no state on them.
+EVENT_SCHEMA = EventCreateSchema()
 
 
 def dump_result(result: EventResult) -> dict:
@@ -48,7 +51,7 @@ def dump_result(result: EventResult) -> dict:
 @blp.route("", methods=["POST"])
 @require(INGEST)
 @idempotent
-@blp.arguments(EventCreateSchema)
+@blp.arguments(EVENT_SCHEMA)
 @blp.response(202, description="Accepted; 200 with duplicate=true for an id seen before")
 def post_event(data):
     result = ingest_event(db.session, workspace=g.workspace, data=data, checked=True)
@@ -63,7 +66,7 @@ def post_event(data):
 @blp.response(200, description="Per-item results, in input order")
 def post_batch(data):
     """Each event is validated and stored on its own; one bad item does not reject the rest."""
-    schema = EventCreateSchema()
+    schema = EVENT_SCHEMA
     results: list[dict | None] = []
     valid: list[tuple[int, dict]] = []
     for index, raw in enumerate(data["events"]):
