@@ -42,7 +42,7 @@ def _pg_sql(session: Session, table: Table, on_conflict: str, returning: str, *,
         dialect = session.get_bind().dialect
         names = [c.name for c in table.columns]
         arrays = ", ".join(
-            f"CAST(%({c.name})s AS {c.type.compile(dialect=dialect)}[])" for c in table.columns
+            f"CAST(%({c.name})b AS {c.type.compile(dialect=dialect)}[])" for c in table.columns
         )
         # Only table/column names and fixed clauses from our own code: no user input here.
         _SQL_CACHE[key] = (  # noqa: S608

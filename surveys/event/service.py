@@ -131,9 +131,9 @@ _TOUCHPOINTS_SQL = (
 _EVENTS_SQL = (
     "INSERT INTO events (id, workspace_id, external_id, name, occurred_at, received_at, contact_id, "
     "properties) SELECT t.id, %(workspace_id)s, t.external_id, t.name, t.occurred_at, "
-    "%(received_at)s, c.id, t.properties FROM unnest(%(id)s::varchar[], %(external_id)s::varchar[], "
-    "%(name)s::varchar[], %(occurred_at)s::timestamptz[], %(properties)s::jsonb[], "
-    "%(contact_key)s::varchar[]) AS t(id, external_id, name, occurred_at, properties, contact_key) "
+    "%(received_at)s, c.id, t.properties FROM unnest(%(id)b::varchar[], %(external_id)b::varchar[], "
+    "%(name)b::varchar[], %(occurred_at)b::timestamptz[], %(properties)b::jsonb[], "
+    "%(contact_key)b::varchar[]) AS t(id, external_id, name, occurred_at, properties, contact_key) "
     "JOIN contacts c ON c.workspace_id = %(workspace_id)s AND c.external_id = t.contact_key "
     "ON CONFLICT (workspace_id, external_id) DO NOTHING RETURNING id"
 )

@@ -6,6 +6,7 @@ from marshmallow import ValidationError
 from surveys.contact.service import contact_key
 from surveys.core.db import db, rfc3339
 from surveys.core.errors import DomainError
+from surveys.core.schemas import parsed_strictly
 from surveys.core.values import ContactAttributesFull
 from surveys.event.schemas import EventBatchSchema, EventCreateSchema
 from surveys.event.service import EventResult, ingest_event, ingest_events
@@ -17,9 +18,10 @@ from vocservice.safety import item_or_raise, per_item
 
 PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Journey events that trigger surveys")
-# One instance each, shared: webargs given a class builds a new schema (and deep-copies every
-# field, the nested contact schema's too) on every request. Loading keeps no state on them.
-EVENT_SCHEMA = EventCreateSchema()
+# One instance, shared: webargs given a class builds a new schema (and deep-copies every field,
+# the nested contact schema's too) on every request; loading keeps no state on it. Every body it
+# loads (API, batch items, signed webhook) was read by safety.loads.
+EVENT_SCHEMA = parsed_strictly(EventCreateSchema())
 
 
 def dump_result(result: EventResult) -> dict:
