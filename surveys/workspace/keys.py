@@ -11,6 +11,7 @@ Only the cached column values are shared between threads; each request gets its 
 On SQLite (the embedded default) the key and workspace are simply loaded with the ORM.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
@@ -77,11 +78,7 @@ def _workspace(session: Session, workspace_id: str, fingerprint: str) -> Workspa
 
 def _copied(value):
     # JSON columns hold lists and dicts a request could change in place: never share those.
-    if isinstance(value, dict):
-        return dict(value)
-    if isinstance(value, list):
-        return list(value)
-    return value
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def touch_key(session: Session, key_id: str, at: datetime) -> None:
