@@ -33,6 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.install()
 
     db.init_app(app)
+    with app.app_context():
+        config.install_idle_ping(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     limiter.init_app(app)
     api.init_app(app)

@@ -11,7 +11,7 @@ from flask import g, request
 
 from surveys.core.db import db, utcnow
 from surveys.core.errors import Forbidden, Unauthorized
-from surveys.workspace.service import authenticate_key
+from surveys.workspace.keys import check_key, touch_key
 
 READ = ("admin", "analyst")
 INGEST = ("admin", "ingest")
@@ -26,14 +26,14 @@ def require(roles: tuple[str, ...]):
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.")
-            key = authenticate_key(db.session, token.strip())
+            key = check_key(db.session, token.strip())
             if key is None:
                 raise Unauthorized("The API key is unknown or revoked.")
             if key.role not in roles:
                 raise Forbidden(f"An {key.role} key cannot do this; it needs {' or '.join(roles)}.")
             now = utcnow()
             if key.last_used_at is None or key.last_used_at < now - timedelta(minutes=5):
-                key.last_used_at = now  # committed with the request's own work, if any
+                touch_key(db.session, key.id, now)  # committed with the request's own work, if any
             g.api_key = key
             g.workspace = key.workspace
             return view(*args, **kwargs)

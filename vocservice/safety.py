@@ -122,6 +122,34 @@ def _walk(document, path: str = "", depth: int = 0) -> None:
                 stack.append((child, child_path, depth + 1))
 
 
+# An escape in JSON text that could decode to a NUL or a (lone) surrogate.
+_RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _plainly_fine(text: str, document) -> bool:
+    """True when a parsed document certainly passes :func:`_walk` (so a 1,000-item batch is not
+    walked string by string): no string can hold a NUL or a surrogate, because the text holds
+    neither raw nor as an escape, and containers nest at most ``MAX_DEPTH`` levels. False means
+    "walk it", which gives the exact error (per item in a batch). Unstorable numbers are noted
+    by the parser itself (see :func:`loads`)."""
+    if "\x00" in text or _SURROGATE.search(text):
+        return False
+    if "\\u" in text and _RISKY_ESCAPE.search(text):
+        return False
+    level = [document] if isinstance(document, dict | list) else []
+    for _ in range(MAX_DEPTH):
+        if not level:
+            return True
+        deeper = []
+        for container in level:
+            for value in container.values() if isinstance(container, dict) else container:
+                if isinstance(value, dict | list):
+                    deeper.append(value)
+        level = deeper
+    return not level
+
+
 def loads(data: str | bytes, *, per_item: str | None = None):
     """Parse a JSON document strictly (see the module docstring).
 
@@ -134,14 +162,26 @@ def loads(data: str | bytes, *, per_item: str | None = None):
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise Malformed("The body is not valid UTF-8.") from None
+    unstorable: list[_Unstorable] = []
+
+    def noted(value):
+        if isinstance(value, _Unstorable):
+            unstorable.append(value)
+        return value
+
     try:
         document = json.loads(
-            data, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_bounded_int
+            data,
+            parse_constant=lambda name: noted(_reject_constant(name)),
+            parse_float=lambda text: noted(_finite_float(text)),
+            parse_int=lambda text: noted(_bounded_int(text)),
         )
     except RecursionError:
         raise Malformed(f"The JSON body is nested more than {MAX_DEPTH} levels deep.") from None
     except ValueError as exc:
         raise Malformed(f"The body is not valid JSON: {exc}.") from None
+    if not unstorable and _plainly_fine(data, document):
+        return document  # what the walk below would have found: nothing
     items = document.get(per_item) if per_item and isinstance(document, dict) else None
     if isinstance(items, list):
         document = {**document, per_item: []}

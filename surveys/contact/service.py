@@ -8,7 +8,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
-from surveys.core.bulk import insert_rows
+from surveys.core.bulk import insert_rows, insert_statement
 from surveys.core.db import is_postgres, new_id, upsert_insert, utcnow
 from surveys.core.errors import Invalid
 from surveys.core.values import check_contact_attributes
@@ -68,6 +68,29 @@ def lock_contacts(session: Session, *, workspace_id: str, items: list[dict]) -> 
     in external-id order, so two concurrent batches touching the same customers serialise on
     them (fatigue decisions stay correct) without deadlocking.
     """
+    merged, rows = _merged_rows(workspace_id, items)
+    result = insert_rows(
+        session,
+        Contact.__table__,
+        rows,
+        on_conflict=_PG_MERGE,
+        returning="RETURNING *",
+        sqlalchemy_statement=lambda: _upsert_statement(session),
+    )
+    return locked_contacts(merged, result)
+
+
+def lock_contacts_statement(session: Session, *, workspace_id: str, items: list[dict]):
+    """:func:`lock_contacts` as ``(sql, params, finish)`` for a PostgreSQL pipeline: run the
+    statement (``binary=True``), then ``finish(rows)`` checks and returns what it would."""
+    merged, rows = _merged_rows(workspace_id, items)
+    sql, params = insert_statement(
+        session, Contact.__table__, rows, on_conflict=_PG_MERGE, returning="RETURNING *"
+    )
+    return sql, params, lambda result: locked_contacts(merged, result)
+
+
+def _merged_rows(workspace_id: str, items: list[dict]) -> tuple[dict[str, dict], list[dict]]:
     merged: dict[str, dict] = {}
     for data in items:
         key = _key(data)
@@ -89,14 +112,10 @@ def lock_contacts(session: Session, *, workspace_id: str, items: list[dict]) -> 
         }
         for key, data in sorted(merged.items())
     ]
-    result = insert_rows(
-        session,
-        Contact.__table__,
-        rows,
-        on_conflict=_PG_MERGE,
-        returning="RETURNING *",
-        sqlalchemy_statement=lambda: _upsert_statement(session),
-    )
+    return merged, rows
+
+
+def locked_contacts(merged: dict[str, dict], result) -> dict[str, Row]:
     rows = {row.external_id: row for row in result}
     for key, row in rows.items():
         # Attributes merge across events: refuse the call (the caller rolls back) rather than let

@@ -26,15 +26,23 @@ class _Result(list):
         return [row[0] for row in self]
 
 
-def _pg_sql(session: Session, table: Table, on_conflict: str, returning: str) -> str:
-    key = (table.name, on_conflict, returning)
+def _pg_sql(session: Session, table: Table, on_conflict: str, returning: str, *, one: bool = False) -> str:
+    key = (table.name, on_conflict, returning, one)
+    if key not in _SQL_CACHE and one:
+        # One row (the single-event API path): plain parameters, no arrays to build and unpack.
+        dialect = session.get_bind().dialect
+        names = [c.name for c in table.columns]
+        values = ", ".join(f"CAST(%({c.name})s AS {c.type.compile(dialect=dialect)})" for c in table.columns)
+        _SQL_CACHE[key] = (  # noqa: S608
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({values}) {on_conflict} {returning}"  # noqa: S608
+        )
     if key not in _SQL_CACHE:
         # Not a database check (this only runs on PostgreSQL): the server's own dialect object
         # spells each column type for the array casts, as the schema declared it (JSONB, ...).
         dialect = session.get_bind().dialect
         names = [c.name for c in table.columns]
         arrays = ", ".join(
-            f"CAST(%({c.name})s AS {c.type.compile(dialect=dialect)}[])" for c in table.columns
+            f"CAST(%({c.name})b AS {c.type.compile(dialect=dialect)}[])" for c in table.columns
         )
         # Only table/column names and fixed clauses from our own code: no user input here.
         _SQL_CACHE[key] = (  # noqa: S608
@@ -42,6 +50,32 @@ def _pg_sql(session: Session, table: Table, on_conflict: str, returning: str) ->
             f"SELECT * FROM unnest({arrays}) AS t({', '.join(names)}) {on_conflict} {returning}"
         )
     return _SQL_CACHE[key]
+
+
+def _json_column(column) -> bool:
+    return isinstance(column.type, JSON) or getattr(column.type, "impl", None) is JSON
+
+
+def insert_statement(
+    session: Session, table: Table, rows: list[dict], *, on_conflict: str = "", returning: str = ""
+) -> tuple[str, dict]:
+    """The PostgreSQL ``INSERT ... SELECT * FROM unnest(...)`` of ``rows`` and its parameters (one
+    array per column), to run with ``binary=True``: alone (:func:`insert_rows`) or in a pipeline
+    (:mod:`surveys.core.pipeline`)."""
+    if len(rows) == 1:
+        row = rows[0]
+        params = {}
+        for column in table.columns:
+            value = row.get(column.name)
+            params[column.name] = Jsonb(value) if value is not None and _json_column(column) else value
+        return _pg_sql(session, table, on_conflict, returning, one=True), params
+    params = {}
+    for column in table.columns:
+        values = [row.get(column.name) for row in rows]
+        if _json_column(column):
+            values = [None if v is None else Jsonb(v) for v in values]
+        params[column.name] = values
+    return _pg_sql(session, table, on_conflict, returning), params
 
 
 def insert_rows(
@@ -59,15 +93,10 @@ def insert_rows(
     if not rows:
         return None
     if is_postgres(session):
-        params = {}
-        for column in table.columns:
-            values = [row.get(column.name) for row in rows]
-            if isinstance(column.type, JSON) or getattr(column.type, "impl", None) is JSON:
-                values = [None if v is None else Jsonb(v) for v in values]
-            params[column.name] = values
+        sql, params = insert_statement(session, table, rows, on_conflict=on_conflict, returning=returning)
         # The driver's own cursor, binary protocol: no text escaping of thousands of values.
         cursor = session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row)
-        cursor.execute(_pg_sql(session, table, on_conflict, returning), params, binary=True)
+        cursor.execute(sql, params, binary=True)
         return _Result(cursor.fetchall() if returning else [])
     statement = sqlalchemy_statement() if sqlalchemy_statement is not None else insert(table)
     return session.execute(statement, rows)

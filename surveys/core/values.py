@@ -40,6 +40,8 @@ MAX_INT_DIGITS = 4000  # below Python's own int-from-text limit (4,300 digits)
 # Contacts' attributes are merged across events and answers: the merged object is capped too.
 MAX_CONTACT_ATTRIBUTES = 100
 MAX_CONTACT_BYTES = 16 * 1024
+# A NUL or a lone surrogate: one regex scan in C instead of a Python loop over every character.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def is_number(value: Any) -> bool:
@@ -58,18 +60,14 @@ def as_number(value: Any) -> float | None:
     return float(value) if is_number(value) else None
 
 
-# One regex scan in C instead of a Python loop over every character of every string.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _string_problem(value: str, limit: int) -> str | None:
     if len(value) > limit:
         return f"at most {limit} characters"
+    if _UNSTORABLE.search(value) is None:
+        return None
     if "\x00" in value:
         return "NUL characters are not accepted"
-    if _SURROGATE.search(value):
-        return "not valid Unicode (a lone surrogate)"
-    return None
+    return "not valid Unicode (a lone surrogate)"
 
 
 def _walk(value: Any, path: list[str], depth: int, found: list[tuple[str, str]]) -> None:

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from surveys.contact.service import lock_contacts
+from surveys.contact.service import lock_contacts, lock_contacts_statement
+from surveys.core import pipeline
 from surveys.core.bulk import copy_rows, insert_rows
-from surveys.core.db import new_id, upsert_insert, utcnow
+from surveys.core.db import is_postgres, new_id, upsert_insert, utcnow
 from surveys.core.schemas import MAX_ATTRIBUTES
 from surveys.core.values import check_free_form
 from surveys.event import rules
@@ -64,27 +66,47 @@ def _known(session: Session, workspace_id: str, external_ids: list[str]) -> dict
 
 
 def ingest_event(
-    session: Session, *, workspace: Workspace, data: dict, now: datetime | None = None
+    session: Session, *, workspace: Workspace, data: dict, now: datetime | None = None, checked: bool = False
 ) -> EventResult:
     """Record one journey event. The same sender id again returns the first result, unchanged."""
-    return ingest_events(session, workspace=workspace, items=[data], now=now)[0]
+    return ingest_events(session, workspace=workspace, items=[data], now=now, checked=checked)[0]
 
 
 def ingest_events(
-    session: Session, *, workspace: Workspace, items: list[dict], now: datetime | None = None
+    session: Session,
+    *,
+    workspace: Workspace,
+    items: list[dict],
+    now: datetime | None = None,
+    checked: bool = False,
 ) -> list[EventResult]:
-    """Record validated events in order; results line up with ``items``."""
+    """Record validated events in order; results line up with ``items``.
+
+    ``checked``: the items were loaded by :class:`~surveys.event.schemas.EventCreateSchema`,
+    which already applied the free-form rules to attributes and properties."""
     now = now or utcnow()
-    for index, item in enumerate(items):
-        _check_free_form(item, f"events.{index}." if len(items) > 1 else "")
+    if not checked:
+        for index, item in enumerate(items):
+            _check_free_form(item, f"events.{index}." if len(items) > 1 else "")
     ids = [str(item["id"]) for item in items]
-    results: dict[str, EventResult] = _known(session, workspace.id, list(set(ids)))
+    unique = list(dict.fromkeys(ids))
+    if is_postgres(session):
+        # Which ids were seen before, and the workspace's touchpoints: one round trip.
+        known_rows, touchpoint_rows = pipeline.run(
+            session, [(_KNOWN_SQL, (workspace.id, unique)), (_TOUCHPOINTS_SQL, (workspace.id,))]
+        )
+        known_ids = [row.external_id for row in known_rows]
+        results: dict[str, EventResult] = _known(session, workspace.id, known_ids) if known_ids else {}
+        touchpoints = [_touchpoint(row) for row in touchpoint_rows]
+    else:
+        results = _known(session, workspace.id, unique)
+        touchpoints = _load_touchpoints(session, workspace.id)
     fresh: dict[str, dict] = {}
     for external_id, item in zip(ids, items, strict=True):
         if external_id not in results and external_id not in fresh:
             fresh[external_id] = item
     if fresh:
-        results.update(_store(session, workspace, fresh, now))
+        results.update(_store(session, workspace, fresh, now, touchpoints))
     out, seen = [], set()
     for external_id in ids:
         result = results[external_id]
@@ -95,6 +117,72 @@ def ingest_events(
     return out
 
 
+_KNOWN_SQL = "SELECT external_id FROM events WHERE workspace_id = %s AND external_id = ANY(%s)"
+# What deciding needs of each active touchpoint, and its survey's status; read on every event,
+# so a new, changed or paused touchpoint (or a closed survey) applies to the very next one.
+_TOUCHPOINTS_SQL = (
+    "SELECT t.id, t.survey_id, t.event, t.channel, t.delay_seconds, t.sample_rate, "
+    "t.recontact_days, t.expires_after_days, t.conditions, t.cancel_on, s.status AS survey_status "
+    "FROM touchpoints t JOIN surveys s ON s.id = t.survey_id "
+    "WHERE t.workspace_id = %s AND t.active ORDER BY t.id"
+)
+# Each event's row joins its contact by key, so it can go in the same round trip as the upsert
+# (which the statement follows, and so sees).
+_EVENTS_SQL = (
+    "INSERT INTO events (id, workspace_id, external_id, name, occurred_at, received_at, contact_id, "
+    "properties) SELECT t.id, %(workspace_id)s, t.external_id, t.name, t.occurred_at, "
+    "%(received_at)s, c.id, t.properties FROM unnest(%(id)b::varchar[], %(external_id)b::varchar[], "
+    "%(name)b::varchar[], %(occurred_at)b::timestamptz[], %(properties)b::jsonb[], "
+    "%(contact_key)b::varchar[]) AS t(id, external_id, name, occurred_at, properties, contact_key) "
+    "JOIN contacts c ON c.workspace_id = %(workspace_id)s AND c.external_id = t.contact_key "
+    "ON CONFLICT (workspace_id, external_id) DO NOTHING RETURNING id"
+)
+_EVENT_SQL = (  # the same for one event, with plain parameters
+    "INSERT INTO events (id, workspace_id, external_id, name, occurred_at, received_at, contact_id, "
+    "properties) SELECT %(id)s::varchar, c.workspace_id, %(external_id)s::varchar, "
+    "%(name)s::varchar, %(occurred_at)s::timestamptz, %(received_at)s::timestamptz, c.id, "
+    "%(properties)s::jsonb FROM contacts c "
+    "WHERE c.workspace_id = %(workspace_id)s::varchar AND c.external_id = %(contact_key)s::varchar "
+    "ON CONFLICT (workspace_id, external_id) DO NOTHING RETURNING id"
+)
+# Fatigue, read AFTER the upsert locked the contacts (a separate statement, so a new snapshot):
+# invitations a concurrent request committed while we waited for the lock are counted.
+_RECENT_SQL = (
+    "SELECT i.contact_id, i.scheduled_for FROM invitations i JOIN contacts c ON c.id = i.contact_id "
+    "WHERE c.workspace_id = %s AND c.external_id = ANY(%s) AND i.status = ANY(%s) "
+    "AND i.scheduled_for > %s"
+)
+
+
+def _touchpoint(row) -> Row:
+    return Row(
+        id=row.id,
+        survey_id=row.survey_id,
+        event=row.event,
+        channel=row.channel,
+        delay_seconds=row.delay_seconds,
+        sample_rate=row.sample_rate,
+        recontact_days=row.recontact_days,
+        expires_after_days=row.expires_after_days,
+        conditions=row.conditions,
+        cancel_on=row.cancel_on,
+        survey=Row(status=row.survey_status),
+    )
+
+
+def _load_touchpoints(session: Session, workspace_id: str) -> list[Touchpoint]:
+    return (
+        session.execute(
+            select(Touchpoint)
+            .join(Survey, Survey.id == Touchpoint.survey_id)
+            .where(Touchpoint.workspace_id == workspace_id, Touchpoint.active.is_(True))
+            .order_by(Touchpoint.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
 def _check_free_form(item: dict, prefix: str) -> None:
     """The same rules as the API schema, for callers that bypass it (CLI, imports, tests)."""
     contact = item.get("contact") or {}
@@ -102,60 +190,92 @@ def _check_free_form(item: dict, prefix: str) -> None:
     check_free_form(item.get("properties") or {}, f"{prefix}properties", max_keys=MAX_PROPERTIES)
 
 
-def _store(
-    session: Session, workspace: Workspace, fresh: dict[str, dict], now: datetime
-) -> dict[str, EventResult]:
-    contacts = lock_contacts(
+def _event_rows(workspace: Workspace, fresh: dict[str, dict], now: datetime) -> list[Row]:
+    return [
+        Row(
+            id=new_id("evt"),
+            workspace_id=workspace.id,
+            external_id=external_id,
+            name=item["name"],
+            occurred_at=item.get("occurred_at") or now,
+            received_at=now,
+            contact_id=None,
+            properties=item.get("properties") or {},
+        )
+        for external_id, item in fresh.items()
+    ]
+
+
+def _write_pg(session: Session, workspace: Workspace, fresh: dict[str, dict], events: list[Row], since):
+    """Contacts upserted and locked, events inserted, fatigue read: one round trip."""
+    sql, params, finish = lock_contacts_statement(
         session, workspace_id=workspace.id, items=[item["contact"] for item in fresh.values()]
     )
-    events = []
-    for external_id, item in fresh.items():
-        events.append(
-            Row(
-                id=new_id("evt"),
-                workspace_id=workspace.id,
-                external_id=external_id,
-                name=item["name"],
-                occurred_at=item.get("occurred_at") or now,
-                received_at=now,
-                contact_id=contacts[_contact_key(item["contact"])].id,
-                properties=item.get("properties") or {},
-            )
-        )
-    # ON CONFLICT DO NOTHING turns a lost race with a concurrent request into a duplicate.
-    stored_ids = set(
-        insert_rows(
-            session,
-            Event.__table__,
-            [vars(e) for e in events],
-            on_conflict="ON CONFLICT (workspace_id, external_id) DO NOTHING",
-            returning="RETURNING id",
-            sqlalchemy_statement=lambda: (
-                upsert_insert(session, Event.__table__)
-                .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
-                .returning(Event.__table__.c.id)
-            ),
-        ).scalars()
+    keys = [_contact_key(fresh[e.external_id]["contact"]) for e in events]
+    event_params = {
+        "workspace_id": workspace.id,
+        "received_at": events[0].received_at,
+        "id": [e.id for e in events],
+        "external_id": [e.external_id for e in events],
+        "name": [e.name for e in events],
+        "occurred_at": [e.occurred_at for e in events],
+        "properties": [Jsonb(e.properties) for e in events],
+        "contact_key": keys,
+    }
+    if len(events) == 1:
+        event_sql = _EVENT_SQL
+        event_params = {k: v[0] if isinstance(v, list) else v for k, v in event_params.items()}
+    else:
+        event_sql = _EVENTS_SQL
+    contact_rows, stored, recent_rows = pipeline.run(
+        session,
+        [
+            (sql, params),
+            (event_sql, event_params),
+            (_RECENT_SQL, (workspace.id, sorted(set(keys)), list(rules.COUNTED_STATUSES), since)),
+        ],
+        binary=True,
     )
+    contacts = finish(contact_rows)
+    recent: dict[str, list[datetime]] = defaultdict(list)
+    for contact_id, at in recent_rows:
+        recent[contact_id].append(at)
+    return contacts, {row.id for row in stored}, recent
+
+
+def _store(
+    session: Session, workspace: Workspace, fresh: dict[str, dict], now: datetime, touchpoints: list
+) -> dict[str, EventResult]:
+    events = _event_rows(workspace, fresh, now)
+    longest = max([workspace.recontact_days, *(tp.recontact_days or 0 for tp in touchpoints)])
+    since = now - timedelta(days=longest)
+    if is_postgres(session):
+        contacts, stored_ids, recent = _write_pg(session, workspace, fresh, events, since)
+        for event in events:
+            event.contact_id = contacts[_contact_key(fresh[event.external_id]["contact"])].id
+    else:
+        contacts = lock_contacts(
+            session, workspace_id=workspace.id, items=[item["contact"] for item in fresh.values()]
+        )
+        for event in events:
+            event.contact_id = contacts[_contact_key(fresh[event.external_id]["contact"])].id
+        # ON CONFLICT DO NOTHING turns a lost race with a concurrent request into a duplicate.
+        stored_ids = set(
+            insert_rows(
+                session,
+                Event.__table__,
+                [vars(e) for e in events],
+                sqlalchemy_statement=lambda: (
+                    upsert_insert(session, Event.__table__)
+                    .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+                    .returning(Event.__table__.c.id)
+                ),
+            ).scalars()
+        )
+        recent = rules.recent_invitations(session, contact_ids=[c.id for c in contacts.values()], since=since)
     lost = [e.external_id for e in events if e.id not in stored_ids]
     results = _known(session, workspace.id, lost) if lost else {}
 
-    touchpoints = (
-        session.execute(
-            select(Touchpoint)
-            .join(Survey, Survey.id == Touchpoint.survey_id)
-            .where(Touchpoint.workspace_id == workspace.id, Touchpoint.active.is_(True))
-            .order_by(Touchpoint.id)
-        )
-        .scalars()
-        .all()
-    )
-    longest = max([workspace.recontact_days, *(tp.recontact_days or 0 for tp in touchpoints)])
-    recent = rules.recent_invitations(
-        session,
-        contact_ids=[c.id for c in contacts.values()],
-        since=now - timedelta(days=longest),
-    )
     invitations: list[Row] = []
     for event in events:
         if event.id not in stored_ids:

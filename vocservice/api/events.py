@@ -6,6 +6,7 @@ from marshmallow import ValidationError
 from surveys.contact.service import contact_key
 from surveys.core.db import db, rfc3339
 from surveys.core.errors import DomainError
+from surveys.core.schemas import parsed_strictly
 from surveys.core.values import ContactAttributesFull
 from surveys.event.schemas import EventBatchSchema, EventCreateSchema
 from surveys.event.service import EventResult, ingest_event, ingest_events
@@ -17,6 +18,10 @@ from vocservice.safety import item_or_raise, per_item
 
 PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Journey events that trigger surveys")
+# One instance, shared: webargs given a class builds a new schema (and deep-copies every field,
+# the nested contact schema's too) on every request; loading keeps no state on it. Every body it
+# loads (API, batch items, signed webhook) was read by safety.loads.
+EVENT_SCHEMA = parsed_strictly(EventCreateSchema())
 
 
 def dump_result(result: EventResult) -> dict:
@@ -48,10 +53,10 @@ def dump_result(result: EventResult) -> dict:
 @blp.route("", methods=["POST"])
 @require(INGEST)
 @idempotent
-@blp.arguments(EventCreateSchema)
+@blp.arguments(EVENT_SCHEMA)
 @blp.response(202, description="Accepted; 200 with duplicate=true for an id seen before")
 def post_event(data):
-    result = ingest_event(db.session, workspace=g.workspace, data=data)
+    result = ingest_event(db.session, workspace=g.workspace, data=data, checked=True)
     return dump_result(result), 200 if result.duplicate else 202
 
 
@@ -63,7 +68,7 @@ def post_event(data):
 @blp.response(200, description="Per-item results, in input order")
 def post_batch(data):
     """Each event is validated and stored on its own; one bad item does not reject the rest."""
-    schema = EventCreateSchema()
+    schema = EVENT_SCHEMA
     results: list[dict | None] = []
     valid: list[tuple[int, dict]] = []
     for index, raw in enumerate(data["events"]):
@@ -77,7 +82,9 @@ def post_batch(data):
     while valid:
         savepoint = db.session.begin_nested()
         try:
-            stored = ingest_events(db.session, workspace=g.workspace, items=[v for _, v in valid])
+            stored = ingest_events(
+                db.session, workspace=g.workspace, items=[v for _, v in valid], checked=True
+            )
             savepoint.commit()
         except ContactAttributesFull as err:
             # Only the merged, locked row can tell; refuse that contact's items, store the rest.

@@ -19,12 +19,11 @@ from surveys.core.db import db
 from surveys.core.errors import Invalid, Malformed, Unauthorized
 from surveys.core.ledgers import WebhookReceipt
 from surveys.event.models import Event
-from surveys.event.schemas import EventCreateSchema
 from surveys.event.service import find_result, ingest_event
 from surveys.workspace.models import Workspace
 from surveys.workspace.secrets import valid_secrets
 from vocservice import safety
-from vocservice.api.events import dump_result
+from vocservice.api.events import EVENT_SCHEMA, dump_result
 from vocservice.extensions import limiter
 
 bp = Blueprint("webhooks", __name__)
@@ -71,12 +70,12 @@ def load_body(raw: bytes, schema, what: str) -> dict:
 @limiter.exempt
 def receive_event(slug: str):
     workspace, message_id, raw = signed_message(slug)
-    data = load_body(raw, EventCreateSchema(), "event")
+    data = load_body(raw, EVENT_SCHEMA, "event")
 
     seen = _seen(workspace.id, message_id)
     if seen is not None:
         return seen
-    result = ingest_event(db.session, workspace=workspace, data=data)
+    result = ingest_event(db.session, workspace=workspace, data=data, checked=True)
     if seen := commit_with_receipt(workspace.id, message_id, _seen, event_id=result.event.id):
         return seen
     return dump_result(result), 200 if result.duplicate else 202

@@ -1,0 +1,86 @@
+"""API-key checks for every API request, cheap enough for the hot ingest path.
+
+A request's key is checked against the database every time (a revoked key is refused on the very
+next request, by every process), but in one short statement without the ORM: the key's role and
+the fingerprint of its workspace row (``md5`` of the whole row's text). The workspace's columns
+are cached per process by that fingerprint, so an unchanged workspace is not loaded again; any
+change to it (settings, secrets, recontact window) changes the fingerprint and reloads it.
+Only the cached column values are shared between threads; each request gets its own
+:class:`~surveys.workspace.models.Workspace` instance in its own session.
+
+On SQLite (the embedded default) the key and workspace are simply loaded with the ORM.
+"""
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from surveys.core import pipeline
+from surveys.core.db import is_postgres
+from surveys.workspace.models import ApiKey, Workspace
+from surveys.workspace.service import authenticate_key, hash_key
+
+
+@dataclass(frozen=True)
+class KeyGrant:
+    """What a request may do: the key's id and role, and its workspace (in the caller's session)."""
+
+    id: str
+    role: str
+    last_used_at: datetime | None
+    workspace: Workspace
+
+
+_CHECK = (
+    "SELECT k.id, k.role, k.last_used_at, k.workspace_id, md5(w::text) "
+    "FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id "
+    "WHERE k.key_hash = %s AND k.revoked_at IS NULL"
+)
+# workspace id -> (fingerprint, column values); bounded by the number of workspaces that call.
+_WORKSPACES: dict[str, tuple[str, dict]] = {}
+_LOCK = Lock()
+_COLUMNS = [c.key for c in inspect(Workspace).column_attrs]
+
+
+def check_key(session: Session, plain: str) -> KeyGrant | None:
+    """The grant of an unrevoked key, else None."""
+    if not is_postgres(session):
+        key = authenticate_key(session, plain)
+        if key is None:
+            return None
+        return KeyGrant(key.id, key.role, key.last_used_at, key.workspace)
+    # In a pipeline, so the transaction's BEGIN travels with it: one round trip.
+    (rows,) = pipeline.run(session, [(_CHECK, (hash_key(plain),))])
+    if not rows:
+        return None
+    key_id, role, last_used_at, workspace_id, fingerprint = rows[0]
+    return KeyGrant(key_id, role, last_used_at, _workspace(session, workspace_id, fingerprint))
+
+
+def _workspace(session: Session, workspace_id: str, fingerprint: str) -> Workspace:
+    present = session.identity_map.get(session.identity_key(Workspace, workspace_id))
+    if present is not None:
+        return present
+    cached = _WORKSPACES.get(workspace_id)
+    if cached is None or cached[0] != fingerprint:
+        loaded = session.get(Workspace, workspace_id)
+        with _LOCK:
+            _WORKSPACES[workspace_id] = (fingerprint, {c: getattr(loaded, c) for c in _COLUMNS})
+        return loaded
+    copy = Workspace(**{c: _copied(v) for c, v in cached[1].items()})
+    make_transient_to_detached(copy)  # as though just loaded: clean, with these values
+    return session.merge(copy, load=False)
+
+
+def _copied(value):
+    # JSON columns hold lists and dicts a request could change in place: never share those.
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
+
+
+def touch_key(session: Session, key_id: str, at: datetime) -> None:
+    """Record that a key was used (committed with the request's own work, if any)."""
+    session.execute(ApiKey.__table__.update().where(ApiKey.id == key_id).values(last_used_at=at))
