@@ -33,6 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.install()
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from vocservice import sqlite
+
+        with app.app_context():
+            sqlite.install(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     limiter.init_app(app)
     api.init_app(app)

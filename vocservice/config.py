@@ -83,7 +83,8 @@ def engine_options(db_url: str) -> dict:
     # json_deserializer: a stored JSON number too long for Python's int() (legacy poison) reads
     # back as text instead of failing every query that loads its row.
     if db_url.startswith("sqlite"):
-        # The embedded database is shared by request threads and the in-process job thread.
+        # The embedded database is shared by request threads and the in-process job thread:
+        # vocservice/sqlite.py adds WAL, the busy timeout and one writer at a time.
         return {
             "connect_args": {"timeout": 30, "check_same_thread": False},
             "hide_parameters": True,
