@@ -4,7 +4,6 @@
 extensions, registers the API, webhook, hosted-form and widget blueprints, and the CLI.
 """
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -29,8 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     logs.install()
+    logs.init_app(app)
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
