@@ -11,7 +11,7 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     from surveys import wiring
-    from vocservice import cli, config, errors, health, logs, queue, safety
+    from vocservice import cli, config, errors, health, logs, queue, safety, telemetry
     from vocservice.cli import rollups as rollups_cli
     from vocservice.extensions import api, db, limiter, migrate
 
@@ -22,6 +22,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
+    # First, so their before-request hooks time and tag every request (telemetry's runs first).
+    logs.init_app(app)
+    telemetry.init_app(app)
     safety.init_app(app)
     app.json.sort_keys = False
     if proxies := app.config.get("VOC_TRUSTED_PROXIES"):
@@ -30,7 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logs.configure()
     logs.install()
-    logs.init_app(app)
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
