@@ -4,7 +4,6 @@
 extensions, registers the API, webhook, hosted-form and widget blueprints, and the CLI.
 """
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -12,7 +11,7 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     from surveys import wiring
-    from vocservice import cli, config, errors, health, logs, queue, safety
+    from vocservice import cli, config, errors, health, logs, queue, safety, telemetry
     from vocservice.cli import rollups as rollups_cli
     from vocservice.extensions import api, db, limiter, migrate
 
@@ -23,18 +22,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
+    # First, so their before-request hooks time and tag every request (telemetry's runs first).
+    logs.init_app(app)
+    telemetry.init_app(app)
     safety.init_app(app)
     app.json.sort_keys = False
     if proxies := app.config.get("VOC_TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     logs.install()
 
     db.init_app(app)
     with app.app_context():
         config.install_idle_ping(db.engine)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from vocservice import sqlite
+
+        with app.app_context():
+            sqlite.install(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     limiter.init_app(app)
     api.init_app(app)

@@ -70,6 +70,8 @@ def from_environment(instance_path: Path) -> dict:
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust
         # (rate limits key on the client address).
         "VOC_TRUSTED_PROXIES": int(os.environ.get("VOC_TRUSTED_PROXIES", "0") or 0),
+        # Bearer token Prometheus sends to GET /metrics; unset, /metrics is a 404.
+        "VOC_METRICS_TOKEN": os.environ.get("VOC_METRICS_TOKEN", "").strip() or None,
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         "WIDGET_RATE_LIMIT": os.environ.get("VOC_WIDGET_RATE_LIMIT", "30 per minute"),
         "WEBAPP_LOGIN_RATE_LIMIT": os.environ.get("VOC_LOGIN_RATE_LIMIT", "10 per minute"),
@@ -97,7 +99,8 @@ def engine_options(db_url: str) -> dict:
     # json_deserializer: a stored JSON number too long for Python's int() (legacy poison) reads
     # back as text instead of failing every query that loads its row.
     if db_url.startswith("sqlite"):
-        # The embedded database is shared by request threads and the in-process job thread.
+        # The embedded database is shared by request threads and the in-process job thread:
+        # vocservice/sqlite.py adds WAL, the busy timeout and one writer at a time.
         return {
             "connect_args": {"timeout": 30, "check_same_thread": False},
             "hide_parameters": True,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import StatementError
 from surveys.core import jobs as port
 from surveys.core.db import db
 from vocservice.config import delivery_settings
-from vocservice.logs import QuietDatabaseError, describe_database_error
+from vocservice.logs import QuietDatabaseError, current_request_id, describe_database_error, request_id_var
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +62,19 @@ def run_job(app: Flask, name: str, args: tuple):
     return func(*args, _app=app)
 
 
+def _job_request_id() -> str | None:
+    """The id of the request that enqueued the running RQ job (in process: the caller's)."""
+    job = get_current_job()
+    return job.meta.get("request_id") if job else current_request_id()
+
+
 @contextmanager
 def _job_session(app: Flask | None):
     """An app context and a clean session for one job, whatever the job's outcome."""
     app = app or get_app()
     ctx = app.app_context()
     ctx.push()
+    token = request_id_var.set(_job_request_id())
     if _engine_pid is not None and os.getpid() != _engine_pid:
         # Forked work horse: never reuse the parent's pooled connections.
         db.engine.dispose(close=False)
@@ -79,12 +86,14 @@ def _job_session(app: Flask | None):
     finally:
         db.session.remove()
         ctx.pop()
+        request_id_var.reset(token)
 
 
 def _log(name: str, subject, outcome) -> None:
     # Every job log line carries the job id, so one job can be followed across processes.
     job = get_current_job()
-    log.info("job %s %s %s -> %s", job.id if job else "in-process", name, subject, outcome)
+    extra = {"job_id": job.id, "request_id": job.meta.get("request_id")} if job else {}
+    log.info("job %s %s %s -> %s", job.id if job else "in-process", name, subject, outcome, extra=extra)
 
 
 def send_invitation(invitation_id: str, *, _app: Flask | None = None) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from surveys.core import jobs as port
 from vocservice.jobs import JOBS, queued_key, run_job
+from vocservice.logs import current_request_id, request_context
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def enqueue_now(name: str, *args) -> bool:
     func, spec = JOBS[name]
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
-        _in_process().submit(_run_in_app, app, name, args)
+        _in_process().submit(_run_in_app, app, name, args, current_request_id())
         return True
     try:
         if spec.coalesce and not redis_connection().set(queued_key(name), "1", nx=True, ex=COALESCE_TTL):
@@ -82,6 +83,8 @@ def enqueue_now(name: str, *args) -> bool:
             result_ttl=3600,
             failure_ttl=7 * 86400,
             retry=spec.retry(),
+            # The worker logs the job's lines with the id of the request that caused it.
+            meta={"request_id": rid} if (rid := current_request_id()) else None,
         )
         return True
     except RedisError as exc:
@@ -97,8 +100,9 @@ def _in_process() -> ThreadPoolExecutor:
     return _executor
 
 
-def _run_in_app(app: Flask, name: str, args: tuple) -> None:
-    try:
-        run_job(app, name, args)
-    except Exception:
-        log.exception("in-process job %s%r failed", name, args)
+def _run_in_app(app: Flask, name: str, args: tuple, request_id: str | None = None) -> None:
+    with request_context(request_id):
+        try:
+            run_job(app, name, args)
+        except Exception:
+            log.exception("in-process job %s%r failed", name, args)

@@ -2,8 +2,11 @@
 characters escaped, and SQL errors without their parameters (customers' text)."""
 
 import contextlib
+import io
+import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -54,6 +57,7 @@ def test_procfile_gunicorn_access_log_never_shows_a_survey_token(app, tmp_path):
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": app.config["REDIS_URL"],
         "SECRET_KEY": "test-secret",
+        "VOC_LOG_FORMAT": "json",
     }
     binary = Path(sys.executable).parent / args[0]
     server = subprocess.Popen([str(binary), *args[1:]], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
@@ -79,6 +83,9 @@ def test_procfile_gunicorn_access_log_never_shows_a_survey_token(app, tmp_path):
     assert "SeCrEt" not in logged and "AnotherSecret99" not in logged
     assert "\x1b" not in logged and "fake" in logged  # the escape and newline are shown, not obeyed
     assert all(line.count('"') >= 4 for line in logged.splitlines())  # no forged extra lines
+    entries = [json.loads(line) for line in logged.splitlines()]  # one JSON object per line
+    assert all(e["logger"] == "gunicorn.access" and len(e["request_id"]) == 32 for e in entries)
+    assert {e["status"] for e in entries} >= {404} and entries[0]["method"] == "GET"
 
 
 def test_a_database_error_is_logged_without_the_values_it_quotes(app, caplog):
@@ -113,3 +120,75 @@ def test_a_job_failing_in_the_database_raises_an_error_without_the_values(app):
     printed = "".join(traceback.format_exception(failure.value))
     assert "InvalidTextRepresentation" in printed and "SELECT CAST" in printed
     assert secret not in printed
+
+
+def _json_capture() -> tuple[logging.Handler, io.StringIO]:
+    from vocservice.logs import ContextFilter, JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
+    handler.setLevel(logging.INFO)
+    return handler, stream
+
+
+def test_request_id_is_accepted_validated_or_made_and_returned(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123.X_y"}).headers["X-Request-ID"] == (
+        "abc-123.X_y"
+    )
+    for bad in ("has space", "x" * 129, "caf\u00e9", ""):
+        made = client.get("/healthz", headers={"X-Request-ID": bad}).headers["X-Request-ID"]
+        assert made != bad and re.fullmatch(r"[0-9a-f]{32}", made)
+    first, second = (client.get("/healthz").headers["X-Request-ID"] for _ in range(2))
+    assert first != second
+
+
+def test_json_log_lines_carry_the_request_id_into_the_job_it_enqueued(app, client, workspace, run_worker):
+    """A request's id is kept in the meta of the job it enqueues and a real RQ worker logs that
+    job's lines with it, one JSON object per line."""
+    survey = client.post(
+        "/api/v1/surveys",
+        json={"name": "NPS", "kind": "nps", "question": "How likely?", "status": "active"},
+        headers=workspace.headers,
+    )
+    assert survey.status_code == 201
+    handler, stream = _json_capture()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        posted = client.post(
+            "/api/v1/responses",
+            json={"survey_id": survey.json["id"], "score": 3, "comment": "Support was slow to answer."},
+            headers={**workspace.headers, "X-Request-ID": "req-trace-42"},
+        )
+        assert posted.status_code == 201 and posted.headers["X-Request-ID"] == "req-trace-42"
+        assert run_worker() >= 1
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert lines and all({"time", "level", "logger", "message", "request_id"} <= set(x) for x in lines)
+    job_lines = [x for x in lines if x["logger"] == "vocservice.jobs" and "analyze_responses" in x["message"]]
+    assert job_lines, lines
+    assert all(x["request_id"] == "req-trace-42" and x["job_id"] for x in job_lines)
+    assert job_lines[0]["time"].endswith("Z") and job_lines[0]["level"] == "info"
+
+
+def test_json_formatter_keeps_extras_and_exceptions():
+    from vocservice.logs import JsonFormatter, request_context
+
+    record = logging.LogRecord("x.y", logging.ERROR, __file__, 1, "boom %s", ("\x1b[31m",), None)
+    record.job_id = "j1"
+    try:
+        raise ValueError("bad")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    with request_context("rid-1"):
+        line = JsonFormatter().format(record)
+    assert "\n" not in line
+    data = json.loads(line)
+    assert data["message"] == "boom \x1b[31m" and data["request_id"] == "rid-1" and data["job_id"] == "j1"
+    assert data["level"] == "error" and "ValueError: bad" in data["exception"]
