@@ -139,6 +139,10 @@ def posted_values(form) -> tuple[dict, dict[str, list[str]]]:
     """The inputs of a post, as the form shows them again (nothing lost on an error)."""
     values = {name: (form.get(name) or "") for name in (*SIMPLE_FIELDS, "delay_value", "sample_percent")}
     values["delay_unit"] = form.get("delay_unit") or "hours"
+    # The API's own names are understood too (posts made for the earlier, simpler form).
+    for name, shown in (("delay_seconds", "delay_value"), ("sample_rate", "sample_percent")):
+        if not values[shown].strip() and (form.get(name) or "").strip():
+            values[name] = form.get(name).strip()
     values["cancel_on"] = form.get("cancel_on") or ""
     # A hidden "0" precedes the checkbox's "1": the last one sent is the state; neither (a post
     # from a client without the box) keeps the API's default.
@@ -198,6 +202,9 @@ def to_body(values: dict, errors: dict[str, list[str]]) -> tuple[dict, list[int]
         text = values[name].strip()
         if text:
             body[name] = text
+    for name in ("delay_seconds", "sample_rate"):
+        if name in values:
+            body[name] = values[name]  # converted and checked by the schema
     delay = values["delay_value"].strip()
     if delay:
         if values["delay_unit"] not in UNITS:

@@ -332,3 +332,23 @@ def test_touchpoint_form_needs_csrf_and_an_admin(client, app, workspace):
         and "/app/touchpoints/new" not in listing
     )
     assert [t.name for t in _touchpoints(app)] == ["Tp"]
+
+
+def test_touchpoint_form_understands_the_apis_field_names(client, app, workspace):
+    make_user(app, workspace.workspace.id)
+    survey_id = make_survey(app, workspace.workspace.id)
+    token = login(client)
+    base = {"csrf_token": token, "name": "Tp", "event": "a.b", "survey_id": survey_id, "channel": "link"}
+    bad = client.post("/app/touchpoints", data={**base, "delay_seconds": "soon", "sample_rate": "2"})
+    assert field_errors(bad.text) == {
+        "t-delay": "Not a valid integer.",
+        "t-sample_rate": "Must be between 0 and 100 %.",
+    }
+    assert (
+        client.post(
+            "/app/touchpoints", data={**base, "delay_seconds": "90", "sample_rate": "0.5"}
+        ).status_code
+        == 302
+    )
+    (touchpoint,) = _touchpoints(app)
+    assert (touchpoint.delay_seconds, touchpoint.sample_rate) == (90, 0.5)
