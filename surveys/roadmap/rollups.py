@@ -508,21 +508,8 @@ def filtered(session: Session, *, workspace_id: str, item_ids: list[str], filter
         where.append(RoadmapLinkFact.submitted_at >= filters.start)
     if filters.end:
         where.append(RoadmapLinkFact.submitted_at < filters.end)
-    wanted = set(item_ids)
-    counts = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(
-                RoadmapLinkFact.item_id,
-                func.count(),
-                func.sum(cast(RoadmapLinkFact.detractor, Integer)),
-                func.sum(cast(RoadmapLinkFact.negative, Integer)),
-            )
-            .where(*where)
-            .group_by(RoadmapLinkFact.item_id)
-        )
-        if row[0] in wanted
-    }
+    # One scan of the window: each row ranked within its (item, customer), so the counts and
+    # each customer's latest revenue come out of the same pass.
     rank = (
         func.row_number()
         .over(
@@ -531,23 +518,37 @@ def filtered(session: Session, *, workspace_id: str, item_ids: list[str], filter
         )
         .label("rank")
     )
-    ranked = (
-        select(RoadmapLinkFact.item_id, RoadmapLinkFact.revenue, rank)
-        .where(*where, RoadmapLinkFact.contact_id.is_not(None))
+    window = (
+        select(
+            RoadmapLinkFact.item_id,
+            RoadmapLinkFact.contact_id,
+            cast(RoadmapLinkFact.detractor, Integer).label("detractor"),
+            cast(RoadmapLinkFact.negative, Integer).label("negative"),
+            RoadmapLinkFact.revenue,
+            rank,
+        )
+        .where(*where)
         .subquery()
     )
-    people = {
+    latest = and_(window.c.rank == 1, window.c.contact_id.is_not(None))
+    wanted = set(item_ids)
+    figures = {
         row[0]: row[1:]
         for row in session.execute(
-            select(ranked.c.item_id, func.count(), func.sum(ranked.c.revenue))
-            .where(ranked.c.rank == 1)
-            .group_by(ranked.c.item_id)
+            select(
+                window.c.item_id,
+                func.count(),
+                func.sum(window.c.detractor),
+                func.sum(window.c.negative),
+                func.count().filter(latest),
+                func.sum(window.c.revenue).filter(latest),
+            ).group_by(window.c.item_id)
         )
+        if row[0] in wanted
     }
     result = {}
     for item_id in item_ids:
-        n, detractors, negatives = counts.get(item_id, (0, 0, 0))
-        customers, revenue = people.get(item_id, (0, 0.0))
+        n, detractors, negatives, customers, revenue = figures.get(item_id, (0, 0, 0, 0, 0.0))
         result[item_id] = _figures(int(n), int(detractors or 0), int(negatives or 0), customers, revenue)
     return result
 
