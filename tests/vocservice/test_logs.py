@@ -171,7 +171,7 @@ def test_json_log_lines_carry_the_request_id_into_the_job_it_enqueued(app, clien
         root.setLevel(level)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines and all({"time", "level", "logger", "message", "request_id"} <= set(x) for x in lines)
-    job_lines = [x for x in lines if x["logger"] == "vocservice.jobs" and "analyze_responses" in x["message"]]
+    job_lines = [x for x in lines if x["logger"] == "vocservice.jobs" and "analyze_pending" in x["message"]]
     assert job_lines, lines
     assert all(x["request_id"] == "req-trace-42" and x["job_id"] for x in job_lines)
     assert job_lines[0]["time"].endswith("Z") and job_lines[0]["level"] == "info"
