@@ -2,6 +2,8 @@
 
 import json
 
+from sqlalchemy import func, select
+
 from surveys.contact.models import Contact
 from surveys.response.models import Response
 from tests.support.helpers import create_survey
@@ -67,9 +69,14 @@ def test_import_of_a_long_file_keeps_rollups_exact_and_reports_bad_lines(
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary == {"rows": 2500, "created": 2495, "already_there": 0, "failed": 5}
     assert [f"line {n + 2}:" in result.stderr for n in (7, 507, 2007)] == [True, True, True]
-    # One commit per chunk of 1,000 rows; each chunk's commented answers go out after its commit.
+    # One commit per chunk of 1,000 rows; each asks for analysis after its commit, and the queue
+    # keeps one analyze_pending waiting for all 250 commented answers.
     jobs = nlp_jobs()
-    assert sorted(len(job.args[0]) for job in jobs) == [50, 100, 100]
+    assert [job.func_name for job in jobs] == ["vocservice.jobs.analyze_pending"]
+    pending = db_session.execute(
+        select(func.count()).select_from(Response).where(Response.analysis_status == "pending")
+    ).scalar()
+    assert pending == 250
     incremental = {
         (r.day, r.dim, r.value): (r.responses, r.commented) for r in db_session.query(DailyRollup).all()
     }
