@@ -79,14 +79,22 @@ def _valid_token(token: str) -> str:
 
 def open_invitation(session: Session, *, token: str, now: datetime | None = None) -> Invitation:
     """The invitation behind a form link, if it may still be answered. Never writes."""
+    return open_invitation_with_answer(session, token=token, now=now)[0]
+
+
+def open_invitation_with_answer(
+    session: Session, *, token: str, now: datetime | None = None
+) -> tuple[Invitation, Response | None]:
+    """:func:`open_invitation` and the (partial) answer it already has, read once."""
     _valid_token(token)
     invitation = (
         session.execute(select(Invitation).where(Invitation.token == token)).unique().scalar_one_or_none()
     )
     if invitation is None:
         raise NotFound("There is no survey at this address.")
-    _check_open(invitation, response_for_invitation(session, invitation_id=invitation.id), now or utcnow())
-    return invitation
+    response = response_for_invitation(session, invitation_id=invitation.id)
+    _check_open(invitation, response, now or utcnow())
+    return invitation, response
 
 
 def _event_snapshot(session: Session, event_id: str | None) -> dict | None:

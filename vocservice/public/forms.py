@@ -22,7 +22,12 @@ from surveys.core.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from surveys.invitation import mail
 from surveys.invitation.models import Invitation
 from surveys.response.one_click import record_open
-from surveys.response.service import open_invitation, response_for_invitation, submit_form
+from surveys.response.service import (
+    open_invitation,
+    open_invitation_with_answer,
+    response_for_invitation,
+    submit_form,
+)
 from surveys.survey import i18n
 from surveys.survey.scales import SCALES
 from surveys.workspace.models import Workspace
@@ -167,10 +172,9 @@ def _render_form(
 @bp.get("/s/<token>")
 def show(token: str):
     try:
-        invitation = open_invitation(db.session, token=token, now=utcnow())
+        invitation, response = open_invitation_with_answer(db.session, token=token, now=utcnow())
     except DomainError as error:
         return _error_page(error, token)
-    response = response_for_invitation(db.session, invitation_id=invitation.id)
     selected = response.score if response else None
     via = None
     low, high = SCALES[invitation.survey.kind]
