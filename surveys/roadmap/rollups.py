@@ -235,7 +235,8 @@ def _apply(session: Session, workspace_id: str, old: dict, new: dict) -> int:
     return len(changed)
 
 
-def _latest(conn, pairs: list[tuple[str, str]]) -> dict[tuple, float]:
+def _ranked_by_customer():
+    """Each item's link facts per customer, newest answer first (``rank`` 1 is the latest)."""
     rank = (
         func.row_number()
         .over(
@@ -244,8 +245,12 @@ def _latest(conn, pairs: list[tuple[str, str]]) -> dict[tuple, float]:
         )
         .label("rank")
     )
+    return select(RoadmapLinkFact.item_id, RoadmapLinkFact.contact_id, RoadmapLinkFact.revenue, rank)
+
+
+def _latest(conn, pairs: list[tuple[str, str]]) -> dict[tuple, float]:
     ranked = (
-        select(RoadmapLinkFact.item_id, RoadmapLinkFact.contact_id, RoadmapLinkFact.revenue, rank)
+        _ranked_by_customer()
         .where(tuple_(RoadmapLinkFact.item_id, RoadmapLinkFact.contact_id).in_(pairs))
         .subquery()
     )
@@ -411,16 +416,8 @@ def rebuild(session: Session, *, workspace_id: str | None = None) -> int:
 
 def _rebuild_totals(session: Session, workspace_id: str) -> None:
     conn = session.connection()
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=(RoadmapLinkFact.item_id, RoadmapLinkFact.contact_id),
-            order_by=(RoadmapLinkFact.submitted_at.desc(), RoadmapLinkFact.response_id.desc()),
-        )
-        .label("rank")
-    )
     ranked = (
-        select(RoadmapLinkFact.item_id, RoadmapLinkFact.contact_id, RoadmapLinkFact.revenue, rank)
+        _ranked_by_customer()
         .where(RoadmapLinkFact.workspace_id == workspace_id, RoadmapLinkFact.contact_id.is_not(None))
         .subquery()
     )
