@@ -1,18 +1,8 @@
 """The dashboard's funnel panel in a real browser (system Chromium): readable on a 375 px phone
 without horizontal scrolling (long event names included), its table one click away."""
 
-import pytest
-
-from tests.support.browser import new_page
 from tests.support.funnel import seed_funnel
 from tests.support.webapp import PASSWORD, make_user, seed_feedback
-
-
-@pytest.fixture
-def phone(browser):
-    context, page = new_page(browser, 375, 812)
-    yield page
-    context.close()
 
 
 def test_funnel_browser_phone_has_no_horizontal_scroll(phone, live_server, app, workspace):

@@ -4,27 +4,11 @@ shows as text and runs nothing; no horizontal scrolling on a 375 px phone."""
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from surveys.analysis.models import ResponseTheme, Theme
 from surveys.core.db import db
-from tests.support.browser import new_page
 from tests.support.webapp import HOSTILE, PASSWORD, make_user, seed_feedback
-
-
-@pytest.fixture
-def desktop(browser):
-    context, page = new_page(browser, 1280, 900)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def phone(browser):
-    context, page = new_page(browser, 375, 812)
-    yield page
-    context.close()
 
 
 def _login(page, base: str) -> None:

@@ -3,28 +3,12 @@ touchpoint with conditions added row by row, an error shown beside its input and
 translation added and previewed in a sandboxed frame that records nothing; the new pages have no
 horizontal scroll on a phone."""
 
-import pytest
 from sqlalchemy import func, select
 
 from surveys.core.db import db
 from surveys.response.models import Response
 from surveys.survey.models import Survey, Touchpoint
-from tests.support.browser import new_page
 from tests.support.webapp import HOSTILE, PASSWORD, make_survey, make_user
-
-
-@pytest.fixture
-def desktop(browser):
-    context, page = new_page(browser, 1280, 900)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def phone(browser):
-    context, page = new_page(browser, 375, 812)
-    yield page
-    context.close()
 
 
 def _login(page, base: str) -> None:

@@ -76,6 +76,7 @@ def _rows(response_id: str) -> dict:
 
 
 def test_delete_response_removes_dependents_on_sqlite(tmp_path):
+    """The embedded default (SQLite) enforces no foreign keys: deletion must remove dependents itself."""
     engine = create_engine(f"sqlite:///{tmp_path / 'voc.db'}")
     db.metadata.create_all(engine)
     rows = _rows("rsp_gone")

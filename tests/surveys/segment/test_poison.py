@@ -85,6 +85,7 @@ def test_segment_poison_on_postgresql(client, db_session, workspace):
 
 
 def test_segment_poison_on_sqlite(tmp_path):
+    """The embedded default (SQLite) has its own JSON SQL for segments: poison is read safely there too."""
     engine = create_engine(f"sqlite:///{tmp_path / 'voc.db'}")
     Response.__table__.create(engine)
     with Session(engine) as session:
