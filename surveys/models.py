@@ -13,6 +13,7 @@ from surveys.response import models as response_models
 from surveys.roadmap import models as roadmap_models
 from surveys.segment import models as segment_models
 from surveys.survey import models as survey_models
+from surveys.webhook import models as webhook_models
 from surveys.workspace import models as workspace_models
 from surveys.workspace import sessions as workspace_sessions
 
@@ -28,5 +29,6 @@ MODULES = (
     segment_models,
     metrics_models,
     roadmap_models,
+    webhook_models,
     ledgers,
 )

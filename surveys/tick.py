@@ -1,5 +1,5 @@
 """The periodic tick: finalise inactive partial answers, expire old invitations, release stuck
-sends, enqueue due work, prune.
+sends, enqueue due work (sends, reminders, analyses, remaps, webhook deliveries), prune.
 
 The database says what is due; Redis only carries it. Running the tick twice, or while a
 previous job for the same row is still queued, is harmless because every job re-checks its row.
@@ -18,6 +18,7 @@ from surveys.invitation.models import Invitation
 from surveys.response import finalise
 from surveys.response.models import Response
 from surveys.roadmap.mapping import sweep_remaps
+from surveys.webhook import delivery as webhook_delivery
 
 # A queued job not picked up within this window is enqueued again (e.g. Redis restarted).
 REQUEUE_AFTER = timedelta(minutes=2)
@@ -30,6 +31,7 @@ ANALYSIS_SWEEP_LIMIT = 10_000
 RECEIPT_TTL = timedelta(days=8)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 BATCH = 1000
+WEBHOOK_RETENTION = timedelta(days=30)
 
 
 @dataclass
@@ -57,12 +59,17 @@ def _due_ids(session: Session, condition, now: datetime) -> list[str]:
 
 
 def run_tick(
-    session: Session, *, now: datetime | None = None, finalise_after: timedelta = finalise.DEFAULT_AFTER
+    session: Session,
+    *,
+    now: datetime | None = None,
+    finalise_after: timedelta = finalise.DEFAULT_AFTER,
+    webhook_retention: timedelta = WEBHOOK_RETENTION,
 ) -> TickResult:
     """Do what is due and commit; the jobs it defers go on their queues after that commit.
 
     ``finalise_after``: how long a scored partial answer may sit untouched before it counts as
-    answered (:func:`surveys.response.finalise.finalise_partial_answers`)."""
+    answered (:func:`surveys.response.finalise.finalise_partial_answers`); ``webhook_retention``:
+    how long the webhook delivery log is kept."""
     now = now or utcnow()
     result = TickResult()
     counts = result.counts
@@ -111,6 +118,14 @@ def run_tick(
     counts["analyses_enqueued"] = _sweep_analyses(session, now)
     counts["roadmap_remaps_enqueued"] = sweep_remaps(session, now)
     counts["theme_rollup_days"] = _sync_theme_rollups(session)
+
+    # Retries come due with time, and a killed worker's delivery once its lease passes.
+    counts["webhooks_due"] = webhook_delivery.due_count(session, now=now)
+    if counts["webhooks_due"]:
+        jobs.defer_once(session, jobs.DELIVER_WEBHOOKS)
+    counts["webhook_deliveries_pruned"] = webhook_delivery.prune(
+        session, now=now, retention=webhook_retention
+    )
 
     counts["receipts_pruned"] = session.execute(
         delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPT_TTL)

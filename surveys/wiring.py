@@ -14,6 +14,11 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
   the ORM are brought in step (:mod:`surveys.roadmap.rollups`; mapping refreshes its own);
 - after an analysis or a tag correction is stored, roadmap items are linked to the answers
   (:func:`surveys.roadmap.mapping.map_responses`);
+- answers stored, completed or analysed, invitations sent or failed and roadmap status changes
+  write their outbound webhook events to the outbox in the same transaction: answers through an
+  ``after_flush`` listener and the ``responses_inserted`` hook
+  (:mod:`surveys.response.webhooks`), analyses through ``after_analysis``
+  (:mod:`surveys.analysis.webhooks`), the others where they happen (:mod:`surveys.webhook.outbox`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
   (:func:`surveys.analysis.themes.seed_themes`).
 """
@@ -22,9 +27,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import scoped_session
 
 from surveys.analysis import tracking
+from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
 from surveys.metrics import rollups, theme_rollups
+from surveys.response import webhooks as response_webhooks
 from surveys.response.steps import responses_inserted
 from surveys.roadmap import rollups as roadmap_rollups
 from surveys.roadmap.mapping import map_responses
@@ -37,6 +44,7 @@ SESSION_LISTENERS = (
     ("after_flush", theme_rollups.refresh_collected),
     ("before_flush", roadmap_rollups.collect),
     ("after_flush", roadmap_rollups.apply_collected),
+    ("after_flush", response_webhooks.track_flush),
     ("after_rollback", rollups.drop_collected),
     ("after_rollback", roadmap_rollups.drop_collected),
 )
@@ -48,5 +56,7 @@ def install(session: scoped_session) -> None:
         if not event.contains(session, name, listener):
             event.listen(session, name, listener)
     after_analysis.register(map_responses)
+    after_analysis.register(analysis_webhooks.emit_analyzed)
     responses_inserted.register(rollups.count_inserted)
+    responses_inserted.register(response_webhooks.on_inserted)
     workspace_created.register(seed_themes)

@@ -7,6 +7,7 @@ REDIS_URL background jobs run in a thread of the web process.
 import os
 import secrets
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -15,6 +16,7 @@ from sqlalchemy.exc import DisconnectionError
 
 from surveys.core.values import json_loads
 from surveys.invitation.settings import DeliverySettings, Links
+from surveys.webhook.delivery import WebhookSettings
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -46,12 +48,12 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _minutes(name: str, default: int) -> int:
+def _minutes(name: str, default: int, unit: str = "minutes") -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1:
-        raise RuntimeError(f"{name} must be a whole number of minutes, at least 1 (got {raw!r})")
+        raise RuntimeError(f"{name} must be a whole number of {unit}, at least 1 (got {raw!r})")
     return int(raw)
 
 
@@ -81,6 +83,10 @@ def from_environment(instance_path: Path) -> dict:
         ),
         # Minutes without activity after which a scored partial answer counts as answered.
         "VOC_FINALISE_PARTIAL_AFTER_MINUTES": _minutes("VOC_FINALISE_PARTIAL_AFTER_MINUTES", 60),
+        # Outbound webhooks: how long the delivery log is kept, and after how many hours of
+        # nothing but failed attempts an endpoint is disabled (its admins are told by email).
+        "VOC_WEBHOOK_RETENTION_DAYS": _minutes("VOC_WEBHOOK_RETENTION_DAYS", 30, "days"),
+        "VOC_WEBHOOK_DISABLE_AFTER_HOURS": _minutes("VOC_WEBHOOK_DISABLE_AFTER_HOURS", 72, "hours"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # A Redis outage must not take the public widget down with it.
@@ -149,6 +155,17 @@ def links(config) -> Links:
     """The respondent-facing pages (hosted form ``/s/``, unsubscribe ``/u/``) under PUBLIC_BASE_URL."""
     base = config["PUBLIC_BASE_URL"]
     return Links(survey=f"{base}/s/{{token}}", unsubscribe=f"{base}/u/{{token}}")
+
+
+def webhook_settings(app: Flask) -> WebhookSettings:
+    """What outbound webhook delivery gets from the configuration, as a value."""
+    config = app.config
+    return WebhookSettings(
+        allow_private=config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"],
+        disable_after=timedelta(hours=config["VOC_WEBHOOK_DISABLE_AFTER_HOURS"]),
+        retention=timedelta(days=config["VOC_WEBHOOK_RETENTION_DAYS"]),
+        answer_url=f"{config['PUBLIC_BASE_URL']}/app/feedback?response={{id}}",
+    )
 
 
 def delivery_settings(app: Flask) -> DeliverySettings:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import StatementError
 
 from surveys.core import jobs as port
 from surveys.core.db import db
-from vocservice.config import delivery_settings
+from vocservice.config import delivery_settings, webhook_settings
 from vocservice.logs import QuietDatabaseError, current_request_id, describe_database_error, request_id_var
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,60 @@ def remap_roadmap_item(item_id: str, *, _app: Flask | None = None) -> dict | Non
     return outcome
 
 
+def deliver_webhooks(*, _app: Flask | None = None) -> dict:
+    """Deliver what is due; ask for a successor while more is due; tell the admins of endpoints
+    this run disabled for sustained failure."""
+    from surveys.webhook import delivery
+
+    job = get_current_job()
+    if job is not None:  # started: from now on, new work needs a new job
+        job.connection.delete(queued_key(port.DELIVER_WEBHOOKS))
+    with _job_session(_app) as session:
+        outcome = delivery.deliver_due(session, settings=webhook_settings(current_app))
+        for endpoint_id in outcome.disabled_for_failure:
+            _tell_admins_disabled(session, endpoint_id)
+        if outcome.more:
+            port.defer(session, port.DELIVER_WEBHOOKS)
+            session.commit()
+    _log("deliver_webhooks", "due deliveries", outcome)
+    return {k: v for k, v in vars(outcome).items()}
+
+
+def _tell_admins_disabled(session, endpoint_id: str) -> None:
+    """Email the workspace's active admins that an endpoint was turned off (best effort: the
+    endpoint page says so too)."""
+    from surveys.invitation import mail
+    from surveys.webhook.models import WebhookEndpoint
+    from surveys.workspace.service import list_users
+
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        return
+    settings = delivery_settings(current_app)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    for member in list_users(session, workspace_id=endpoint.workspace_id):
+        if member.role != "admin" or member.status != "active":
+            continue
+        try:
+            mail.send_message(
+                mail.plain_message(
+                    to=member.email,
+                    subject="vocservice: a webhook endpoint was disabled",
+                    body=(
+                        f"The webhook endpoint {endpoint.url}\n"
+                        f"was disabled: {endpoint.disabled_reason}.\n\n"
+                        "Its deliveries wait until it is enabled again:\n"
+                        f"{base}/app/settings/webhooks/{endpoint.id}\n"
+                    ),
+                ),
+                smtp_url=settings.smtp_url,
+                mail_from=settings.mail_from,
+                outbox_dir=settings.outbox_dir,
+            )
+        except Exception:  # noqa: BLE001
+            log.exception("could not tell %s that endpoint %s was disabled", member.email, endpoint_id)
+
+
 JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     # Delivery state lives on the invitation row, so a failed send is rescheduled there with
     # backoff instead of being retried blindly by RQ.
@@ -175,5 +229,11 @@ JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     # One item's automatic links over its workspace: a scan of matching comments, so minutes
     # at most; remap_requested_at on the item lets the tick redo it if the job is lost.
     port.REMAP_ROADMAP_ITEM: (remap_roadmap_item, JobSpec(queue="default", timeout=600, max_retries=3)),
+    # Delivery state lives on the delivery rows (attempts, next attempt, lease): a lost job
+    # costs nothing but time, since the tick asks for another while anything is due.
+    port.DELIVER_WEBHOOKS: (
+        deliver_webhooks,
+        JobSpec(queue="default", timeout=300, max_retries=0, coalesce=True),
+    ),
 }
 assert set(JOBS) == set(port.NAMES), "every name of the job port has a function here"

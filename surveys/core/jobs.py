@@ -22,7 +22,16 @@ ANALYZE_RESPONSES = "analyze_responses"
 # Analyse the oldest pending answers, at most ANALYSIS_BATCH; no arguments.
 ANALYZE_PENDING = "analyze_pending"
 REMAP_ROADMAP_ITEM = "remap_roadmap_item"
-NAMES = (SEND_INVITATION, SEND_REMINDER, ANALYZE_RESPONSES, ANALYZE_PENDING, REMAP_ROADMAP_ITEM)
+# Deliver the outbound webhooks that are due; no arguments (the delivery rows say what is due).
+DELIVER_WEBHOOKS = "deliver_webhooks"
+NAMES = (
+    SEND_INVITATION,
+    SEND_REMINDER,
+    ANALYZE_RESPONSES,
+    ANALYZE_PENDING,
+    REMAP_ROADMAP_ITEM,
+    DELIVER_WEBHOOKS,
+)
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a
 # job finishes in seconds and a lost one costs little.
@@ -37,6 +46,12 @@ def defer(session: Session, name: str, *args) -> None:
     if name not in NAMES:
         raise ValueError(f"unknown job {name!r}")
     session.info.setdefault(_JOBS, []).append((name, args))
+
+
+def defer_once(session: Session, name: str, *args) -> None:
+    """:func:`defer`, unless the same job is already deferred on ``session``."""
+    if (name, args) not in session.info.get(_JOBS, ()):
+        defer(session, name, *args)
 
 
 def defer_analysis(session: Session, response_ids) -> None:

@@ -1,7 +1,9 @@
 """Refuse outbound URLs that point inside our network (SSRF protection).
 
 A URL is acceptable when it is http(s) and every address its host resolves to is public.
-Operators may opt in to private targets with VOC_ALLOW_PRIVATE_WEBHOOK_URLS.
+Operators may opt in to private targets with VOC_ALLOW_PRIVATE_WEBHOOK_URLS; link-local
+addresses (``169.254.0.0/16``, ``fe80::/10``, where cloud metadata services live), the AWS IPv6
+metadata address ``fd00:ec2::254``, unspecified and multicast addresses stay refused even then.
 
 :func:`resolve_url` resolves the host once and returns the checked addresses with the URL; a
 caller that then connects must connect to one of those addresses (see
@@ -67,6 +69,24 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+_METADATA = (ipaddress.ip_address("fd00:ec2::254"),)
+
+
+def is_never_allowed(address: str) -> bool:
+    """True for addresses refused even with the operator's opt-in to private targets."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _METADATA:
+            return True
+        carried = embedded_ipv4(ip)
+        if carried is not None:
+            ip = carried
+    return ip.is_link_local or ip.is_unspecified or ip.is_multicast
+
+
 @dataclass(frozen=True)
 class Target:
     """A checked URL: where to connect (``addresses``, in order) and what to call it there."""
@@ -129,6 +149,8 @@ def resolve_url(
             _refuse(field, f"the host {host!r} does not resolve")
     if not addresses:
         _refuse(field, f"the host {host!r} does not resolve")
+    if any(is_never_allowed(a) for a in addresses):
+        _refuse(field, "the host resolves to a link-local, metadata or unspecified address")
     if not allow_private and not all(is_public(a) for a in addresses):
         _refuse(field, "the host resolves to a private, loopback or link-local address")
     return Target(url=url, scheme=scheme, host=host, port=port, addresses=tuple(addresses))
@@ -140,7 +162,13 @@ def check_url(url: str, *, allow_private: bool, field: str = "url", resolver: Re
     With the operator's opt-in only the shape is checked when a URL is saved: the name need not
     resolve yet, and delivery resolves and pins it at each call anyway."""
     if allow_private:
-        _parse(url, field)
+        _, host, _ = _parse(url, field)
+        try:
+            literal = str(ipaddress.ip_address(host))
+        except ValueError:
+            return url
+        if is_never_allowed(literal):
+            _refuse(field, "the host is a link-local, metadata or unspecified address")
     else:
         resolve_url(url, allow_private=False, field=field, resolver=resolver)
     return url

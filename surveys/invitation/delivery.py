@@ -18,6 +18,7 @@ from surveys.invitation import mail
 from surveys.invitation import webhook as outbound
 from surveys.invitation.models import Invitation
 from surveys.invitation.settings import DeliverySettings, Links
+from surveys.webhook import outbox
 from surveys.workspace.models import Workspace
 from surveys.workspace.secrets import valid_secrets
 
@@ -51,6 +52,28 @@ def _webhook_payload(invitation: Invitation, kind: str, links: Links) -> dict:
                 "locale": contact.locale,
             },
         },
+    }
+
+
+def _event_data(invitation: Invitation) -> dict:
+    """The ``data`` of ``invitation.sent`` / ``invitation.failed`` webhook events."""
+    contact = invitation.contact
+    return {
+        "invitation": {
+            "id": invitation.id,
+            "survey_id": invitation.survey_id,
+            "touchpoint_id": invitation.touchpoint_id,
+            "channel": invitation.channel,
+            "status": invitation.status,
+            "sent_at": rfc3339(invitation.sent_at),
+            "error": invitation.last_error,
+            "contact": {
+                "id": contact.id,
+                "external_id": contact.external_id,
+                "email": contact.email,
+                "name": contact.name,
+            },
+        }
     }
 
 
@@ -107,6 +130,12 @@ def deliver_invitation(session: Session, *, invitation_id: str, settings: Delive
             invitation.status = "failed"
             # The kind of failure, short and stable enough to count by (the funnel's reasons).
             invitation.reason = f"send_failed:{type(exc).__name__}"[:64]
+            outbox.emit(
+                session,
+                workspace_id=invitation.workspace_id,
+                event_type="invitation.failed",
+                items=[_event_data(invitation)],
+            )
         else:
             invitation.status = "scheduled"
             delay = BACKOFF[min(invitation.attempts - 1, len(BACKOFF) - 1)]
@@ -124,6 +153,12 @@ def deliver_invitation(session: Session, *, invitation_id: str, settings: Delive
     touchpoint = invitation.touchpoint
     if touchpoint and touchpoint.reminder_after_days and invitation.channel != "link":
         invitation.reminder_due_at = invitation.sent_at + timedelta(days=touchpoint.reminder_after_days)
+    outbox.emit(
+        session,
+        workspace_id=invitation.workspace_id,
+        event_type="invitation.sent",
+        items=[_event_data(invitation)],
+    )
     session.commit()
     return "sent"
 

@@ -121,6 +121,17 @@ def compose(
     return message
 
 
+def plain_message(*, to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text notice to a user of the service (not a respondent)."""
+    message = EmailMessage()
+    message["Subject"] = _one_line(subject)
+    message["To"] = to
+    message["Date"] = format_datetime(utcnow())
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body)
+    return message
+
+
 def _one_line(value: str) -> str:
     return " ".join(value.split())
 

@@ -26,6 +26,7 @@ from surveys.roadmap.models import (
     RoadmapLink,
     RoadmapLinkFact,
 )
+from surveys.webhook import outbox
 from surveys.workspace.models import Workspace
 
 # Issue trackers' states, spelt loosely (case, spaces, "-" and "_" are ignored), to ours.
@@ -159,6 +160,7 @@ def update_item(session: Session, *, workspace: Workspace, item_id: str, data: d
     matching_changed = ("keywords" in data and data["keywords"] != list(item.keywords)) or (
         "theme_ids" in data and sorted(data["theme_ids"]) != sorted(item.theme_ids)
     )
+    previous_status = item.status
     for field in ("title", "description", "status", "keywords", "external_ref"):
         if field in data:
             setattr(item, field, data[field])
@@ -166,6 +168,23 @@ def update_item(session: Session, *, workspace: Workspace, item_id: str, data: d
         _set_themes(item, data["theme_ids"])
     item.updated_at = utcnow()
     _flush(session, item.external_ref)
+    if item.status != previous_status:
+        outbox.emit(
+            session,
+            workspace_id=workspace.id,
+            event_type="roadmap_item.status_changed",
+            items=[
+                {
+                    "roadmap_item": {
+                        "id": item.id,
+                        "title": item.title,
+                        "status": item.status,
+                        "external_ref": item.external_ref,
+                    },
+                    "previous_status": previous_status,
+                }
+            ],
+        )
     if matching_changed:
         request_remap(session, item)
     return item

@@ -32,3 +32,11 @@ def category(kind: str, score: int | None) -> str | None:
     if kind == "ces":
         return "easy" if score >= 5 else "neutral" if score == 4 else "difficult"
     return None
+
+
+# The unhappy end of each scale: NPS 0-6, CSAT 1-2, CES 1-3 (hard to get done).
+DETRACTOR_LEVEL = frozenset({"detractor", "dissatisfied", "difficult"})
+
+
+def is_detractor_level(kind: str, score: int | None) -> bool:
+    return category(kind, score) in DETRACTOR_LEVEL

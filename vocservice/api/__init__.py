@@ -27,3 +27,19 @@ def register(api: Api) -> None:
 
     for module in (segments, metrics):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
+    from vocservice.api import webhooks
+
+    api.register_blueprint(webhooks.blp, url_prefix=f"/api/v1{webhooks.PREFIX}")
+    _document_webhook_events(api)
+
+
+def _document_webhook_events(api: Api) -> None:
+    """One component schema per outbound event (``WebhookEvent_response_created``...), so
+    receivers can generate their types from the OpenAPI document."""
+    from surveys.webhook.schemas import PAYLOADS, envelope_schema
+
+    for event_type in PAYLOADS:
+        schema = envelope_schema(event_type)
+        name = schema.__name__
+        if name not in api.spec.components.schemas:
+            api.spec.components.schema(name, schema=schema)

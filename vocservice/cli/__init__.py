@@ -265,7 +265,11 @@ def _tick_once() -> dict:
     from surveys.tick import run_tick
 
     minutes = current_app.config.get("VOC_FINALISE_PARTIAL_AFTER_MINUTES", 60)
-    return run_tick(db.session, finalise_after=timedelta(minutes=minutes)).counts
+    return run_tick(
+        db.session,
+        finalise_after=timedelta(minutes=minutes),
+        webhook_retention=timedelta(days=current_app.config.get("VOC_WEBHOOK_RETENTION_DAYS", 30)),
+    ).counts
 
 
 @click.command()

@@ -1,0 +1,41 @@
+"""``response.analyzed`` webhook events: registered on the ``after_analysis`` hook, so they are
+written in the transaction that stores an analysis or a tag correction, with the answer, its
+sentiment and its themes (each with its sentiment and the quoted evidence)."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surveys.analysis.models import Analysis
+from surveys.response.models import Response
+from surveys.response.webhooks import COLUMNS, response_data
+from surveys.webhook import outbox
+
+
+def _analysis(row: Analysis | None) -> dict:
+    if row is None:
+        return {"sentiment": None, "themes": []}
+    sentiment = None
+    if row.sentiment_label is not None:
+        sentiment = {"label": row.sentiment_label, "compound": row.sentiment_compound}
+    return {"sentiment": sentiment, "themes": list(row.themes or [])}
+
+
+def emit_analyzed(session: Session, *, workspace_id: str, response_ids: list[str]) -> None:
+    endpoint_ids = outbox.subscriptions(session, workspace_id).get("response.analyzed")
+    if not endpoint_ids or not response_ids:
+        return
+    columns = [getattr(Response, name) for name in COLUMNS]
+    rows = [row._asdict() for row in session.execute(select(*columns).where(Response.id.in_(response_ids)))]
+    latest: dict[str, Analysis] = {}
+    query = select(Analysis).where(Analysis.response_id.in_(response_ids)).order_by(Analysis.created_at)
+    query = query.execution_options(populate_existing=True)  # rows upserted by plain SQL
+    for analysis in session.execute(query).scalars():
+        latest[analysis.response_id] = analysis  # the newest wins
+    data = response_data(session, rows)
+    outbox.emit(
+        session,
+        workspace_id=workspace_id,
+        event_type="response.analyzed",
+        items=[{"response": data[row["id"]], "analysis": _analysis(latest.get(row["id"]))} for row in rows],
+        endpoint_ids=endpoint_ids,
+    )
