@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
         settings,
         surveys_pages,
         touchpoint_pages,
+        webhooks,
     )
 
     auth.configure_session(app)
