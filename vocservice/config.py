@@ -87,6 +87,8 @@ def from_environment(instance_path: Path) -> dict:
         # nothing but failed attempts an endpoint is disabled (its admins are told by email).
         "VOC_WEBHOOK_RETENTION_DAYS": _minutes("VOC_WEBHOOK_RETENTION_DAYS", 30, "days"),
         "VOC_WEBHOOK_DISABLE_AFTER_HOURS": _minutes("VOC_WEBHOOK_DISABLE_AFTER_HOURS", 72, "hours"),
+        # The warehouse export leaves out answers changed this recently (transactions in flight).
+        "VOC_EXPORT_LAG_SECONDS": int(os.environ.get("VOC_EXPORT_LAG_SECONDS", "60") or 60),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # A Redis outage must not take the public widget down with it.

@@ -143,6 +143,23 @@ def _database_families(now: datetime) -> Iterator[GaugeMetricFamily]:
     for state in ("sending", "failed"):
         family.add_metric([state], rows.get(state, 0))
     yield family
+    from surveys.webhook.models import WebhookDelivery
+
+    rows = dict(
+        db.session.execute(
+            select(WebhookDelivery.status, func.count())
+            .where(WebhookDelivery.status.in_(("pending", "failed")))
+            .group_by(WebhookDelivery.status)
+        ).all()
+    )
+    family = _gauge(
+        "vocservice_webhook_outbox",
+        "Outbound webhook deliveries waiting or retrying (pending) and given up (failed, kept for the log)",
+        ["state"],
+    )
+    for state in ("pending", "failed"):
+        family.add_metric([state], rows.get(state, 0))
+    yield family
 
 
 def _queue_families(now: datetime) -> Iterator[GaugeMetricFamily]:

@@ -1,4 +1,5 @@
-"""outbound webhooks: endpoints, messages (the outbox), deliveries and their attempts (issue 9)
+"""outbound webhooks: endpoints, messages (the outbox), deliveries and their attempts; answers
+by change time for the warehouse export (issue 9)
 
 Revision ID: 0015
 Revises: 0014
@@ -92,9 +93,11 @@ def upgrade():
         sa.Column("response_excerpt", sa.Text()),
     )
     op.create_index("ix_webhook_attempts_delivery_id", "webhook_attempts", ["delivery_id"])
+    op.create_index("ix_responses_workspace_updated", "responses", ["workspace_id", "updated_at", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_responses_workspace_updated", table_name="responses")
     op.drop_table("webhook_attempts")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhook_messages")

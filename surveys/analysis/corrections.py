@@ -6,7 +6,7 @@ rollups see it immediately. :func:`corrections_for` and :func:`correct_hits` are
 ``surveys.analysis`` calls after matching themes, so a later re-analysis keeps the verdict.
 """
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,6 +147,14 @@ def correct_tag(
             )
         )
     session.flush()
+    # The answer's themes changed: incremental exports (by updated_at) pick it up again. Plain
+    # SQL, so no answer-level flush listener (rollups, webhooks) takes it for a changed answer.
+    session.execute(
+        update(Response)
+        .where(Response.id == response.id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     # What follows a new analysis (roadmap links) follows a correction too.
     after_analysis.run(session, workspace_id=workspace_id, response_ids=[response.id])
     return correction

@@ -51,6 +51,8 @@ class Response(db.Model):
         ),
         # The feedback explorer and workspace-wide lists read newest first across surveys.
         Index("ix_responses_workspace_submitted", "workspace_id", "submitted_at"),
+        # The warehouse export reads a workspace's answers by change time (keyset).
+        Index("ix_responses_workspace_updated", "workspace_id", "updated_at", "id"),
         # The tick finalises partial answers left inactive; only those few rows are indexed.
         Index(
             "ix_responses_partial_activity",

@@ -27,6 +27,7 @@ FAMILIES = {
     "vocservice_invitations_overdue",
     "vocservice_analysis_backlog",
     "vocservice_webhook_deliveries",
+    "vocservice_webhook_outbox",
     "vocservice_redis_up",
 }
 
@@ -188,3 +189,34 @@ def test_metrics_under_the_procfiles_gunicorn_add_up_every_worker(app, tmp_path)
         server.terminate()
         server.wait(timeout=10)
     assert counts == {20.0}
+
+
+def test_metrics_count_outbound_webhook_deliveries_waiting_and_given_up(app, client, workspace, run_worker):
+    from surveys.webhook.models import WebhookDelivery
+    from tests.support.receiver import Receiver
+
+    app.config["VOC_METRICS_TOKEN"] = TOKEN
+    app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"] = True
+    receiver = Receiver()
+    try:
+        receiver.reset(status=500)
+        endpoint = client.post(
+            "/api/v1/webhook-endpoints",
+            json={"url": receiver.url, "events": ["response.created"]},
+            headers=workspace.headers,
+        ).json
+        for _ in range(3):
+            client.post(f"/api/v1/webhook-endpoints/{endpoint['id']}/test", headers=workspace.headers)
+        run_worker()
+        with app.app_context():
+            first = db.session.query(WebhookDelivery).order_by(WebhookDelivery.id).first()
+            db.session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == first.id).values(status="failed")
+            )
+            db.session.commit()
+            db.session.remove()
+        samples = _scrape(client)
+        assert _value(samples, "vocservice_webhook_outbox", state="pending") == 2
+        assert _value(samples, "vocservice_webhook_outbox", state="failed") == 1
+    finally:
+        receiver.stop()

@@ -27,9 +27,10 @@ def register(api: Api) -> None:
 
     for module in (segments, metrics):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
-    from vocservice.api import webhooks
+    from vocservice.api import exports, webhooks
 
-    api.register_blueprint(webhooks.blp, url_prefix=f"/api/v1{webhooks.PREFIX}")
+    for module in (webhooks, exports):
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     _document_webhook_events(api)
 
 
