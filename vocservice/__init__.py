@@ -60,11 +60,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from vocservice.api import register as register_api
     from vocservice.hooks import events as event_hooks
     from vocservice.hooks import roadmap as roadmap_hooks
+    from vocservice.hooks import segment as segment_hooks
     from vocservice.public import forms, widget
 
     register_api(api)
     event_hooks.init_app(app)
     roadmap_hooks.init_app(app)
+    segment_hooks.init_app(app)
     forms.init_app(app)
     widget.init_app(app)
     docs.init_app(app)

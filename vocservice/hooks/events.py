@@ -72,11 +72,11 @@ def receive_event(slug: str):
     workspace, message_id, raw = signed_message(slug)
     data = load_body(raw, EVENT_SCHEMA, "event")
 
-    seen = _seen(workspace.id, message_id)
+    seen = seen_event(workspace.id, message_id)
     if seen is not None:
         return seen
     result = ingest_event(db.session, workspace=workspace, data=data, checked=True)
-    if seen := commit_with_receipt(workspace.id, message_id, _seen, event_id=result.event.id):
+    if seen := commit_with_receipt(workspace.id, message_id, seen_event, event_id=result.event.id):
         return seen
     return dump_result(result), 200 if result.duplicate else 202
 
@@ -96,7 +96,7 @@ def commit_with_receipt(workspace_id: str, message_id: str, seen, event_id: str 
         return answer
 
 
-def _seen(workspace_id: str, message_id: str):
+def seen_event(workspace_id: str, message_id: str):
     receipt = db.session.execute(
         select(WebhookReceipt).where(
             WebhookReceipt.workspace_id == workspace_id, WebhookReceipt.message_id == message_id
