@@ -87,6 +87,8 @@ def from_environment(instance_path: Path) -> dict:
         # nothing but failed attempts an endpoint is disabled (its admins are told by email).
         "VOC_WEBHOOK_RETENTION_DAYS": _minutes("VOC_WEBHOOK_RETENTION_DAYS", 30, "days"),
         "VOC_WEBHOOK_DISABLE_AFTER_HOURS": _minutes("VOC_WEBHOOK_DISABLE_AFTER_HOURS", 72, "hours"),
+        # How long a worker holds a delivery it is making; a killed worker's is retried after it.
+        "VOC_WEBHOOK_LEASE_SECONDS": _minutes("VOC_WEBHOOK_LEASE_SECONDS", 60, "seconds"),
         # The warehouse export leaves out answers changed this recently (transactions in flight).
         "VOC_EXPORT_LAG_SECONDS": int(os.environ.get("VOC_EXPORT_LAG_SECONDS", "60") or 60),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
@@ -167,6 +169,7 @@ def webhook_settings(app: Flask) -> WebhookSettings:
         disable_after=timedelta(hours=config["VOC_WEBHOOK_DISABLE_AFTER_HOURS"]),
         retention=timedelta(days=config["VOC_WEBHOOK_RETENTION_DAYS"]),
         answer_url=f"{config['PUBLIC_BASE_URL']}/app/feedback?response={{id}}",
+        lease=timedelta(seconds=config.get("VOC_WEBHOOK_LEASE_SECONDS", 60)),
     )
 
 

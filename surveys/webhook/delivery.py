@@ -51,6 +51,8 @@ class WebhookSettings:
     retention: timedelta = timedelta(days=30)
     # Where an answer is shown in the web app (Slack messages link to it): "{id}" is replaced.
     answer_url: str = "http://localhost:5000/app/feedback?response={id}"
+    # How long a claimed delivery is held before another worker may take it (a dead worker's).
+    lease: timedelta = LEASE
     resolver: Resolver | None = None  # tests only
     verify: bool | str = True
 
@@ -86,7 +88,7 @@ def due_count(session: Session, *, now: datetime | None = None, limit: int = 100
     return len(session.execute(query).all())
 
 
-def _claim(session: Session, now: datetime) -> str | None:
+def _claim(session: Session, now: datetime, lease: timedelta = LEASE) -> str | None:
     query = (
         select(WebhookDelivery.id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -101,7 +103,7 @@ def _claim(session: Session, now: datetime) -> str | None:
     session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id)
-        .values(lease_until=now + LEASE)
+        .values(lease_until=now + lease)
         .execution_options(synchronize_session=False)
     )
     session.commit()  # the lease holds before anything leaves the building
@@ -123,7 +125,7 @@ def deliver_due(
         if utcnow() - started > budget:
             result.more = True
             break
-        delivery_id = _claim(session, utcnow())
+        delivery_id = _claim(session, utcnow(), settings.lease)
         if delivery_id is None:
             break
         outcome = attempt(session, delivery_id, settings=settings)

@@ -46,6 +46,8 @@ class FeedbackFilter:
     attribute: str = "plan"
     value: str = ""
     q: str = ""
+    # One answer alone (links from Slack messages and emails): ?response=rsp_...
+    response_id: str = ""
     cursor: str = ""
     errors: dict = field(default_factory=dict)
 
@@ -62,6 +64,7 @@ class FeedbackFilter:
             "attribute": self.attribute if self.value else "",
             "value": self.value,
             "q": self.q,
+            "response": self.response_id,
         }
         raw.update(changes)
         return {k: v for k, v in raw.items() if v}
@@ -94,6 +97,7 @@ def parse(args: MultiDict) -> FeedbackFilter:
         attribute=(args.get("attribute") or "plan").strip()[:ATTRIBUTE_NAME_MAX],
         value=(args.get("value") or "").strip()[:200],
         q=(args.get("q") or "").strip()[:200],
+        response_id=(args.get("response") or "").strip()[:40],
         cursor=(args.get("cursor") or "").strip(),
     )
     if flt.category and flt.category not in CATEGORIES and flt.category != "neutral":
@@ -180,6 +184,8 @@ def build_query(flt: FeedbackFilter, workspace_id: str, segment_clause=None) -> 
     if flt.q:
         pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(Response.comment.ilike(pattern, escape="\\"))
+    if flt.response_id:
+        query = query.where(Response.id == flt.response_id)
     if flt.cursor:
         query = query.where(_cursor(flt.cursor))
     return query.order_by(Response.submitted_at.desc(), Response.id.desc())

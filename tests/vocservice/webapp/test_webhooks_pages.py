@@ -119,3 +119,25 @@ def test_analysts_cannot_see_webhooks(client, app, workspace):
     make_user(app, workspace.workspace.id, email="analyst@acme.test", role="analyst")
     login(client, email="analyst@acme.test")
     assert client.get("/app/settings/webhooks").status_code in (302, 403)
+
+
+def test_the_answer_link_of_slack_messages_shows_that_answer(client, admin, workspace):
+    from tests.support.helpers import create_survey
+
+    survey = create_survey(client, workspace.headers)
+    ids = []
+    for score in (2, 9):
+        reply = client.post(
+            "/api/v1/responses",
+            json={
+                "survey_id": survey["id"],
+                "score": score,
+                "comment": f"score {score}",
+                "contact": {"external_id": "z"},
+            },
+            headers=workspace.headers,
+        )
+        ids.append(reply.json["id"])
+    page = client.get(f"/app/feedback?response={ids[0]}").text
+    assert f'id="r-{ids[0]}"' in page and f'id="r-{ids[1]}"' not in page
+    assert "Showing one answer" in page
