@@ -287,3 +287,76 @@ def test_slack_endpoints_get_an_unsigned_slack_message_with_escaped_text(
     section = body["blocks"][1]["text"]["text"]
     assert "&lt;!channel&gt; refund me &amp; now" in section and "<!channel>" not in section
     assert f"response={answer['id']}" in section
+
+
+def test_the_hosted_form_announces_the_score_then_the_final_answer(
+    client, workspace, receiver, run_worker, db_session
+):
+    from tests.support.helpers import make_invitation
+
+    _endpoint(
+        client,
+        workspace,
+        receiver.url,
+        events=["response.created", "response.completed", "response.detractor"],
+    )
+    invitation = make_invitation(db_session, workspace.workspace.id)
+    url = f"/s/{invitation.token}"
+    assert client.post(url, data={"score": "4", "comment": "", "lang": "en"}).status_code == 200  # partial
+    run_worker()
+    assert [(p["type"], p["data"]["response"]["completed"]) for p in receiver.payloads()] == [
+        ("response.created", False)
+    ]
+    done = client.post(url, data={"selected": "4", "comment": "Too slow", "action": "submit"})
+    assert done.status_code == 200
+    run_worker()
+    later = receiver.payloads()[1:]
+    assert sorted(p["type"] for p in later) == ["response.completed", "response.detractor"]
+    assert all(p["data"]["response"]["comment"] == "Too slow" for p in later)
+    assert later[0]["data"]["response"]["invitation_id"] == invitation.id
+
+
+def test_finalised_partial_answers_are_announced_as_completed(
+    client, workspace, receiver, run_worker, db_session, app
+):
+    from datetime import timedelta
+
+    from surveys.core.db import utcnow
+    from tests.support.helpers import make_invitation, tick
+
+    _endpoint(client, workspace, receiver.url, events=["response.completed"])
+    invitation = make_invitation(db_session, workspace.workspace.id)
+    client.post(f"/s/{invitation.token}", data={"score": "9", "comment": "", "lang": "en"})
+    tick(app, now=utcnow() + timedelta(hours=2))  # an hour without activity: finalised
+    run_worker()
+    assert [(p["type"], p["data"]["response"]["score"]) for p in receiver.payloads()] == [
+        ("response.completed", 9)
+    ]
+
+
+def test_roadmap_status_changes_and_invitations_are_announced(
+    client, workspace, receiver, run_worker, smtp_server
+):
+    from tests.support.helpers import create_touchpoint, event
+
+    _endpoint(client, workspace, receiver.url, events=["roadmap_item.status_changed", "invitation.sent"])
+    item = client.post("/api/v1/roadmap-items", json={"title": "SSO"}, headers=workspace.headers).json
+    client.patch(
+        f"/api/v1/roadmap-items/{item['id']}", json={"title": "SSO login"}, headers=workspace.headers
+    )
+    client.patch(f"/api/v1/roadmap-items/{item['id']}", json={"status": "planned"}, headers=workspace.headers)
+    survey = create_survey(client, workspace.headers)
+    create_touchpoint(client, workspace.headers, survey["id"], channel="email")
+    client.post("/api/v1/events", json=event(), headers=workspace.headers)
+    run_worker()
+    from tests.support.helpers import tick
+
+    tick(client.application)
+    run_worker()
+    run_worker()
+    by_type = {p["type"]: p["data"] for p in receiver.payloads()}
+    assert set(by_type) == {"roadmap_item.status_changed", "invitation.sent"}
+    assert by_type["roadmap_item.status_changed"]["previous_status"] == "idea"
+    assert by_type["roadmap_item.status_changed"]["roadmap_item"]["status"] == "planned"
+    assert by_type["invitation.sent"]["invitation"]["contact"]["email"] == "cust-1@example.com"
+    assert len(smtp_server.messages) == 1
