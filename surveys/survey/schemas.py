@@ -69,7 +69,7 @@ class ConditionSchema(Nested):
 
     @validates_schema
     def check_value(self, data, **kwargs):
-        if data["op"] == "in" and not isinstance(data.get("value"), list):
+        if data.get("op") == "in" and not isinstance(data.get("value"), list):
             raise ValidationError("'in' needs a list value", "value")
         if found := values.messages({"value": data.get("value")}):  # finite numbers, bounded size
             raise ValidationError(found, "value")
