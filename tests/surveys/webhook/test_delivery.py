@@ -337,3 +337,22 @@ def test_old_deliveries_are_pruned_with_their_attempts_and_messages(
         assert table_count(db.session, WebhookAttempt) == 0
         assert table_count(db.session, WebhookMessage) == 0
         db.session.remove()
+
+
+def test_an_invitation_given_up_on_is_announced(client, workspace, receiver, run_worker, app, db_session):
+    from surveys.invitation.models import Invitation
+    from tests.support.helpers import make_invitation
+
+    _endpoint(client, workspace, receiver.url, events=("invitation.failed",))
+    invitation = make_invitation(db_session, workspace.workspace.id, status="scheduled")
+    db_session.execute(update(Invitation).where(Invitation.id == invitation.id).values(attempts=4))
+    db_session.commit()
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:1"  # nothing listens: the last attempt fails
+    tick(app)
+    run_worker()  # the send fails for good and writes the event
+    run_worker()  # the event is delivered
+    assert db_session.get(Invitation, invitation.id).status == "failed"
+    [payload] = receiver.payloads()
+    assert payload["type"] == "invitation.failed"
+    data = payload["data"]["invitation"]
+    assert data["id"] == invitation.id and data["status"] == "failed" and data["error"]
