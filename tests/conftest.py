@@ -207,3 +207,15 @@ def smtp_server(app):
     app.config["SMTP_URL"] = url
     yield SmtpServer(url=url, messages=collector.messages)
     controller.stop()
+
+
+@pytest.fixture
+def receiver(app):
+    """A real HTTP receiver on 127.0.0.1 for outbound webhooks (tests.support.receiver), with
+    private targets allowed for the test."""
+    from tests.support.receiver import Receiver
+
+    app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"] = True
+    server = Receiver()
+    yield server
+    server.stop()

@@ -6,7 +6,6 @@ queued, an address refused at delivery time, and the log pruned after its retent
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from surveys.core.db import db, utcnow
@@ -15,14 +14,6 @@ from surveys.webhook import outbox
 from surveys.webhook.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from tests.support.helpers import create_survey, table_count, tick
 from tests.support.receiver import Receiver
-
-
-@pytest.fixture
-def receiver(app):
-    app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"] = True  # the receivers are on loopback
-    server = Receiver()
-    yield server
-    server.stop()
 
 
 def _endpoint(client, workspace, url, events=("ping",)):

@@ -7,7 +7,6 @@ from standardwebhooks.webhooks import Webhook
 
 from surveys.webhook.models import WebhookDelivery, WebhookMessage
 from tests.support.helpers import create_survey, table_count
-from tests.support.receiver import Receiver
 
 ALL = [
     "response.created",
@@ -18,14 +17,6 @@ ALL = [
     "invitation.failed",
     "roadmap_item.status_changed",
 ]
-
-
-@pytest.fixture
-def receiver(app):
-    app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"] = True  # the receiver is on loopback
-    server = Receiver()
-    yield server
-    server.stop()
 
 
 def _endpoint(client, workspace, url, **body):

@@ -9,16 +9,7 @@ import pytest
 from surveys.core.db import db
 from surveys.webhook.models import WebhookEndpoint
 from tests.support.helpers import table_count
-from tests.support.receiver import Receiver
 from tests.support.webapp import login, make_user
-
-
-@pytest.fixture
-def receiver(app):
-    app.config["VOC_ALLOW_PRIVATE_WEBHOOK_URLS"] = True
-    server = Receiver()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
