@@ -225,6 +225,8 @@ def _check_request():
     """Refuse a path or query string that holds a NUL (or a surrogate) before any view sees it."""
     if bad_text(request.path):  # no id or slug holds one, so nothing is there
         raise NotFound("Nothing exists at a URL path that contains a NUL character.")
+    if not request.query_string:  # no query: nothing to parse and check
+        return
     for key, value in request.args.items(multi=True):
         if bad_text(key) or bad_text(value):
             name = _BAD_CHAR.sub("?", key)

@@ -83,13 +83,25 @@ def _count(response):
         request.method if request.method in _METHODS else "other",
         f"{response.status_code // 100}xx",
     )
-    REQUESTS.labels(*labels).inc()
+    counter, histogram = _series(labels)
+    counter.inc()
     if started is not None:
-        LATENCY.labels(*labels).observe(time.perf_counter() - started)
+        histogram.observe(time.perf_counter() - started)
     return response
 
 
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+# (endpoint, method, status class) -> its counter and histogram children. ``labels()`` checks
+# and locks on every call; the label sets are bounded (endpoints x methods x classes), so each
+# is looked up once per process.
+_SERIES: dict[tuple[str, str, str], tuple] = {}
+
+
+def _series(labels: tuple[str, str, str]) -> tuple:
+    found = _SERIES.get(labels)
+    if found is None:
+        found = _SERIES[labels] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
+    return found
 
 
 def _authorised() -> None:

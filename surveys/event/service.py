@@ -91,13 +91,13 @@ def ingest_events(
     ids = [str(item["id"]) for item in items]
     unique = list(dict.fromkeys(ids))
     if is_postgres(session):
-        # Which ids were seen before, and the workspace's touchpoints: one round trip.
-        known_rows, touchpoint_rows = pipeline.run(
-            session, [(_KNOWN_SQL, (workspace.id, unique)), (_TOUCHPOINTS_SQL, (workspace.id,))]
+        # Which ids were seen before, and the workspace's touchpoints: one statement.
+        rows = pipeline.fetch(
+            session, _KNOWN_AND_TOUCHPOINTS_SQL, {"workspace_id": workspace.id, "ids": unique}
         )
-        known_ids = [row.external_id for row in known_rows]
+        known_ids = rows[0].known
         results: dict[str, EventResult] = _known(session, workspace.id, known_ids) if known_ids else {}
-        touchpoints = [_touchpoint(row) for row in touchpoint_rows]
+        touchpoints = [_touchpoint(row) for row in rows if row.id is not None]
     else:
         results = _known(session, workspace.id, unique)
         touchpoints = _load_touchpoints(session, workspace.id)
@@ -117,14 +117,17 @@ def ingest_events(
     return out
 
 
-_KNOWN_SQL = "SELECT external_id FROM events WHERE workspace_id = %s AND external_id = ANY(%s)"
-# What deciding needs of each active touchpoint, and its survey's status; read on every event,
-# so a new, changed or paused touchpoint (or a closed survey) applies to the very next one.
-_TOUCHPOINTS_SQL = (
-    "SELECT t.id, t.survey_id, t.event, t.channel, t.delay_seconds, t.sample_rate, "
+# The ids seen before (``known``, on every row), and what deciding needs of each active
+# touchpoint and its survey's status, read on every event so a new, changed or paused
+# touchpoint (or a closed survey) applies to the very next one. Without touchpoints there is
+# still one row, with a null ``id``.
+_KNOWN_AND_TOUCHPOINTS_SQL = (
+    "SELECT k.known, t.id, t.survey_id, t.event, t.channel, t.delay_seconds, t.sample_rate, "
     "t.recontact_days, t.expires_after_days, t.conditions, t.cancel_on, s.status AS survey_status "
-    "FROM touchpoints t JOIN surveys s ON s.id = t.survey_id "
-    "WHERE t.workspace_id = %s AND t.active ORDER BY t.id"
+    "FROM (SELECT ARRAY(SELECT external_id FROM events WHERE workspace_id = %(workspace_id)s "
+    "AND external_id = ANY(%(ids)s)) AS known) k "
+    "LEFT JOIN (touchpoints t JOIN surveys s ON s.id = t.survey_id) "
+    "ON t.workspace_id = %(workspace_id)s AND t.active ORDER BY t.id"
 )
 # Each event's row joins its contact by key, so it can go in the same round trip as the upsert
 # (which the statement follows, and so sees).

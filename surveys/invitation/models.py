@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from surveys.contact.models import Contact
 from surveys.core.db import UTCDateTime, created_column, db, fk_column, id_column
 from surveys.survey.models import Survey, Touchpoint
+from surveys.workspace.models import Workspace
 
 # scheduled -> sending -> sent -> responded; or suppressed / cancelled / expired / failed.
 INVITATION_STATUSES = (
@@ -68,3 +69,5 @@ class Invitation(db.Model):
     contact: Mapped[Contact] = relationship(lazy="joined")
     survey: Mapped[Survey] = relationship(lazy="joined")
     touchpoint: Mapped[Touchpoint | None] = relationship()
+    # Not loaded with the row: the hosted form asks for it (its branding) in the same statement.
+    workspace: Mapped[Workspace] = relationship()

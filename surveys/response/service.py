@@ -6,10 +6,11 @@ import hmac
 import re
 import secrets
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Column, Table, delete, select, update
+from sqlalchemy import Column, Table, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from surveys.contact.service import find_contact, upsert_contact
 from surveys.core.db import lock_rows, rfc3339, utcnow
@@ -77,6 +78,26 @@ def _valid_token(token: str) -> str:
     return token
 
 
+@cache
+def _open_form_statement():
+    """What the hosted form reads, in one statement built once (on first use: options need every
+    model mapped): the invitation with its contact, survey and workspace (only the name and
+    branding the page shows), and its answer if any. The answer's own survey and contact are the
+    invitation's, already in the session, so they are not joined a second time; nor are its
+    roadmap links read."""
+    return (
+        select(Invitation, Response)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(Invitation.token == bindparam("token"))
+        .options(
+            joinedload(Invitation.workspace).load_only(Workspace.name, Workspace.branding),
+            lazyload(Response.survey),
+            lazyload(Response.contact),
+            lazyload(Response.roadmap_items),
+        )
+    )
+
+
 def open_invitation(session: Session, *, token: str, now: datetime | None = None) -> Invitation:
     """The invitation behind a form link, if it may still be answered. Never writes."""
     return open_invitation_with_answer(session, token=token, now=now)[0]
@@ -87,12 +108,10 @@ def open_invitation_with_answer(
 ) -> tuple[Invitation, Response | None]:
     """:func:`open_invitation` and the (partial) answer it already has, read once."""
     _valid_token(token)
-    invitation = (
-        session.execute(select(Invitation).where(Invitation.token == token)).unique().scalar_one_or_none()
-    )
-    if invitation is None:
+    row = session.execute(_open_form_statement(), {"token": token}).one_or_none()
+    if row is None:
         raise NotFound("There is no survey at this address.")
-    response = response_for_invitation(session, invitation_id=invitation.id)
+    invitation, response = row
     _check_open(invitation, response, now or utcnow())
     return invitation, response
 

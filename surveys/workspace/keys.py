@@ -18,6 +18,7 @@ from threading import Lock
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from surveys.core import pipeline
 from surveys.core.db import is_postgres
@@ -44,6 +45,7 @@ _CHECK = (
 _WORKSPACES: dict[str, tuple[str, dict]] = {}
 _LOCK = Lock()
 _COLUMNS = [c.key for c in inspect(Workspace).column_attrs]
+_MANAGER = inspect(Workspace).class_manager
 
 
 def check_key(session: Session, plain: str) -> KeyGrant | None:
@@ -71,9 +73,14 @@ def _workspace(session: Session, workspace_id: str, fingerprint: str) -> Workspa
         with _LOCK:
             _WORKSPACES[workspace_id] = (fingerprint, {c: getattr(loaded, c) for c in _COLUMNS})
         return loaded
-    copy = Workspace(**{c: _copied(v) for c, v in cached[1].items()})
-    make_transient_to_detached(copy)  # as though just loaded: clean, with these values
-    return session.merge(copy, load=False)
+    # As though just loaded: a new instance with these committed values (no constructor or
+    # change events, and no second copy as session.merge would make), attached to this session.
+    workspace = _MANAGER.new_instance()
+    for column, value in cached[1].items():
+        set_committed_value(workspace, column, _copied(value))
+    make_transient_to_detached(workspace)
+    session.add(workspace)
+    return workspace
 
 
 def _copied(value):

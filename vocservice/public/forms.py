@@ -88,8 +88,7 @@ def _ui_locale(requested: str | None, contact_locale: str | None = None) -> str:
 
 
 def _brand(invitation: Invitation | None) -> dict:
-    workspace = db.session.get(Workspace, invitation.workspace_id) if invitation else None
-    return i18n.branding(workspace)
+    return i18n.branding(invitation.workspace if invitation else None)
 
 
 def _error_page(error: DomainError, token: str):
