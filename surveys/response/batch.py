@@ -14,7 +14,8 @@ one contact upsert and lock, one COPY of the answers, one rollup upsert. The rul
 - each answer keeps the contact's attributes and locale as they were once its own item was
   merged in (answers stored one by one would see the same), the contact ends with all of them;
 - answers with a comment are marked pending and handed to the job port once per batch; an answer
-  without one has nothing to analyse and costs no job;
+  without one has nothing to analyse and costs no job (:func:`surveys.response.models.has_text`,
+  the rule the ORM's flush listener applies too);
 - the daily rollups count what was inserted, in the same transaction, through
   :data:`surveys.response.steps.responses_inserted` (the rollups' flush listeners never see bulk SQL).
 """
@@ -33,9 +34,8 @@ from surveys.core import jobs
 from surveys.core.bulk import copy_rows, insert_rows
 from surveys.core.db import new_id, upsert_insert, utcnow
 from surveys.core.errors import Conflict, DomainError, NotFound
-from surveys.core.schemas import MAX_ATTRIBUTES
-from surveys.core.values import ContactAttributesFull, check_free_form
-from surveys.response.models import Response
+from surveys.core.values import ContactAttributesFull
+from surveys.response.models import Response, has_text
 from surveys.response.service import clean_comment
 from surveys.response.steps import responses_inserted
 from surveys.survey.models import Survey
@@ -54,7 +54,9 @@ class Stored:
 def create_responses(
     session: Session, *, workspace: Workspace, items: list[dict], now: datetime | None = None
 ) -> list[Stored | DomainError]:
-    """Store validated answers (``ResponseCreateSchema`` output); outcomes line up with ``items``.
+    """Store validated answers; outcomes line up with ``items``. Items are
+    ``ResponseCreateSchema`` output: that load is the one place the free-form rules
+    (:mod:`surveys.core.values`) are applied to metadata and contact attributes.
 
     Refused items come back as the :class:`DomainError` that refused them; nothing is raised for
     one item. Runs in the caller's transaction; the caller commits (jobs go out after commit)."""
@@ -124,14 +126,11 @@ def _row(item: dict, surveys: dict[str, Survey], workspace_id: str, now: datetim
             errors={"survey_id": ["unknown survey"]},
         )
     score = validate_score(survey.kind, item["score"])
-    # The schema's rules again, for callers that bypass it (imports, scripts).
-    metadata = item.get("metadata") or {}
-    check_free_form(metadata, "metadata", max_keys=MAX_ATTRIBUTES)
     contact = item.get("contact")
     if contact:
-        check_free_form(contact.get("attributes") or {}, "contact.attributes", max_keys=MAX_ATTRIBUTES)
         contact_key(contact)  # an item naming nobody is refused on its own
     comment = clean_comment(item.get("comment"))
+    pending = has_text(comment)
     return {
         "id": new_id("rsp"),
         "workspace_id": workspace_id,
@@ -146,15 +145,15 @@ def _row(item: dict, surveys: dict[str, Survey], workspace_id: str, now: datetim
         "edit_token": None,
         "source": item.get("source") or "api",
         "locale": None,
-        "metadata": dict(metadata),
+        "metadata": item.get("metadata") or {},
         "attributes": {},
         "event_snapshot": None,
         "submitted_at": item.get("submitted_at") or now,
         "created_at": now,
         "updated_at": now,
         # Only a comment needs reading; the sweeper leaves a pending row alone while its job is queued.
-        "analysis_status": "pending" if comment else "done",
-        "analysis_enqueued_at": now if comment else None,
+        "analysis_status": "pending" if pending else "done",
+        "analysis_enqueued_at": now if pending else None,
         "analysis_attempts": 0,
         "analysis_error": None,
     }
