@@ -626,6 +626,68 @@ def check_statuses(result: LoadResult, expected: Iterable[int]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Batch endpoints: 1,000 items a request, beside a raw COPY of the same rows
+
+BATCH = 1000
+MAX_BODY = 256 * 1024  # the service's body limit for a batch
+
+
+def short_stamp() -> str:
+    """A short run stamp (base 36 of the time), so ids made from it stay unique across runs."""
+    n = int(time.time()) % 36**5
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out
+
+
+def batch_body(key: str, items: list[dict]) -> bytes:
+    """``{key: items}`` as compact JSON, refused here if over the service's body limit."""
+    body = json.dumps({key: items}, separators=(",", ":")).encode()
+    if len(body) >= MAX_BODY:
+        raise SystemExit(f"batch body is {len(body)} bytes, over the 256 KiB limit")
+    return body
+
+
+def copy_scratch(conn, table: str, columns_ddl: str) -> None:
+    """(Re)create the baseline's scratch table."""
+    conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute(f"CREATE TABLE {table} ({columns_ddl})")
+    conn.commit()
+
+
+def copy_commit(conn, table: str, columns: str, rows: Iterable[tuple]) -> None:
+    """COPY ``rows`` into the scratch table and commit: the least a service could do."""
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    conn.commit()
+
+
+def copy_bodies(
+    table: str, columns_ddl: str, columns: str, bodies: list[bytes], rows_of: Callable[[dict], list[tuple]]
+) -> Sample:
+    """The baseline of a batch endpoint: ``json.loads`` of each body, ``rows_of`` it, COPY and
+    commit, timed body by body; checks every row was stored."""
+    latencies = []
+    with psycopg.connect(plain_url(DATABASE_URL)) as conn:
+        copy_scratch(conn, table, columns_ddl)
+        started = time.perf_counter()
+        for body in bodies:
+            t0 = time.perf_counter()
+            copy_commit(conn, table, columns, rows_of(json.loads(body)))
+            latencies.append((time.perf_counter() - t0) * 1000)
+        elapsed = time.perf_counter() - started
+        stored = conn.execute(f"select count(*) from {table}").fetchone()[0]
+    if stored != len(bodies) * BATCH:
+        raise SystemExit(f"COPY baseline stored {stored} rows, expected {len(bodies) * BATCH}")
+    return Sample(len(bodies), elapsed, latencies, max_ms=max(latencies))
+
+
+# --------------------------------------------------------------------------------------------
 # Reporting
 
 

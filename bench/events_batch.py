@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,32 +30,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
 from common import (  # noqa: E402
+    BATCH,
     DATABASE_URL,
     THREADS,
     WORKERS,
     Row,
     Sample,
     Server,
+    batch_body,
+    copy_bodies,
     create_survey_and_touchpoint,
     fresh_service,
     merge,
     plain_url,
     python_round,
     report,
+    short_stamp,
 )
 
-BATCH = 1000
-MAX_BODY = 256 * 1024
-
-
-def _base36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if not n:
-            return out
+COPY_TABLE = "bench_raw_events"
+COPY_DDL = """id text PRIMARY KEY, name text NOT NULL, occurred_at timestamptz NOT NULL,
+    contact jsonb NOT NULL, properties jsonb NOT NULL"""
+COPY_COLUMNS = "id, name, occurred_at, contact, properties"
 
 
 def make_batches(prefix: str, count: int) -> list[bytes]:
@@ -79,51 +74,19 @@ def make_batches(prefix: str, count: int) -> list[bytes]:
                     "properties": {"order_id": f"o{key}"},
                 }
             )
-        body = json.dumps({"events": events}, separators=(",", ":")).encode()
-        if len(body) >= MAX_BODY:
-            raise SystemExit(f"batch body is {len(body)} bytes, over the 256 KiB limit")
-        bodies.append(body)
+        bodies.append(batch_body("events", events))
     return bodies
 
 
-COPY_TABLE = "bench_raw_events"
+def _copy_rows(document: dict) -> list[tuple]:
+    return [
+        (e["id"], e["name"], e["occurred_at"], json.dumps(e["contact"]), json.dumps(e["properties"]))
+        for e in document["events"]
+    ]
 
 
 def copy_baseline(bodies: list[bytes]) -> Sample:
-    latencies = []
-    with psycopg.connect(plain_url(DATABASE_URL)) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
-        conn.execute(f"""CREATE TABLE {COPY_TABLE} (
-            id text PRIMARY KEY, name text NOT NULL, occurred_at timestamptz NOT NULL,
-            contact jsonb NOT NULL, properties jsonb NOT NULL)""")
-        conn.commit()
-        started = time.perf_counter()
-        for body in bodies:
-            t0 = time.perf_counter()
-            events = json.loads(body)["events"]
-            with (
-                conn.cursor() as cur,
-                cur.copy(
-                    f"COPY {COPY_TABLE} (id, name, occurred_at, contact, properties) FROM STDIN"
-                ) as copy,
-            ):
-                for e in events:
-                    copy.write_row(
-                        (
-                            e["id"],
-                            e["name"],
-                            e["occurred_at"],
-                            json.dumps(e["contact"]),
-                            json.dumps(e["properties"]),
-                        )
-                    )
-            conn.commit()
-            latencies.append((time.perf_counter() - t0) * 1000)
-        elapsed = time.perf_counter() - started
-        stored = conn.execute(f"select count(*) from {COPY_TABLE}").fetchone()[0]
-    if stored != len(bodies) * BATCH:
-        raise SystemExit(f"COPY baseline stored {stored} rows, expected {len(bodies) * BATCH}")
-    return Sample(len(bodies), elapsed, latencies, max_ms=max(latencies))
+    return copy_bodies(COPY_TABLE, COPY_DDL, COPY_COLUMNS, bodies, _copy_rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count = args.batches or (6 if args.quick else 20)
 
-    stamp = _base36(int(time.time()) % 36**5)  # short: the key appears four times per event
+    stamp = short_stamp()  # short: the key appears four times per event
     warm = make_batches(f"w{stamp}.", 1)
     bodies = make_batches(f"m{stamp}.", count)
     body_kib = sum(map(len, bodies)) / len(bodies) / 1024

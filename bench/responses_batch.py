@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
 from common import (  # noqa: E402
+    BATCH,
     DATABASE_URL,
     ROOT,
     THREADS,
@@ -45,18 +46,23 @@ from common import (  # noqa: E402
     Row,
     Sample,
     Server,
+    batch_body,
+    copy_bodies,
+    copy_commit,
+    copy_scratch,
     fresh_service,
     merge,
     plain_url,
     python_round,
     report,
     service_env,
+    short_stamp,
 )
-from events_batch import _base36  # noqa: E402
 
-BATCH = 1000
-MAX_BODY = 256 * 1024
 COPY_TABLE = "bench_raw_responses"
+COPY_DDL = """id text PRIMARY KEY, survey_id text NOT NULL, score int NOT NULL, comment text,
+    submitted_at timestamptz NOT NULL, contact jsonb NOT NULL, metadata jsonb NOT NULL"""
+COPY_COLUMNS = "id, survey_id, score, comment, submitted_at, contact, metadata"
 COMMENTS = [
     "The reports are slow when we filter by quarter.",
     "Support answered within minutes, great team.",
@@ -84,14 +90,10 @@ def answers(prefix: str, start: int, count: int) -> list[dict]:
 
 
 def make_batches(prefix: str, count: int, survey_id: str) -> list[bytes]:
-    bodies = []
-    for b in range(count):
-        items = [{"survey_id": survey_id, **a} for a in answers(prefix, b * BATCH, BATCH)]
-        body = json.dumps({"responses": items}, separators=(",", ":")).encode()
-        if len(body) >= MAX_BODY:
-            raise SystemExit(f"batch body is {len(body)} bytes, over the 256 KiB limit")
-        bodies.append(body)
-    return bodies
+    return [
+        batch_body("responses", [{"survey_id": survey_id, **a} for a in answers(prefix, b * BATCH, BATCH)])
+        for b in range(count)
+    ]
 
 
 def write_csv(path: Path, prefix: str, rows: int) -> None:
@@ -115,58 +117,29 @@ def write_csv(path: Path, prefix: str, rows: int) -> None:
             )
 
 
-def _scratch(conn) -> None:
-    conn.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
-    conn.execute(f"""CREATE TABLE {COPY_TABLE} (
-        id text PRIMARY KEY, survey_id text NOT NULL, score int NOT NULL, comment text,
-        submitted_at timestamptz NOT NULL, contact jsonb NOT NULL, metadata jsonb NOT NULL)""")
-    conn.commit()
-
-
-def _copy(conn, rows) -> None:
-    with (
-        conn.cursor() as cur,
-        cur.copy(
-            f"COPY {COPY_TABLE} (id, survey_id, score, comment, submitted_at, contact, metadata) FROM STDIN"
-        ) as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-    conn.commit()
+def _copy_rows(document: dict) -> list[tuple]:
+    return [
+        (
+            a["id"],
+            a["survey_id"],
+            a["score"],
+            a.get("comment"),
+            a["submitted_at"],
+            json.dumps(a["contact"]),
+            json.dumps(a.get("metadata") or {}),
+        )
+        for a in document["responses"]
+    ]
 
 
 def copy_batches(bodies: list[bytes]) -> Sample:
-    latencies = []
-    with psycopg.connect(plain_url(DATABASE_URL)) as conn:
-        _scratch(conn)
-        started = time.perf_counter()
-        for body in bodies:
-            t0 = time.perf_counter()
-            rows = [
-                (
-                    a["id"],
-                    a["survey_id"],
-                    a["score"],
-                    a.get("comment"),
-                    a["submitted_at"],
-                    json.dumps(a["contact"]),
-                    json.dumps(a.get("metadata") or {}),
-                )
-                for a in json.loads(body)["responses"]
-            ]
-            _copy(conn, rows)
-            latencies.append((time.perf_counter() - t0) * 1000)
-        elapsed = time.perf_counter() - started
-        stored = conn.execute(f"select count(*) from {COPY_TABLE}").fetchone()[0]
-    if stored != len(bodies) * BATCH:
-        raise SystemExit(f"COPY baseline stored {stored} rows, expected {len(bodies) * BATCH}")
-    return Sample(len(bodies), elapsed, latencies, max_ms=max(latencies))
+    return copy_bodies(COPY_TABLE, COPY_DDL, COPY_COLUMNS, bodies, _copy_rows)
 
 
 def copy_csv(path: Path, survey_id: str) -> float:
     """Seconds to read the CSV and COPY its rows, 1,000 per commit."""
     with psycopg.connect(plain_url(DATABASE_URL)) as conn:
-        _scratch(conn)
+        copy_scratch(conn, COPY_TABLE, COPY_DDL)
         started = time.perf_counter()
         with path.open(newline="", encoding="utf-8") as f:
             chunk = []
@@ -187,10 +160,10 @@ def copy_csv(path: Path, survey_id: str) -> float:
                     )
                 )
                 if len(chunk) == BATCH:
-                    _copy(conn, chunk)
+                    copy_commit(conn, COPY_TABLE, COPY_COLUMNS, chunk)
                     chunk = []
             if chunk:
-                _copy(conn, chunk)
+                copy_commit(conn, COPY_TABLE, COPY_COLUMNS, chunk)
         return time.perf_counter() - started
 
 
@@ -238,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     count = args.batches or (6 if args.quick else 20)
     rows = args.rows or (5000 if args.quick else 20000)
 
-    stamp = _base36(int(time.time()) % 36**5)
+    stamp = short_stamp()
     ws = fresh_service()
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {ws.api_key}"}
     with Server("service_responses_batch", "wsgi:app") as svc:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from surveys.core import jobs
 from surveys.core.db import new_id, utcnow
-from surveys.response.models import Response
+from surveys.response.models import Response, has_text
 
 
 def needs_analysis(response: Response, *, is_new: bool) -> bool:
@@ -33,7 +33,7 @@ def needs_analysis(response: Response, *, is_new: bool) -> bool:
 
 def nothing_to_analyse(response: Response, *, is_new: bool) -> bool:
     """No comment, and no earlier analysis whose themes a job would have to clear."""
-    if response.comment is not None and response.comment.strip():
+    if has_text(response.comment):
         return False
     return is_new or inspect(response).attrs.completed.history.added == [True]
 

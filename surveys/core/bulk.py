@@ -112,13 +112,12 @@ def copy_rows(session: Session, table: Table, rows: list[dict]) -> None:
         insert_rows(session, table, rows)
         return
     names = [c.name for c in table.columns]
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    json_at = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
     cursor = connection.connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(
-                [
-                    Jsonb(row.get(n)) if n in json_columns and row.get(n) is not None else row.get(n)
-                    for n in names
-                ]
-            )
+            values = [row.get(name) for name in names]
+            for i in json_at:  # only the JSON columns need wrapping
+                if values[i] is not None:
+                    values[i] = Jsonb(values[i])
+            copy.write_row(values)

@@ -15,7 +15,6 @@ places; the domain code asks these helpers instead of reading the dialect name i
   and ``excluded``, in the spelling of the session's database.
 """
 
-import base64
 import os
 import time
 from datetime import UTC, datetime
@@ -34,15 +33,20 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# RFC 4648 base32 re-spelt in Crockford's alphabet, whose characters ascend in ASCII, so
-# the text sorts exactly like the bytes (and so by time).
-_TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+# Base32 in Crockford's alphabet, whose characters ascend in ASCII, so the text sorts exactly
+# like the bits (and so by time). Spelt two characters (10 bits) at a time from a table: the
+# same text as RFC 4648 ``base64.b32encode`` re-spelt, at a third of the cost (batches make
+# thousands of ids a request).
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+_PAIR_SHIFTS = range(120, -1, -10)
 
 
 def new_id(prefix: str) -> str:
-    """A time-ordered id with a type prefix: 48 bits of milliseconds then 80 random bits."""
-    raw = (time.time_ns() // 1_000_000).to_bytes(6, "big") + os.urandom(10)
-    return f"{prefix}_{base64.b32encode(raw)[:26].decode().translate(_TO_CROCKFORD)}"
+    """A time-ordered id with a type prefix: 48 bits of milliseconds then 80 random bits (26
+    characters: the 128 bits padded with two zero bits)."""
+    bits = ((time.time_ns() // 1_000_000) << 82) | (int.from_bytes(os.urandom(10), "big") << 2)
+    return prefix + "_" + "".join([_PAIRS[(bits >> shift) & 1023] for shift in _PAIR_SHIFTS])
 
 
 def utcnow() -> datetime:

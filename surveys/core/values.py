@@ -70,42 +70,52 @@ def _string_problem(value: str, limit: int) -> str | None:
     return "not valid Unicode (a lone surrogate)"
 
 
-def _walk(value: Any, path: list[str], depth: int, found: list[tuple[str, str]]) -> None:
-    here = ".".join(path)
+# Bytes a JSON number, null or boolean takes at most: an integer within ±(2**53 - 1) is 17
+# characters, a float's repr at most 24 (``-2.2250738585072014e-308``).
+_SCALAR_BYTES = 24
+
+
+def _walk(value: Any, path: list[str], depth: int, found: list[tuple[str, str]]) -> int:
+    """Append what is wrong with ``value`` to ``found``; return an upper bound on the bytes of its
+    compact JSON (a character takes at most 6: ``\\u001f``), so the exact size, a serialisation,
+    is only needed for an object that might exceed the limit."""
     if value is None or isinstance(value, bool):
-        return
+        return 5
     if isinstance(value, int | float):
         if not is_number(value):
-            found.append((here, f"must be a finite number within ±{MAX_SAFE_INTEGER} (2**53 - 1)"))
-        return
+            found.append((".".join(path), f"must be a finite number within ±{MAX_SAFE_INTEGER} (2**53 - 1)"))
+        return _SCALAR_BYTES
     if isinstance(value, str):
         if problem := _string_problem(value, MAX_STRING):
-            found.append((here, problem))
-        return
+            found.append((".".join(path), problem))
+        return 2 + 6 * len(value)
     if isinstance(value, dict | list | tuple):
+        here = ".".join(path)
         if depth > MAX_DEPTH:
             found.append((here, f"nested deeper than {MAX_DEPTH} levels"))
-            return
+            return 0
+        bound = 2
         if isinstance(value, dict):
             if len(value) > MAX_KEYS:
                 found.append((here, f"at most {MAX_KEYS} keys"))
-                return
+                return 0
             for key, item in value.items():
                 if not isinstance(key, str) or not key:
                     found.append((here, "keys must be non-empty strings"))
-                    return
+                    return 0
                 if problem := _string_problem(key, MAX_KEY_LENGTH):
                     found.append((".".join([*path, key[:40]]), f"key: {problem}"))
                     continue
-                _walk(item, [*path, key], depth + 1, found)
+                bound += 4 + 6 * len(key) + _walk(item, [*path, key], depth + 1, found)
         else:
             if len(value) > MAX_ITEMS:
                 found.append((here, f"at most {MAX_ITEMS} items"))
-                return
+                return 0
             for index, item in enumerate(value):
-                _walk(item, [*path, str(index)], depth + 1, found)
-        return
-    found.append((here, f"not a JSON value ({type(value).__name__})"))
+                bound += 1 + _walk(item, [*path, str(index)], depth + 1, found)
+        return bound
+    found.append((".".join(path), f"not a JSON value ({type(value).__name__})"))
+    return 0
 
 
 def problems(obj: Any, *, max_keys: int | None = None, max_bytes: int = MAX_BYTES) -> list[tuple[str, str]]:
@@ -117,8 +127,8 @@ def problems(obj: Any, *, max_keys: int | None = None, max_bytes: int = MAX_BYTE
     if max_keys is not None and len(obj) > max_keys:
         return [("", f"at most {max_keys} keys")]
     found: list[tuple[str, str]] = []
-    _walk(obj, [], 0, found)
-    if not found and _size(obj) > max_bytes:
+    bound = _walk(obj, [], 0, found)
+    if not found and bound > max_bytes and _size(obj) > max_bytes:
         found.append(("", f"at most {max_bytes // 1024} KiB once serialised as JSON"))
     return found[:20]  # enough to fix the input; never an answer as big as the attack
 
@@ -127,6 +137,23 @@ def _size(obj: Any) -> int:
     """Bytes of compact UTF-8 JSON; never raises (a stored oddity only counts as its repr)."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=repr)
     return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _flat_bound(obj: dict) -> int | None:
+    """An upper bound on the JSON bytes of a flat object of strings and scalars (the usual
+    contact attributes), without serialising it; None when it holds anything else."""
+    bound = 2
+    for key, value in obj.items():
+        if not isinstance(key, str):
+            return None
+        if isinstance(value, str):
+            bound += 6 * len(value) + 2
+        elif value is None or isinstance(value, bool) or is_number(value):
+            bound += _SCALAR_BYTES
+        else:  # nested, or a number stored before these checks: serialise it
+            return None
+        bound += 4 + 6 * len(key)
+    return bound
 
 
 def _join(field: str, path: str) -> str:
@@ -166,7 +193,9 @@ def check_contact_attributes(
     attributes = attributes if isinstance(attributes, dict) else {}
     if len(attributes) > MAX_CONTACT_ATTRIBUTES:
         message = f"at most {MAX_CONTACT_ATTRIBUTES} keys per contact, merged with those stored"
-    elif _size(attributes) > MAX_CONTACT_BYTES:
+    elif ((_flat_bound(attributes) or MAX_CONTACT_BYTES + 1) > MAX_CONTACT_BYTES) and (
+        _size(attributes) > MAX_CONTACT_BYTES
+    ):
         message = f"at most {MAX_CONTACT_BYTES // 1024} KiB per contact, merged with those stored"
     else:
         return

@@ -18,7 +18,7 @@ class EventCreateSchema(Base):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     occurred_at = Time(load_default=None)
     contact = fields.Nested(ContactInSchema, required=True)
-    properties = fields.Dict(keys=fields.String(), load_default=dict, validate=_json_object(MAX_PROPERTIES))
+    properties = fields.Dict(load_default=dict, validate=_json_object(MAX_PROPERTIES))
 
 
 class EventBatchSchema(Nested):  # each item is loaded (and checked) on its own

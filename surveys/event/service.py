@@ -21,11 +21,8 @@ from surveys.contact.service import lock_contacts, lock_contacts_statement
 from surveys.core import pipeline
 from surveys.core.bulk import copy_rows, insert_rows
 from surveys.core.db import is_postgres, new_id, upsert_insert, utcnow
-from surveys.core.schemas import MAX_ATTRIBUTES
-from surveys.core.values import check_free_form
 from surveys.event import rules
 from surveys.event.models import Event
-from surveys.event.schemas import MAX_PROPERTIES
 from surveys.invitation.models import Invitation
 from surveys.survey.models import Survey, Touchpoint
 from surveys.workspace.models import Workspace
@@ -66,10 +63,10 @@ def _known(session: Session, workspace_id: str, external_ids: list[str]) -> dict
 
 
 def ingest_event(
-    session: Session, *, workspace: Workspace, data: dict, now: datetime | None = None, checked: bool = False
+    session: Session, *, workspace: Workspace, data: dict, now: datetime | None = None
 ) -> EventResult:
     """Record one journey event. The same sender id again returns the first result, unchanged."""
-    return ingest_events(session, workspace=workspace, items=[data], now=now, checked=checked)[0]
+    return ingest_events(session, workspace=workspace, items=[data], now=now)[0]
 
 
 def ingest_events(
@@ -78,16 +75,13 @@ def ingest_events(
     workspace: Workspace,
     items: list[dict],
     now: datetime | None = None,
-    checked: bool = False,
 ) -> list[EventResult]:
-    """Record validated events in order; results line up with ``items``.
+    """Record events in order; results line up with ``items``.
 
-    ``checked``: the items were loaded by :class:`~surveys.event.schemas.EventCreateSchema`,
-    which already applied the free-form rules to attributes and properties."""
+    Items are :class:`~surveys.event.schemas.EventCreateSchema` output: that load is the one
+    place the free-form rules (:mod:`surveys.core.values`) are applied to attributes and
+    properties, so they are not walked again here."""
     now = now or utcnow()
-    if not checked:
-        for index, item in enumerate(items):
-            _check_free_form(item, f"events.{index}." if len(items) > 1 else "")
     ids = [str(item["id"]) for item in items]
     unique = list(dict.fromkeys(ids))
     if is_postgres(session):
@@ -184,13 +178,6 @@ def _load_touchpoints(session: Session, workspace_id: str) -> list[Touchpoint]:
         .scalars()
         .all()
     )
-
-
-def _check_free_form(item: dict, prefix: str) -> None:
-    """The same rules as the API schema, for callers that bypass it (CLI, imports, tests)."""
-    contact = item.get("contact") or {}
-    check_free_form(contact.get("attributes") or {}, f"{prefix}contact.attributes", max_keys=MAX_ATTRIBUTES)
-    check_free_form(item.get("properties") or {}, f"{prefix}properties", max_keys=MAX_PROPERTIES)
 
 
 def _event_rows(workspace: Workspace, fresh: dict[str, dict], now: datetime) -> list[Row]:

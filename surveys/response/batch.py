@@ -14,7 +14,8 @@ one contact upsert and lock, one COPY of the answers, one rollup upsert. The rul
 - each answer keeps the contact's attributes and locale as they were once its own item was
   merged in (answers stored one by one would see the same), the contact ends with all of them;
 - answers with a comment are marked pending and handed to the job port once per batch; an answer
-  without one has nothing to analyse and costs no job;
+  without one has nothing to analyse and costs no job (:func:`surveys.response.models.has_text`,
+  the rule the ORM's flush listener applies too);
 - the daily rollups count what was inserted, in the same transaction, through
   :data:`surveys.response.steps.responses_inserted` (the rollups' flush listeners never see bulk SQL).
 """
@@ -29,13 +30,12 @@ from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
 from surveys.contact.service import contact_key, lock_contacts
-from surveys.core import jobs
+from surveys.core import jobs, pipeline
 from surveys.core.bulk import copy_rows, insert_rows
-from surveys.core.db import new_id, upsert_insert, utcnow
+from surveys.core.db import is_postgres, new_id, upsert_insert, utcnow
 from surveys.core.errors import Conflict, DomainError, NotFound
-from surveys.core.schemas import MAX_ATTRIBUTES
-from surveys.core.values import ContactAttributesFull, check_free_form
-from surveys.response.models import Response
+from surveys.core.values import ContactAttributesFull
+from surveys.response.models import Response, has_text
 from surveys.response.service import clean_comment
 from surveys.response.steps import responses_inserted
 from surveys.survey.models import Survey
@@ -54,13 +54,15 @@ class Stored:
 def create_responses(
     session: Session, *, workspace: Workspace, items: list[dict], now: datetime | None = None
 ) -> list[Stored | DomainError]:
-    """Store validated answers (``ResponseCreateSchema`` output); outcomes line up with ``items``.
+    """Store validated answers; outcomes line up with ``items``. Items are
+    ``ResponseCreateSchema`` output: that load is the one place the free-form rules
+    (:mod:`surveys.core.values`) are applied to metadata and contact attributes.
 
     Refused items come back as the :class:`DomainError` that refused them; nothing is raised for
     one item. Runs in the caller's transaction; the caller commits (jobs go out after commit)."""
     now = now or utcnow()
     outcomes: list[Stored | DomainError | None] = [None] * len(items)
-    surveys = _surveys(session, workspace.id, {item["survey_id"] for item in items})
+    surveys, known, stored = _lookups(session, workspace.id, items)
     rows: dict[int, dict] = {}
     for index, item in enumerate(items):
         try:
@@ -69,13 +71,12 @@ def create_responses(
             outcomes[index] = err
     if not rows:
         return outcomes  # type: ignore[return-value]  # every item was refused
-    known = _known_ids(session, workspace.id, {r["external_id"] for r in rows.values() if r["external_id"]})
     refused: set[str] = set()  # contacts whose merged attributes would exceed the cap
     while True:
         fresh = _fresh(rows, items, known, refused)
         savepoint = session.begin_nested()
         try:
-            created = _store(session, workspace.id, fresh, items, now)
+            created = _store(session, workspace.id, fresh, items, stored, now)
             savepoint.commit()
             break
         except ContactAttributesFull as err:
@@ -103,19 +104,65 @@ def create_responses(
     return outcomes  # type: ignore[return-value]  # every slot is filled above
 
 
-def _surveys(session: Session, workspace_id: str, survey_ids: set[str]) -> dict[str, Survey]:
-    survey_ids = {s for s in survey_ids if "\x00" not in s}
-    if not survey_ids:
-        return {}
-    query = select(Survey).where(Survey.workspace_id == workspace_id, Survey.id.in_(survey_ids))
-    return {survey.id: survey for survey in session.execute(query).scalars()}
+# What a batch reads before it writes, in one round trip on PostgreSQL (the items' surveys, the
+# sender ids seen before, the stored attributes of the contacts named).
+_SURVEYS_SQL = "SELECT id, kind FROM surveys WHERE workspace_id = %s AND id = ANY(%s)"
+_KNOWN_SQL = "SELECT external_id, id FROM responses WHERE workspace_id = %s AND external_id = ANY(%s)"
+_CONTACTS_SQL = (
+    "SELECT external_id, attributes, locale FROM contacts WHERE workspace_id = %s AND external_id = ANY(%s)"
+)
+
+
+def _lookups(session: Session, workspace_id: str, items: list[dict]) -> tuple[dict, dict, dict]:
+    """The items' surveys by id, the answer ids of sender ids seen before, and what the named
+    contacts held before this batch ({"attributes", "locale"} by key; the upsert returns only
+    the merged result)."""
+    survey_ids = sorted({item["survey_id"] for item in items if "\x00" not in item["survey_id"]})
+    external_ids = sorted({item["id"] for item in items if item.get("id")})
+    keys = sorted({key for key in map(_key_or_none, items) if key})
+    if is_postgres(session):
+        surveys, known, contacts = pipeline.run(
+            session,
+            [
+                (_SURVEYS_SQL, (workspace_id, survey_ids)),
+                (_KNOWN_SQL, (workspace_id, external_ids)),
+                (_CONTACTS_SQL, (workspace_id, keys)),
+            ],
+        )
+    else:
+        surveys = session.execute(
+            select(Survey.id, Survey.kind).where(
+                Survey.workspace_id == workspace_id, Survey.id.in_(survey_ids)
+            )
+        ).all()
+        known = _known_ids(session, workspace_id, set(external_ids)).items()
+        contacts = session.execute(
+            select(Contact.external_id, Contact.attributes, Contact.locale).where(
+                Contact.workspace_id == workspace_id, Contact.external_id.in_(keys)
+            )
+        ).all()
+    stored = {
+        row.external_id: {
+            "attributes": row.attributes if isinstance(row.attributes, dict) else {},
+            "locale": row.locale,
+        }
+        for row in contacts
+    }
+    return {survey.id: survey for survey in surveys}, dict(known), stored
+
+
+def _key_or_none(item: dict) -> str | None:
+    try:
+        return _contact_of(item)
+    except DomainError:  # an item naming nobody: refused by _row
+        return None
 
 
 def _contact_of(item: dict) -> str | None:
     return contact_key(item["contact"]) if item.get("contact") else None
 
 
-def _row(item: dict, surveys: dict[str, Survey], workspace_id: str, now: datetime) -> dict:
+def _row(item: dict, surveys: dict, workspace_id: str, now: datetime) -> dict:
     """The response row of one item, before its contact is known; raises what refuses it."""
     survey = surveys.get(item["survey_id"])
     if survey is None:
@@ -124,14 +171,11 @@ def _row(item: dict, surveys: dict[str, Survey], workspace_id: str, now: datetim
             errors={"survey_id": ["unknown survey"]},
         )
     score = validate_score(survey.kind, item["score"])
-    # The schema's rules again, for callers that bypass it (imports, scripts).
-    metadata = item.get("metadata") or {}
-    check_free_form(metadata, "metadata", max_keys=MAX_ATTRIBUTES)
     contact = item.get("contact")
     if contact:
-        check_free_form(contact.get("attributes") or {}, "contact.attributes", max_keys=MAX_ATTRIBUTES)
         contact_key(contact)  # an item naming nobody is refused on its own
     comment = clean_comment(item.get("comment"))
+    pending = has_text(comment)
     return {
         "id": new_id("rsp"),
         "workspace_id": workspace_id,
@@ -146,15 +190,15 @@ def _row(item: dict, surveys: dict[str, Survey], workspace_id: str, now: datetim
         "edit_token": None,
         "source": item.get("source") or "api",
         "locale": None,
-        "metadata": dict(metadata),
+        "metadata": item.get("metadata") or {},
         "attributes": {},
         "event_snapshot": None,
         "submitted_at": item.get("submitted_at") or now,
         "created_at": now,
         "updated_at": now,
         # Only a comment needs reading; the sweeper leaves a pending row alone while its job is queued.
-        "analysis_status": "pending" if comment else "done",
-        "analysis_enqueued_at": now if comment else None,
+        "analysis_status": "pending" if pending else "done",
+        "analysis_enqueued_at": now if pending else None,
         "analysis_attempts": 0,
         "analysis_error": None,
     }
@@ -186,13 +230,18 @@ def _fresh(rows: dict[int, dict], items: list[dict], known: dict, refused: set[s
 
 
 def _store(
-    session: Session, workspace_id: str, fresh: dict[int, dict], items: list[dict], now: datetime
+    session: Session,
+    workspace_id: str,
+    fresh: dict[int, dict],
+    items: list[dict],
+    stored: dict[str, dict],
+    now: datetime,
 ) -> set[int]:
     """Insert ``fresh`` with their contacts; the indexes actually inserted (a concurrent request
     may have stored a sender id first)."""
     if not fresh:
         return set()
-    _attach_contacts(session, workspace_id, fresh, items)
+    _attach_contacts(session, workspace_id, fresh, items, stored)
     rows = list(fresh.values())
     try:
         # COPY, the fastest way in; known sender ids were left out above, so a unique violation
@@ -224,32 +273,26 @@ def _store(
     return created
 
 
-def _attach_contacts(session: Session, workspace_id: str, fresh: dict[int, dict], items: list[dict]) -> None:
+def _attach_contacts(
+    session: Session, workspace_id: str, fresh: dict[int, dict], items: list[dict], stored: dict[str, dict]
+) -> None:
     """Upsert the contacts of ``fresh`` (one statement) and give each row its contact id and the
-    attributes and locale the contact had once that row's own item was merged in."""
+    attributes and locale the contact had once that row's own item was merged in, starting from
+    what was ``stored`` before the batch (left as it is: a retry starts from it again)."""
     with_contact = [index for index in fresh if items[index].get("contact")]
     if not with_contact:
         return
-    keys = {contact_key(items[index]["contact"]) for index in with_contact}
-    # What was stored before this batch; the upsert below returns only the merged result.
-    stored = {
-        row.external_id: {
-            "attributes": dict(row.attributes) if isinstance(row.attributes, dict) else {},
-            "locale": row.locale,
-        }
-        for row in session.execute(
-            select(Contact.external_id, Contact.attributes, Contact.locale).where(
-                Contact.workspace_id == workspace_id, Contact.external_id.in_(keys)
-            )
-        )
-    }
     contacts = lock_contacts(
         session, workspace_id=workspace_id, items=[items[index]["contact"] for index in with_contact]
     )
+    states: dict[str, dict] = {}
     for index in with_contact:
         data = items[index]["contact"]
         key = contact_key(data)
-        state = stored.setdefault(key, {"attributes": {}, "locale": None})
+        state = states.get(key)
+        if state is None:
+            before = stored.get(key) or {"attributes": {}, "locale": None}
+            state = states[key] = {"attributes": dict(before["attributes"]), "locale": before["locale"]}
         state["attributes"].update(data.get("attributes") or {})
         if data.get("locale") is not None:
             state["locale"] = data["locale"]

@@ -17,9 +17,9 @@ from typing import TextIO
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
+from surveys.core import values
 from surveys.core.errors import DomainError, NotFound
 from surveys.core.schemas import MAX_ATTRIBUTES
-from surveys.core.values import check_free_form
 from surveys.response.batch import create_responses
 from surveys.response.schemas import ResponseCreateSchema
 from surveys.survey.models import Survey
@@ -49,7 +49,7 @@ def _value(raw: str):
     """CSV cells are text; numbers in attribute columns are kept as numbers (e.g. arr).
 
     A cell that reads as a number but is not a finite one within ±(2**53 - 1) (``1e400``, a
-    400-digit integer) is refused with its row by :func:`check_free_form`, not stored as text
+    400-digit integer) is refused with its row by the schema's free-form rules, not stored as text
     that reads like a number, nor as a number nothing downstream can add up."""
     text = raw.strip()
     if not _NUMBER.fullmatch(text):
@@ -80,9 +80,6 @@ def _payload(row: dict, survey_id: str) -> dict:
             metadata[column.split(".", 1)[1]] = raw
         else:
             raise ValidationError({column: ["unknown column"]})
-    # Errors name the CSV column at fault, e.g. ``attributes.arr``.
-    check_free_form(attributes, "attributes", max_keys=MAX_ATTRIBUTES)
-    check_free_form(metadata, "metadata", max_keys=MAX_ATTRIBUTES)
     if contact or attributes:
         payload["contact"] = {**contact, "attributes": attributes}
     if metadata:
@@ -137,11 +134,13 @@ def _import_chunk(
     analysis jobs are enqueued after the commit)."""
     lines, items = [], []
     for line, row in chunk:
+        payload = None
         try:
-            items.append(schema.load(_payload(row, survey_id)))
+            payload = _payload(row, survey_id)
+            items.append(schema.load(payload))
             lines.append(line)
         except ValidationError as err:
-            report.errors.append({"line": line, "errors": err.messages})
+            report.errors.append({"line": line, "errors": _by_column(err.messages, payload)})
         except DomainError as err:
             report.errors.append({"line": line, "errors": err.errors or {"row": [err.detail]}})
     for line, outcome in zip(lines, create_responses(session, workspace=workspace, items=items), strict=True):
@@ -153,6 +152,37 @@ def _import_chunk(
             report.existing += 1
     report.errors.sort(key=lambda error: error["line"])
     session.commit()
+
+
+def _by_column(messages: dict, payload: dict | None) -> dict:
+    """The schema's errors, with a free-form problem in the contact's attributes or the metadata
+    named by its CSV column (``attributes.arr``, ``metadata.ref``). Only refused rows pay for
+    this second look; accepted ones are checked once, by the schema."""
+    if payload is None:
+        return messages
+    errors = dict(messages)
+    contact_errors = errors.get("contact")
+    if isinstance(contact_errors, dict) and "attributes" in contact_errors:
+        named = _columns(payload["contact"].get("attributes"), "attributes")
+        if named:
+            rest = {key: value for key, value in contact_errors.items() if key != "attributes"}
+            errors.pop("contact")
+            if rest:
+                errors["contact"] = rest
+            errors.update(named)
+    if "metadata" in errors:
+        named = _columns(payload.get("metadata"), "metadata")
+        if named:
+            errors.pop("metadata")
+            errors.update(named)
+    return errors
+
+
+def _columns(obj, prefix: str) -> dict[str, list[str]]:
+    named: dict[str, list[str]] = {}
+    for path, message in values.problems(obj, max_keys=MAX_ATTRIBUTES):
+        named.setdefault(f"{prefix}.{path}" if path else prefix, []).append(message)
+    return named
 
 
 def _numbered(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:

@@ -36,6 +36,13 @@ if TYPE_CHECKING:
     from surveys.roadmap.models import RoadmapItem
 
 
+def has_text(comment: str | None) -> bool:
+    """Whether a comment holds anything to analyse: an answer without one is marked ``done``
+    when it is stored, and never costs an analysis job (the one rule, for the flush listener
+    in :mod:`surveys.analysis.tracking` and the set-based writes in :mod:`surveys.response.batch`)."""
+    return comment is not None and bool(comment.strip())
+
+
 class Response(db.Model):
     __tablename__ = "responses"
     __table_args__ = (

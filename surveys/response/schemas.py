@@ -20,7 +20,7 @@ class ResponseCreateSchema(Base):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10000))
     submitted_at = Time(load_default=None)
     source = fields.String(load_default="api", validate=validate.Length(1, 16))
-    metadata = fields.Dict(keys=fields.String(), load_default=dict, validate=_json_object())
+    metadata = fields.Dict(load_default=dict, validate=_json_object())
 
 
 class ResponseBatchSchema(Nested):  # each item is loaded (and checked) on its own

@@ -56,7 +56,7 @@ def dump_result(result: EventResult) -> dict:
 @blp.arguments(EVENT_SCHEMA)
 @blp.response(202, description="Accepted; 200 with duplicate=true for an id seen before")
 def post_event(data):
-    result = ingest_event(db.session, workspace=g.workspace, data=data, checked=True)
+    result = ingest_event(db.session, workspace=g.workspace, data=data)
     return dump_result(result), 200 if result.duplicate else 202
 
 
@@ -82,9 +82,7 @@ def post_batch(data):
     while valid:
         savepoint = db.session.begin_nested()
         try:
-            stored = ingest_events(
-                db.session, workspace=g.workspace, items=[v for _, v in valid], checked=True
-            )
+            stored = ingest_events(db.session, workspace=g.workspace, items=[v for _, v in valid])
             savepoint.commit()
         except ContactAttributesFull as err:
             # Only the merged, locked row can tell; refuse that contact's items, store the rest.

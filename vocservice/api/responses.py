@@ -14,7 +14,7 @@ from surveys.analysis.models import Analysis, ResponseTheme
 from surveys.analysis.themes import resolve_theme_ids
 from surveys.core.db import db
 from surveys.core.errors import DomainError, Invalid
-from surveys.core.schemas import in_range_utc
+from surveys.core.schemas import in_range_utc, parsed_strictly
 from surveys.response import service
 from surveys.response.batch import create_responses
 from surveys.response.models import Response
@@ -29,12 +29,15 @@ from vocservice.safety import item_or_raise, per_item
 
 PREFIX = "/responses"
 blp = Blueprint("responses", __name__, description="Survey answers")
+# One instance, shared (loading keeps no state on it), for bodies read by safety.loads: a batch
+# item is walked once, by the schema's own rules, not again for NUL and surrogates.
+RESPONSE_SCHEMA = parsed_strictly(ResponseCreateSchema())
 
 
 @blp.route("", methods=["POST"])
 @require(INGEST)
 @idempotent
-@blp.arguments(ResponseCreateSchema)
+@blp.arguments(RESPONSE_SCHEMA)
 @blp.response(201, description="Created; 200 when the sender's id was seen before")
 def post_response(data):
     response, created = create_response(db.session, workspace=g.workspace, data=data)
@@ -51,7 +54,7 @@ def post_response(data):
 def post_batch(data):
     """Each answer is validated on its own, then the good ones are stored together (set-based);
     one bad item does not reject the rest."""
-    schema = ResponseCreateSchema()
+    schema = RESPONSE_SCHEMA
     results: list[dict | None] = []
     valid: list[tuple[int, dict]] = []
     for index, raw in enumerate(data["responses"]):

@@ -75,7 +75,7 @@ def receive_event(slug: str):
     seen = seen_event(workspace.id, message_id)
     if seen is not None:
         return seen
-    result = ingest_event(db.session, workspace=workspace, data=data, checked=True)
+    result = ingest_event(db.session, workspace=workspace, data=data)
     if seen := commit_with_receipt(workspace.id, message_id, seen_event, event_id=result.event.id):
         return seen
     return dump_result(result), 200 if result.duplicate else 202

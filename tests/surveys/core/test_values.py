@@ -5,10 +5,12 @@ import math
 
 import pytest
 
+from surveys.core import values
 from surveys.core.conditions import conditions_match
 from surveys.core.errors import Invalid
 from surveys.core.values import (
     MAX_SAFE_INTEGER,
+    ContactAttributesFull,
     as_number,
     check_contact_attributes,
     check_free_form,
@@ -142,3 +144,25 @@ def test_values_json_loads_reads_numbers_python_refuses():
     assert json_loads('{"a": 12, "b": 1.5, "c": [1, "x"]}') == {"a": 12, "b": 1.5, "c": [1, "x"]}
     assert json_loads(b'{"a": ' + b"9" * 400 + b"}")["a"] == int("9" * 400)
     assert json_loads('{"a": ' + "7" * 5000 + "}") == {"a": "7" * 5000}
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"a": "x" * 4000, "b": "y" * 4000, "c": "z" * 4000, "d": "w" * 4000, "e": "v" * 500},
+        {"k": ["\x01" * 1000] * 3},  # control characters take 6 bytes each once escaped
+        {f"k{i}": {"n": 1.2345678901234567e-300, "t": "é" * 70} for i in range(100)},
+        {"plan": "pro", "arr": 1200, "tags": ["a", "b"]},
+    ],
+)
+def test_values_size_limit_is_exact_whatever_the_shortcut(obj):
+    """The bound that skips serialising small objects never lets an oversized one through."""
+    assert (values._size(obj) > values.MAX_BYTES) == bool(values.problems(obj))
+
+
+def test_values_contact_cap_counts_bytes_of_flat_and_nested_attributes():
+    check_contact_attributes({f"k{i}": "x" * 150 for i in range(99)})
+    with pytest.raises(ContactAttributesFull):
+        check_contact_attributes({f"k{i}": "x" * 170 for i in range(99)})
+    with pytest.raises(ContactAttributesFull):
+        check_contact_attributes({"k": ["x" * 100] * 200})
