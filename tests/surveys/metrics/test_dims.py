@@ -173,15 +173,18 @@ def test_segment_saved_over_existing_answers_and_rebuild_registers_old_segments(
     )
 
 
-def test_added_attribute_groups_from_rollups(client, db_session, workspace):
+def test_added_attribute_groups_from_rollups(app, client, db_session, workspace):
     survey = create_survey(client, workspace.headers)
     ws_id = workspace.workspace.id
     data.post_all(client, workspace.headers, data.generate(23, 300, "nps", survey["id"]))
     base = dict(workspace_id=ws_id, survey_id=survey["id"], group_by="attributes.seats")
     assert compute_metrics(db_session, **base)["source"] == "raw"
-    assert dims.add_attribute(db_session, workspace_id=ws_id, name="seats") is True
+    added = app.test_cli_runner().invoke(args=["rollups", "add-attribute", "--workspace", "acme", "seats"])
+    assert added.exit_code == 0 and '"added": true' in added.output, added.output
+    bad = app.test_cli_runner().invoke(args=["rollups", "add-attribute", "--workspace", "acme", "a b"])
+    assert bad.exit_code != 0 and "letters, digits" in bad.output
+    db_session.expire_all()
     assert dims.add_attribute(db_session, workspace_id=ws_id, name="seats") is False
-    db_session.commit()
     assert dims.attributes(db_session, workspace_id=ws_id) == ["plan", "region", "seats"]
     data.post_all(client, workspace.headers, data.generate(24, 200, "nps", survey["id"]))
     response = db_session.execute(select(Response).limit(1)).unique().scalar_one()
