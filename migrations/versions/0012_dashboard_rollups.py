@@ -4,7 +4,10 @@
 (a saved segment, an attribute grouped by). ``theme_rollups.segment_key``: theme rollups per
 saved segment ("" = all answers, what every existing row counts), with the unique key widened
 to match. Existing segments get rollups on the next ``vocservice rollups rebuild``; until then
-they are read from raw rows as before.
+they are read from raw rows as before. ``roadmap_link_facts.latest``: the latest linked answer of
+its (item, survey, customer), so a survey's impact over a window needs no sort; the window index
+includes the figures (PostgreSQL) so it is read from the index alone. Existing facts get their
+flags here.
 
 Revision ID: 0012
 Revises: 0011
@@ -17,6 +20,20 @@ revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
+
+
+_WINDOW_COLUMNS = ["workspace_id", "item_id", "contact_id", "detractor", "negative", "revenue", "latest"]
+_FLAGS = """
+UPDATE roadmap_link_facts SET latest = true
+WHERE (item_id, response_id) IN (
+    SELECT item_id, response_id FROM (
+        SELECT item_id, response_id, row_number() OVER (
+            PARTITION BY item_id, survey_id, contact_id ORDER BY submitted_at DESC, response_id DESC
+        ) AS rank
+        FROM roadmap_link_facts WHERE contact_id IS NOT NULL
+    ) AS ranked WHERE rank = 1
+)
+"""
 
 
 def upgrade():
@@ -39,9 +56,23 @@ def upgrade():
         batch_op.create_unique_constraint(
             "uq_theme_rollups_survey_id", ["survey_id", "day", "segment_key", "theme_id"]
         )
+    with op.batch_alter_table("roadmap_link_facts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("latest", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.execute(_FLAGS)
+    op.drop_index("ix_roadmap_link_facts_survey_time", table_name="roadmap_link_facts")
+    op.create_index(
+        "ix_roadmap_link_facts_survey_time",
+        "roadmap_link_facts",
+        ["survey_id", "submitted_at"],
+        postgresql_include=_WINDOW_COLUMNS,
+    )
 
 
 def downgrade():
+    op.drop_index("ix_roadmap_link_facts_survey_time", table_name="roadmap_link_facts")
+    op.create_index("ix_roadmap_link_facts_survey_time", "roadmap_link_facts", ["survey_id", "submitted_at"])
+    with op.batch_alter_table("roadmap_link_facts", schema=None) as batch_op:
+        batch_op.drop_column("latest")
     op.execute("DELETE FROM theme_rollups WHERE segment_key <> ''")
     with op.batch_alter_table("theme_rollups", schema=None) as batch_op:
         batch_op.drop_constraint("uq_theme_rollups_survey_id", type_="unique")
