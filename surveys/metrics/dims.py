@@ -32,6 +32,7 @@ def _replace(session: Session, workspace_id: str, dim: str, conditions: list | N
     else:
         row.built_at = utcnow()
     session.flush()
+    rollups.forget_dims(session)
 
 
 def segment_saved(session: Session, *, segment: Segment, conditions_changed: bool = True) -> None:
@@ -54,6 +55,7 @@ def segment_deleted(session: Session, *, workspace_id: str, segment_id: str) -> 
     )
     session.execute(delete(ThemeRollup).where(ThemeRollup.segment_key == segment_id))
     session.execute(delete(RollupDim).where(RollupDim.workspace_id == workspace_id, RollupDim.dim == dim))
+    rollups.forget_dims(session)
 
 
 def add_attribute(session: Session, *, workspace_id: str, name: str) -> bool:

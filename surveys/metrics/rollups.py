@@ -37,7 +37,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from surveys.core.conditions import conditions_match
 from surveys.core.db import is_postgres, upsert_insert, utcnow
@@ -53,6 +53,7 @@ TOTAL = ""
 SEGMENT = "segment."  # dims "segment.<id>": the answers a saved segment keeps
 # session.info key: (survey, day) pairs whose theme rollups a flush made stale.
 THEME_DAYS = "voc_theme_rollup_days"
+DIMS_CACHE = "voc_rollup_dims"  # session.info: (transaction, {workspace: dims}) read by built_dims
 
 
 @dataclass
@@ -396,6 +397,7 @@ def register_segments(session: Session, *, workspace_id: str | None = None) -> N
     for ws, dim in sorted(known - stored):
         session.add(RollupDim(workspace_id=ws, dim=dim, built_at=now))
     session.flush()
+    forget_dims(session)
 
 
 def rebuild(session: Session, *, workspace_id: str | None = None, survey_id: str | None = None) -> int:
@@ -435,8 +437,24 @@ def rebuild(session: Session, *, workspace_id: str | None = None, survey_id: str
 
 
 def built_dims(session: Session, *, workspace_id: str) -> set[str]:
-    """The dimensions the rollups answer for this workspace beyond the built-in ones."""
-    return set(session.execute(select(RollupDim.dim).where(RollupDim.workspace_id == workspace_id)).scalars())
+    """The dimensions the rollups answer for this workspace beyond the built-in ones; read once
+    per transaction (a page asks for them with every figure)."""
+    real = session.registry() if isinstance(session, scoped_session) else session
+    transaction = real.get_transaction()
+    cached = session.info.get(DIMS_CACHE)
+    if cached is None or cached[0] is not transaction or transaction is None:
+        cached = session.info[DIMS_CACHE] = (transaction, {})
+    found = cached[1].get(workspace_id)
+    if found is None:
+        found = cached[1][workspace_id] = set(
+            session.execute(select(RollupDim.dim).where(RollupDim.workspace_id == workspace_id)).scalars()
+        )
+    return found
+
+
+def forget_dims(session: Session) -> None:
+    """After ``rollup_dims`` changed in this transaction."""
+    session.info.pop(DIMS_CACHE, None)
 
 
 # ---- reading -----------------------------------------------------------------------------
