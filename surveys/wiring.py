@@ -10,6 +10,8 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
   touched are recomputed (:mod:`surveys.metrics.theme_rollups`);
 - answers stored set-based (API batches, CSV imports), which no flush sees, are added to the
   daily rollups in their own transaction (:func:`surveys.metrics.rollups.count_inserted`);
+- a saved segment created, changed or deleted gets its daily and theme rollups (re)built or
+  dropped (:mod:`surveys.metrics.dims`), so segment figures read rollups too;
 - after each flush, the roadmap impact rollups of answers changed, deleted or (un)linked through
   the ORM are brought in step (:mod:`surveys.roadmap.rollups`; mapping refreshes its own);
 - after an analysis or a tag correction is stored, roadmap items are linked to the answers
@@ -30,11 +32,12 @@ from surveys.analysis import tracking
 from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
-from surveys.metrics import rollups, theme_rollups
+from surveys.metrics import dims, rollups, theme_rollups
 from surveys.response import webhooks as response_webhooks
 from surveys.response.steps import responses_inserted
 from surveys.roadmap import rollups as roadmap_rollups
 from surveys.roadmap.mapping import map_responses
+from surveys.segment.steps import segment_deleted, segment_saved
 from surveys.workspace.service import workspace_created
 
 SESSION_LISTENERS = (
@@ -59,4 +62,6 @@ def install(session: scoped_session) -> None:
     after_analysis.register(analysis_webhooks.emit_analyzed)
     responses_inserted.register(rollups.count_inserted)
     responses_inserted.register(response_webhooks.on_inserted)
+    segment_saved.register(dims.segment_saved)
+    segment_deleted.register(dims.segment_deleted)
     workspace_created.register(seed_themes)

@@ -6,14 +6,17 @@ Every NPS, CSAT and CES figure and its confidence interval is a function of thos
 summing rows gives exactly what a GROUP BY over the raw responses would. The dimension ``""``
 (value ``""``) is the total; ``attributes.plan`` and the like split the same answers by one
 snapshot attribute. ``theme_rollups`` does the same per theme (from ``response_themes``) with
-the theme's sentiment counts. ``rollup_marks`` remembers how far theme rollups are up to date
+the theme's sentiment counts, over all answers (``segment_key`` "") and again over each saved
+segment's answers (``segment_key`` the segment's id). ``rollup_dims`` lists the dimensions kept
+beyond the built-in ones: a saved segment (``segment.<id>``, value "") or an attribute someone
+grouped by (``attributes.<name>``). ``rollup_marks`` remembers how far theme rollups are up to date
 (migration 0003 also indexes ``analyses.created_at`` for that freshness check; the index is
 declared there, not on the model, which belongs to the analysis step).
 """
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from surveys.core.db import JSONType, UTCDateTime, db, fk_column
@@ -56,17 +59,33 @@ class DailyRollup(ScoreCounts, db.Model):
 
 class ThemeRollup(ScoreCounts, db.Model):
     __tablename__ = "theme_rollups"
-    __table_args__ = (UniqueConstraint("survey_id", "day", "theme_id", name="uq_theme_rollups_survey_id"),)
+    __table_args__ = (
+        UniqueConstraint("survey_id", "day", "segment_key", "theme_id", name="uq_theme_rollups_survey_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     survey_id: Mapped[str] = fk_column("surveys.id")
     day: Mapped[date] = mapped_column(Date, nullable=False)
+    # "" for all answers, else the id of the saved segment whose answers the row counts.
+    segment_key: Mapped[str] = mapped_column(String(40), default="", server_default="", nullable=False)
     theme_id: Mapped[str] = fk_column("themes.id", index=True)
     mentions: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     positive: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     neutral: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     negative: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     compound_sum: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+
+
+class RollupDim(db.Model):
+    """A dimension the daily rollups keep for one workspace beyond ``ROLLUP_ATTRIBUTES``: built
+    from the raw rows when added, then kept by the same deltas as the built-in ones."""
+
+    __tablename__ = "rollup_dims"
+    workspace_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    dim: Mapped[str] = mapped_column(String(120), primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class RollupMark(db.Model):

@@ -8,6 +8,14 @@ uncommitted answer nor misses a committed one. Answers stored set-based (API bat
 imports) bypass the ORM and are counted by :func:`count_inserted` in their own transaction. Other
 bulk SQL that bypasses the ORM (COPY loads, cascading deletes) is followed by
 ``vocservice rollups rebuild``.
+Beyond the built-in ``ROLLUP_ATTRIBUTES``, a workspace keeps the dimensions listed in
+``rollup_dims``: each saved segment (``segment.<id>``: the answers its conditions keep, value "";
+:mod:`surveys.metrics.dims` builds it when the segment is saved) and any attribute added with
+:func:`surveys.metrics.dims.add_attribute`. Their deltas come from the same listeners: a segment's
+conditions are evaluated in Python (:func:`surveys.core.conditions.conditions_match`, the meaning
+the segment's SQL has). Writers of answers hold a shared advisory lock on the workspace's
+dimensions to commit, and building a dimension takes it exclusively, so an answer is counted
+either by the build or by its own deltas, never by both or neither.
 Reading: :func:`rollup_buckets` and :func:`raw_buckets` give the same ``Bucket`` shape, so the
 callers can use rollups for whole days and raw rows for the partial days at the edges.
 """
@@ -29,17 +37,23 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
-from surveys.core.db import is_postgres, upsert_insert
-from surveys.metrics.models import SCORE_COLUMNS, DailyRollup
+from surveys.core.conditions import conditions_match
+from surveys.core.db import is_postgres, upsert_insert, utcnow
+from surveys.metrics.models import SCORE_COLUMNS, DailyRollup, RollupDim
 from surveys.response.models import Response
+from surveys.segment.models import Segment
+from surveys.segment.service import segment_clause
+from surveys.survey.models import Survey
 
 # Snapshot attributes rolled up as dimensions; grouping by any other attribute reads raw rows.
 ROLLUP_ATTRIBUTES = ("plan", "region")
 TOTAL = ""
+SEGMENT = "segment."  # dims "segment.<id>": the answers a saved segment keeps
 # session.info key: (survey, day) pairs whose theme rollups a flush made stale.
 THEME_DAYS = "voc_theme_rollup_days"
+DIMS_CACHE = "voc_rollup_dims"  # session.info: (transaction, {workspace: dims}) read by built_dims
 
 
 @dataclass
@@ -130,7 +144,43 @@ def _values(obj: Response, *, old: bool) -> dict:
     return values
 
 
-def _deltas(values: dict, sign: int) -> list[tuple]:
+def segment_dim(segment_id: str) -> str:
+    return f"{SEGMENT}{segment_id}"
+
+
+def _lock_dims(session: Session, workspace_ids, *, exclusive: bool = False) -> None:
+    """Writers of answers share the lock of their workspaces' dimensions; building one takes it
+    alone (to commit, both)."""
+    if not is_postgres(session):
+        return  # SQLite: one writer at a time anyway
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    for workspace_id in sorted(set(workspace_ids)):
+        session.connection().execute(
+            select(getattr(func, function)(func.hashtext(f"vocservice.rollup_dims:{workspace_id}")))
+        )
+
+
+def extra_dims(session: Session, workspace_ids) -> dict[str, list[tuple[str, list | None]]]:
+    """Per workspace, the ``rollup_dims`` it keeps: (dim, a segment's conditions or None)."""
+    ids = sorted({w for w in workspace_ids if w})
+    if not ids:
+        return {}
+    _lock_dims(session, ids)
+    found: dict[str, list] = {}
+    rows = session.connection().execute(
+        select(RollupDim.workspace_id, RollupDim.dim, Segment.conditions)
+        .outerjoin(Segment, RollupDim.dim == literal(SEGMENT) + Segment.id)
+        .where(RollupDim.workspace_id.in_(ids))
+        .order_by(RollupDim.workspace_id, RollupDim.dim)
+    )
+    for workspace_id, dim, conditions in rows:
+        if dim.startswith(SEGMENT) and conditions is None:
+            continue  # a segment deleted in this very transaction
+        found.setdefault(workspace_id, []).append((dim, conditions))
+    return found
+
+
+def _deltas(values: dict, sign: int, extra: dict | None = None) -> list[tuple]:
     if not values["completed"] or values["score"] is None or values["survey_id"] is None:
         return []
     day = values["submitted_at"].astimezone(UTC).date()
@@ -140,30 +190,42 @@ def _deltas(values: dict, sign: int) -> list[tuple]:
     dims = [(TOTAL, "")] + [
         (f"attributes.{name}", dim_text(attributes.get(name))) for name in ROLLUP_ATTRIBUTES
     ]
+    for dim, conditions in (extra or {}).get(values["workspace_id"], ()):
+        if conditions is None:  # an attribute
+            dims.append((dim, dim_text(attributes.get(dim.split(".", 1)[1]))))
+        elif conditions_match(conditions, {"attributes": attributes}):
+            dims.append((dim, ""))
     commented = 1 if values["comment"] else 0
     return [(*base, dim, value, values["score"], sign, sign * commented) for dim, value in dims]
 
 
 def collect_deltas(session: Session, flush_context, instances) -> None:
     """``before_flush``: turn inserted, changed and deleted answers into rollup deltas."""
-    deltas: list[tuple] = []
-    for obj in session.new:
-        if isinstance(obj, Response):
-            deltas += _deltas(_values(obj, old=False), +1)
-    theme_days: set[tuple] = set()
+    added = [_values(obj, old=False) for obj in session.new if isinstance(obj, Response)]
+    changed = []
     for obj in session.dirty:
         if isinstance(obj, Response) and session.is_modified(obj):
             old, new = _values(obj, old=True), _values(obj, old=False)
             if old != new:
-                removed = _deltas(old, -1)
-                deltas += removed + _deltas(new, +1)
-                # A counted answer that changed may carry themes: its days' theme rollups too.
-                theme_days |= {(d[1], d[2]) for d in removed + _deltas(new, +1)} if removed else set()
-    for obj in session.deleted:
-        if isinstance(obj, Response):
-            removed = _deltas(_values(obj, old=True), -1)
-            deltas += removed
-            theme_days |= {(d[1], d[2]) for d in removed}
+                changed.append((old, new))
+    gone = [_values(obj, old=True) for obj in session.deleted if isinstance(obj, Response)]
+    if not (added or changed or gone):
+        return
+    extra = extra_dims(
+        session,
+        [v["workspace_id"] for v in added + gone] + [v["workspace_id"] for pair in changed for v in pair],
+    )
+    deltas: list[tuple] = [d for values in added for d in _deltas(values, +1, extra)]
+    theme_days: set[tuple] = set()
+    for old, new in changed:
+        removed, put = _deltas(old, -1, extra), _deltas(new, +1, extra)
+        deltas += removed + put
+        # A counted answer that changed may carry themes: its days' theme rollups too.
+        theme_days |= {(d[1], d[2]) for d in removed + put} if removed else set()
+    for values in gone:
+        removed = _deltas(values, -1, extra)
+        deltas += removed
+        theme_days |= {(d[1], d[2]) for d in removed}
     if deltas:
         session.info.setdefault("rollup_deltas", []).extend(deltas)
     if theme_days:
@@ -182,7 +244,8 @@ def count_inserted(session: Session, *, rows: list[dict]) -> None:
     """Add answers inserted by bulk SQL (no ORM flush saw them) to the rollups, now, in the
     caller's transaction: the same deltas the flush listeners take, so a rebuild finds the same.
     ``rows`` are the inserted rows as dicts keyed by column name (``meta`` aside)."""
-    deltas = [delta for row in rows for delta in _deltas(row, +1)]
+    extra = extra_dims(session, [row["workspace_id"] for row in rows])
+    deltas = [delta for row in rows for delta in _deltas(row, +1, extra)]
     if deltas:
         apply_deltas(session, deltas)
 
@@ -244,52 +307,154 @@ def counted(query):
     return query.where(Response.completed.is_(True), Response.score.is_not(None))
 
 
+_COLUMNS = [
+    "workspace_id",
+    "survey_id",
+    "day",
+    "touchpoint_key",
+    "dim",
+    "value",
+    "responses",
+    "commented",
+    *SCORE_COLUMNS,
+]
+
+
+def _insert_dim(
+    session: Session, dim: str, *, value=None, where=(), workspace_id=None, survey_id=None
+) -> None:
+    """Insert the rollup rows of one dimension from the raw rows: per value of ``value`` (an
+    expression; None: one row per day and touchpoint, value "") over the answers ``where`` keeps."""
+    day = day_expr(session)
+    touchpoint = func.coalesce(Response.touchpoint_id, "")
+    groups = [Response.workspace_id, Response.survey_id, day, touchpoint]
+    query = counted(
+        select(
+            Response.workspace_id,
+            Response.survey_id,
+            day,
+            touchpoint,
+            literal(dim),
+            literal("") if value is None else value,
+            func.count(),
+            func.count(Response.comment),
+            *_score_sums(Response.score),
+        )
+        .where(*where)
+        .group_by(*groups, *([] if value is None else [value]))
+    )
+    if workspace_id:
+        query = query.where(Response.workspace_id == workspace_id)
+    if survey_id:
+        query = query.where(Response.survey_id == survey_id)
+    session.execute(insert(DailyRollup).from_select(_COLUMNS, query))
+
+
+def _attribute_value(name: str):
+    return func.coalesce(Response.attributes[name].as_string(), "")
+
+
+def insert_extra_dim(session: Session, workspace_id: str, dim: str, conditions, survey_id=None) -> None:
+    """The rows of one of a workspace's ``rollup_dims`` (a segment's conditions, or None)."""
+    if conditions is None:
+        _insert_dim(
+            session,
+            dim,
+            value=_attribute_value(dim.split(".", 1)[1]),
+            workspace_id=workspace_id,
+            survey_id=survey_id,
+        )
+    else:
+        _insert_dim(
+            session,
+            dim,
+            where=(segment_clause(session, conditions),),
+            workspace_id=workspace_id,
+            survey_id=survey_id,
+        )
+
+
+def register_segments(session: Session, *, workspace_id: str | None = None) -> None:
+    """List every saved segment (of one workspace, or all) in ``rollup_dims``, and forget
+    dimensions of segments that no longer exist; the caller builds their rows."""
+    scope = [Segment.workspace_id == workspace_id] if workspace_id else []
+    segments = session.execute(select(Segment.workspace_id, Segment.id).where(*scope)).all()
+    _lock_dims(
+        session, {ws for ws, _ in segments} | ({workspace_id} if workspace_id else set()), exclusive=True
+    )
+    known = {(ws, segment_dim(sid)) for ws, sid in segments}
+    stored = set(
+        session.execute(
+            select(RollupDim.workspace_id, RollupDim.dim).where(
+                RollupDim.dim.startswith(SEGMENT),
+                *([RollupDim.workspace_id == workspace_id] if workspace_id else []),
+            )
+        ).all()
+    )
+    for ws, dim in stored - known:
+        session.execute(delete(RollupDim).where(RollupDim.workspace_id == ws, RollupDim.dim == dim))
+    now = utcnow()
+    for ws, dim in sorted(known - stored):
+        session.add(RollupDim(workspace_id=ws, dim=dim, built_at=now))
+    session.flush()
+    forget_dims(session)
+
+
 def rebuild(session: Session, *, workspace_id: str | None = None, survey_id: str | None = None) -> int:
-    """Recompute daily rollups from the raw responses (all, one workspace or one survey)."""
+    """Recompute daily rollups from the raw responses (all, one workspace or one survey): the
+    built-in dimensions and the workspaces' ``rollup_dims`` (every saved segment is listed there
+    first, when whole workspaces are rebuilt)."""
+    if survey_id is None:
+        register_segments(session, workspace_id=workspace_id)
     scope = []
     if workspace_id:
         scope.append(DailyRollup.workspace_id == workspace_id)
     if survey_id:
         scope.append(DailyRollup.survey_id == survey_id)
     session.execute(delete(DailyRollup).where(*scope))
-    day = day_expr(session)
-    dims = [(literal(TOTAL), literal(""))] + [
-        (literal(f"attributes.{name}"), func.coalesce(Response.attributes[name].as_string(), ""))
-        for name in ROLLUP_ATTRIBUTES
-    ]
-    columns = [
-        "workspace_id",
-        "survey_id",
-        "day",
-        "touchpoint_key",
-        "dim",
-        "value",
-        "responses",
-        "commented",
-        *SCORE_COLUMNS,
-    ]
-    for index, (dim, value) in enumerate(dims):
-        touchpoint = func.coalesce(Response.touchpoint_id, "")
-        groups = [Response.workspace_id, Response.survey_id, day, touchpoint]
-        query = counted(
-            select(
-                Response.workspace_id,
-                Response.survey_id,
-                day,
-                touchpoint,
-                dim,
-                value,
-                func.count(),
-                func.count(Response.comment),
-                *_score_sums(Response.score),
-            ).group_by(*groups, *([value] if index else []))
+    _insert_dim(session, TOTAL, workspace_id=workspace_id, survey_id=survey_id)
+    for name in ROLLUP_ATTRIBUTES:
+        _insert_dim(
+            session,
+            f"attributes.{name}",
+            value=_attribute_value(name),
+            workspace_id=workspace_id,
+            survey_id=survey_id,
         )
-        if workspace_id:
-            query = query.where(Response.workspace_id == workspace_id)
-        if survey_id:
-            query = query.where(Response.survey_id == survey_id)
-        session.execute(insert(DailyRollup).from_select(columns, query))
+    dims = select(RollupDim.workspace_id, RollupDim.dim, Segment.conditions).outerjoin(
+        Segment, RollupDim.dim == literal(SEGMENT) + Segment.id
+    )
+    if workspace_id:
+        dims = dims.where(RollupDim.workspace_id == workspace_id)
+    if survey_id:
+        owner = select(Survey.workspace_id).where(Survey.id == survey_id).scalar_subquery()
+        dims = dims.where(RollupDim.workspace_id == owner)
+    for ws, dim, conditions in session.execute(dims.order_by(RollupDim.workspace_id, RollupDim.dim)).all():
+        if dim.startswith(SEGMENT) and conditions is None:
+            continue
+        insert_extra_dim(session, ws, dim, conditions, survey_id=survey_id)
     return session.execute(select(func.count()).select_from(DailyRollup).where(*scope)).scalar_one()
+
+
+def built_dims(session: Session, *, workspace_id: str) -> set[str]:
+    """The dimensions the rollups answer for this workspace beyond the built-in ones; read once
+    per transaction (a page asks for them with every figure)."""
+    real = session.registry() if isinstance(session, scoped_session) else session
+    transaction = real.get_transaction()
+    cached = session.info.get(DIMS_CACHE)
+    if cached is None or cached[0] is not transaction or transaction is None:
+        cached = session.info[DIMS_CACHE] = (transaction, {})
+    found = cached[1].get(workspace_id)
+    if found is None:
+        found = cached[1][workspace_id] = set(
+            session.execute(select(RollupDim.dim).where(RollupDim.workspace_id == workspace_id)).scalars()
+        )
+    return found
+
+
+def forget_dims(session: Session) -> None:
+    """After ``rollup_dims`` changed in this transaction."""
+    session.info.pop(DIMS_CACHE, None)
 
 
 # ---- reading -----------------------------------------------------------------------------

@@ -25,9 +25,11 @@ from surveys.metrics.rollups import (
     TOTAL,
     Bucket,
     as_date,
+    built_dims,
     day_expr,
     raw_buckets,
     rollup_buckets,
+    segment_dim,
     split_range,
 )
 from surveys.response.models import Response
@@ -147,21 +149,28 @@ def buckets(
     group_by: str | None = None,
     where=(),
     rollups: bool = True,
+    filter_dim: str | None = None,
+    dims: frozenset | set = frozenset(),
 ) -> tuple[dict, str]:
-    """Buckets by group key, and which source answered: "rollups", "mixed" or "raw"."""
+    """Buckets by group key, and which source answered: "rollups", "mixed" or "raw".
+
+    ``where`` narrows the answers (a segment's condition); ``filter_dim`` is the rollup
+    dimension holding exactly those answers, when the rollups keep one. ``dims``: the
+    workspace's ``rollup_dims`` (attributes beyond ``ROLLUP_ATTRIBUTES`` rolled up too)."""
     name = group_by.split(".", 1)[1] if group_by and group_by.startswith("attributes.") else None
-    usable = (
-        rollups
-        and not where
-        and (group_by in (None, "week", "month", "touchpoint") or name in ROLLUP_ATTRIBUTES)
+    rolled_attribute = name is not None and (name in ROLLUP_ATTRIBUTES or group_by in dims)
+    usable = rollups and (
+        (group_by in (None, "week", "month", "touchpoint") and (not where or filter_dim is not None))
+        or (rolled_attribute and not where)
     )
     day_keyed = group_by in ("week", "month")
+    base = filter_dim if where and filter_dim else TOTAL
     if group_by is None:
-        raw_key, dim, roll_key = None, TOTAL, None
+        raw_key, dim, roll_key = None, base, None
     elif day_keyed:
-        raw_key, dim, roll_key = day_expr(session), TOTAL, "day"
+        raw_key, dim, roll_key = day_expr(session), base, "day"
     elif group_by == "touchpoint":
-        raw_key, dim, roll_key = Response.touchpoint_id, TOTAL, "touchpoint"
+        raw_key, dim, roll_key = Response.touchpoint_id, base, "touchpoint"
     elif name is not None:
         raw_key, dim, roll_key = Response.attributes[name].as_string(), group_by, "value"
     else:
@@ -180,13 +189,23 @@ def buckets(
         _merge(result, rollup_buckets(session, survey_id=survey_id, days=days, dim=dim, key=roll_key), normal)
     for low, high in raw_ranges:
         _merge(
-            result, raw_buckets(session, survey_id=survey_id, start=low, end=high, key_expr=raw_key), normal
+            result,
+            raw_buckets(session, survey_id=survey_id, start=low, end=high, key_expr=raw_key, where=where),
+            normal,
         )
     return result, "rollups" if not raw_ranges else "mixed"
 
 
 def _special_groups(
-    session: Session, *, survey: Survey, group_by: str, start, end, where, rollups: bool = True
+    session: Session,
+    *,
+    survey: Survey,
+    group_by: str,
+    start,
+    end,
+    where,
+    rollups: bool = True,
+    dims: frozenset | set = frozenset(),
 ) -> list[tuple]:
     """(key, label, bucket) for groups that need joins or segment conditions: raw rows."""
     if group_by == "theme":
@@ -210,11 +229,18 @@ def _special_groups(
     for segment in session.execute(
         select(Segment).where(Segment.workspace_id == survey.workspace_id).order_by(Segment.name)
     ).scalars():
-        found = (
-            _segment_from_rollups(session, survey.id, segment.conditions, start, end, by_value)
-            if rollups and not where
-            else None
-        )
+        found = None
+        if rollups and not where and segment_dim(segment.id) in dims:  # the segment's own rollups
+            found = buckets(
+                session,
+                survey_id=survey.id,
+                start=start,
+                end=end,
+                where=(segment_clause(session, segment.conditions),),
+                filter_dim=segment_dim(segment.id),
+            )[0].get(None, Bucket())
+        elif rollups and not where:
+            found = _segment_from_rollups(session, survey.id, segment.conditions, start, end, by_value)
         if found is None:
             clause = segment_clause(session, segment.conditions)
             found = raw_buckets(session, survey_id=survey.id, start=start, end=end, where=(*where, clause))
@@ -284,6 +310,17 @@ def _segment_from_rollups(session: Session, survey_id: str, conditions: list, st
     return bucket
 
 
+def rolled_dims(
+    session: Session, *, workspace_id: str, segment_id: str | None, rollups: bool = True
+) -> tuple[set, str | None]:
+    """The workspace's ``rollup_dims``, and the one holding a segment's answers (if kept)."""
+    if not rollups:
+        return set(), None
+    dims = built_dims(session, workspace_id=workspace_id)
+    wanted = segment_dim(segment_id) if segment_id else None
+    return dims, wanted if wanted in dims else None
+
+
 def compute_metrics(
     session: Session,
     *,
@@ -298,8 +335,15 @@ def compute_metrics(
     survey = get_survey(session, workspace_id=workspace_id, survey_id=survey_id, field="survey_id")
     clause = filter_for(session, workspace_id=workspace_id, segment_id=segment_id)
     where = () if clause is None else (clause,)
+    dims, filter_dim = rolled_dims(session, workspace_id=workspace_id, segment_id=segment_id, rollups=rollups)
     overall, source = buckets(
-        session, survey_id=survey.id, start=start, end=end, where=where, rollups=rollups
+        session,
+        survey_id=survey.id,
+        start=start,
+        end=end,
+        where=where,
+        rollups=rollups,
+        filter_dim=filter_dim,
     )
     result = {
         "survey_id": survey.id,
@@ -311,7 +355,14 @@ def compute_metrics(
     }
     if group_by in ("theme", "segment"):
         rows = _special_groups(
-            session, survey=survey, group_by=group_by, start=start, end=end, where=where, rollups=rollups
+            session,
+            survey=survey,
+            group_by=group_by,
+            start=start,
+            end=end,
+            where=where,
+            rollups=rollups,
+            dims=dims,
         )
         source = "raw"
         for key, label, bucket in rows:
@@ -326,6 +377,8 @@ def compute_metrics(
             group_by=group_by,
             where=where,
             rollups=rollups,
+            filter_dim=filter_dim,
+            dims=dims,
         )
         labels = {}
         if group_by == "touchpoint":

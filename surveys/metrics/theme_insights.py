@@ -3,8 +3,8 @@ the survey's score among answers with and without it, and what it costs the over
 
 impact = overall score - score of the answers *without* the theme, in points (for CES, in scale
 units): a theme whose mentions drag NPS down has a negative impact, and the list starts there.
-Whole days come from ``theme_rollups`` (when they are up to date and no segment is asked for);
-everything else from ``response_themes`` joined to the responses.
+Whole days come from ``theme_rollups`` (when they are up to date; for a saved segment, from its
+own rows there); everything else from ``response_themes`` joined to the responses.
 """
 
 from datetime import datetime
@@ -16,7 +16,7 @@ from surveys.analysis.models import ResponseTheme, Theme
 from surveys.core.db import is_postgres
 from surveys.metrics.models import SCORE_COLUMNS, ThemeRollup
 from surveys.metrics.rollups import Bucket, as_date, counted, day_expr, split_range
-from surveys.metrics.service import buckets, period_key, summarize
+from surveys.metrics.service import buckets, period_key, rolled_dims, summarize
 from surveys.metrics.theme_rollups import is_fresh
 from surveys.response.models import Response
 from surveys.segment.service import filter_for
@@ -57,12 +57,12 @@ def _raw_rows(session: Session, *, survey_id: str, start, end, where):
     return query.group_by(ResponseTheme.theme_id, day_expr(session))
 
 
-def _rollup_rows(*, survey_id: str, days):
+def _rollup_rows(*, survey_id: str, days, segment_key: str = ""):
     query = select(
         ThemeRollup.theme_id.label("theme_id"),
         ThemeRollup.day.label("day"),
         *[getattr(ThemeRollup, name).label(name) for name in _SUMS],
-    ).where(ThemeRollup.survey_id == survey_id)
+    ).where(ThemeRollup.survey_id == survey_id, ThemeRollup.segment_key == segment_key)
     if days[0] is not None:
         query = query.where(ThemeRollup.day >= days[0])
     if days[1] is not None:
@@ -70,13 +70,17 @@ def _rollup_rows(*, survey_id: str, days):
     return query
 
 
-def _theme_source(session: Session, *, survey_id: str, start, end, where, rollups: bool):
-    if not rollups or where or not is_fresh(session):
+def _theme_source(
+    session: Session, *, survey_id: str, start, end, where, rollups: bool, segment_key: str | None = ""
+):
+    """``segment_key``: "" for all answers, a segment's id when its rows are kept, None when
+    ``where`` has no rows of its own in the rollups."""
+    if not rollups or segment_key is None or not is_fresh(session):
         return _raw_rows(session, survey_id=survey_id, start=start, end=end, where=where), "raw"
     days, raw_ranges = split_range(start, end)
-    parts = [] if days is None else [_rollup_rows(survey_id=survey_id, days=days)]
+    parts = [] if days is None else [_rollup_rows(survey_id=survey_id, days=days, segment_key=segment_key)]
     parts += [
-        _raw_rows(session, survey_id=survey_id, start=low, end=high, where=()) for low, high in raw_ranges
+        _raw_rows(session, survey_id=survey_id, start=low, end=high, where=where) for low, high in raw_ranges
     ]
     source = "rollups" if not raw_ranges else "mixed"
     return (parts[0] if len(parts) == 1 else union_all(*parts)), source
@@ -96,8 +100,16 @@ def theme_insights(
     survey = get_survey(session, workspace_id=workspace_id, survey_id=survey_id, field="survey_id")
     clause = filter_for(session, workspace_id=workspace_id, segment_id=segment_id)
     where = () if clause is None else (clause,)
+    _, filter_dim = rolled_dims(session, workspace_id=workspace_id, segment_id=segment_id, rollups=rollups)
     periods, _ = buckets(
-        session, survey_id=survey.id, start=start, end=end, group_by=interval, where=where, rollups=rollups
+        session,
+        survey_id=survey.id,
+        start=start,
+        end=end,
+        group_by=interval,
+        where=where,
+        rollups=rollups,
+        filter_dim=filter_dim,
     )
     overall = Bucket()
     for bucket in periods.values():
@@ -105,7 +117,13 @@ def theme_insights(
     overall_summary = summarize(survey.kind, overall)
 
     source_query, source = _theme_source(
-        session, survey_id=survey.id, start=start, end=end, where=where, rollups=rollups
+        session,
+        survey_id=survey.id,
+        start=start,
+        end=end,
+        where=where,
+        rollups=rollups,
+        segment_key=(segment_id if filter_dim else None) if where else "",
     )
     rows = source_query.subquery()
     totals = session.execute(

@@ -6,18 +6,25 @@ rollups are recomputed per (survey, day) that saw new analyses: ``rollup_marks``
 analysis time already folded in. Readers call :func:`is_fresh` and read raw rows while anything
 newer is waiting; the tick (and ``vocservice rollups rebuild``) folds it in. The tick looks back
 a further ``OVERLAP`` so an analysis that committed late, under an older time, is not missed.
+
+Each saved segment listed in ``rollup_dims`` has its own rows (``segment_key`` its id) over the
+answers its conditions keep, recomputed with the totals of the same days, so a segment's theme
+insights (the dashboard's headline) read rollups too.
 """
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, exists, func, insert, select, text, tuple_
+from sqlalchemy import case, delete, exists, func, insert, literal, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from surveys.analysis.models import Analysis, ResponseTheme
 from surveys.core.db import is_postgres, utcnow
-from surveys.metrics.models import SCORE_COLUMNS, RollupMark, ThemeRollup
-from surveys.metrics.rollups import THEME_DAYS, as_date, counted, day_expr
+from surveys.metrics.models import SCORE_COLUMNS, RollupDim, RollupMark, ThemeRollup
+from surveys.metrics.rollups import SEGMENT, THEME_DAYS, as_date, counted, day_expr
 from surveys.response.models import Response
+from surveys.segment.models import Segment
+from surveys.segment.service import segment_clause
+from surveys.survey.models import Survey
 
 MARK = "theme_rollups"
 OVERLAP = timedelta(minutes=15)
@@ -33,6 +40,7 @@ _COLUMNS = [
     "negative",
     "compound_sum",
     *SCORE_COLUMNS,
+    "segment_key",
 ]
 
 
@@ -44,7 +52,9 @@ def _lock(session: Session) -> None:
         )
 
 
-def _aggregate(session: Session):
+def _aggregate(session: Session, segment: tuple[str, list] | None = None):
+    """The theme rollup rows of all answers, or of one segment's ((id, conditions)), and the
+    day expression to filter them by."""
     day = day_expr(session)
     label = ResponseTheme.sentiment_label
     return counted(
@@ -60,8 +70,37 @@ def _aggregate(session: Session):
             ],
             func.coalesce(func.sum(ResponseTheme.sentiment_compound), 0.0),
             *[func.coalesce(func.sum(case((Response.score == v, 1), else_=0)), 0) for v in range(11)],
-        ).join(ResponseTheme, ResponseTheme.response_id == Response.id)
+            literal(segment[0] if segment else ""),
+        )
+        .join(ResponseTheme, ResponseTheme.response_id == Response.id)
+        .where(*([segment_clause(session, segment[1])] if segment else []))
     ).group_by(Response.workspace_id, Response.survey_id, day, ResponseTheme.theme_id), day
+
+
+def _segments(conn, *, survey_ids=None, workspace_id=None) -> list[tuple[str, str, list]]:
+    """(workspace, segment id, conditions) of the segments listed in ``rollup_dims`` for the
+    workspaces of these surveys (or of one workspace; all when neither is given)."""
+    query = select(Segment.workspace_id, Segment.id, Segment.conditions).join(
+        RollupDim,
+        (RollupDim.workspace_id == Segment.workspace_id) & (RollupDim.dim == literal(SEGMENT) + Segment.id),
+    )
+    if survey_ids is not None:
+        query = query.where(
+            Segment.workspace_id.in_(select(Survey.workspace_id).where(Survey.id.in_(sorted(survey_ids))))
+        )
+    if workspace_id is not None:
+        query = query.where(Segment.workspace_id == workspace_id)
+    return [tuple(row) for row in conn.execute(query.order_by(Segment.id))]
+
+
+def insert_segment(session: Session, workspace_id: str, segment_id: str, conditions: list) -> None:
+    """(Re)build one segment's theme rollups from the raw rows."""
+    _lock(session)
+    session.execute(delete(ThemeRollup).where(ThemeRollup.segment_key == segment_id))
+    query, _ = _aggregate(session, (segment_id, conditions))
+    session.execute(
+        insert(ThemeRollup).from_select(_COLUMNS, query.where(Response.workspace_id == workspace_id))
+    )
 
 
 def _set_mark(session: Session, at: datetime) -> None:
@@ -85,6 +124,13 @@ def rebuild_themes(session: Session, *, survey_id: str | None = None) -> int:
     if survey_id:
         query = query.where(Response.survey_id == survey_id)
     session.execute(insert(ThemeRollup).from_select(_COLUMNS, query))
+    segments = _segments(session.connection(), survey_ids=[survey_id] if survey_id else None)
+    for workspace_id, segment_id, conditions in segments:
+        query, _ = _aggregate(session, (segment_id, conditions))
+        query = query.where(Response.workspace_id == workspace_id)
+        if survey_id:
+            query = query.where(Response.survey_id == survey_id)
+        session.execute(insert(ThemeRollup).from_select(_COLUMNS, query))
     if survey_id is None:
         _set_mark(session, newest or utcnow())
     return session.execute(select(func.count()).select_from(ThemeRollup)).scalar_one()
@@ -101,14 +147,18 @@ def refresh_days(session: Session, keys: set[tuple[str, object]]) -> None:
         session.connection().execute(
             delete(ThemeRollup.__table__).where(tuple_(ThemeRollup.survey_id, ThemeRollup.day).in_(chunk))
         )
-        query, day = _aggregate(session)
+        segments = _segments(session.connection(), survey_ids={survey_id for survey_id, _ in chunk})
         if not is_postgres(session):  # SQLite: date() there yields text
             chunk = [(survey_id, d.isoformat()) for survey_id, d in chunk]
-        session.connection().execute(
-            insert(ThemeRollup.__table__).from_select(
-                _COLUMNS, query.where(tuple_(Response.survey_id, day).in_(chunk))
+        for segment in [None, *segments]:
+            query, day = _aggregate(session, segment[1:] if segment else None)
+            if segment:
+                query = query.where(Response.workspace_id == segment[0])
+            session.connection().execute(
+                insert(ThemeRollup.__table__).from_select(
+                    _COLUMNS, query.where(tuple_(Response.survey_id, day).in_(chunk))
+                )
             )
-        )
 
 
 def refresh_if_built(session: Session, keys: set[tuple[str, object]]) -> None:

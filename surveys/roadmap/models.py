@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -108,6 +109,9 @@ def _item_fk():
     return mapped_column(String(40), ForeignKey("roadmap_items.id", ondelete="CASCADE"), primary_key=True)
 
 
+_WINDOW_COLUMNS = ("workspace_id", "item_id", "contact_id", "detractor", "negative", "revenue", "latest")
+
+
 class RoadmapLinkFact(db.Model):
     """One row per counted link (``auto``/``manual`` to a completed answer) with what impact needs
     of the answer: survey, time, customer, detractor, negative, revenue. No foreign key to
@@ -117,8 +121,14 @@ class RoadmapLinkFact(db.Model):
     __tablename__ = "roadmap_link_facts"
     __table_args__ = (
         Index("ix_roadmap_link_facts_response_id", "response_id"),
-        # Filtered impact (a survey over a time window, as on the dashboard) reads this range.
-        Index("ix_roadmap_link_facts_survey_time", "survey_id", "submitted_at"),
+        # Filtered impact (a survey over a time window, as on the dashboard) reads this range,
+        # from the index alone (PostgreSQL: the figures are included).
+        Index(
+            "ix_roadmap_link_facts_survey_time",
+            "survey_id",
+            "submitted_at",
+            postgresql_include=[*_WINDOW_COLUMNS],
+        ),
         # Each customer's latest linked answer per item.
         Index("ix_roadmap_link_facts_customer", "item_id", "contact_id", "submitted_at"),
     )
@@ -131,6 +141,9 @@ class RoadmapLinkFact(db.Model):
     detractor: Mapped[bool] = mapped_column(Boolean, nullable=False)
     negative: Mapped[bool] = mapped_column(Boolean, nullable=False)
     revenue: Mapped[float] = mapped_column(Float, nullable=False)
+    # The latest linked answer of its (item, survey, customer) (by time, then id): a window that
+    # holds it holds the customer's latest answer of that window, with no sort.
+    latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
 
 
 class RoadmapItemCustomer(db.Model):

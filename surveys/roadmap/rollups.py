@@ -32,7 +32,12 @@ mark :data:`PENDING` exists (set by migration 0010 when links were already store
 exact computation instead.
 
 Reading: :func:`totals` (no filter) reads ``roadmap_impacts``; :func:`filtered` (a survey and/or
-a time window) aggregates the facts of that window (index on survey and time); a saved segment
+a time window) aggregates the facts of that window (index on survey and time); for one survey
+without a sort, from the index alone: each fact carries ``latest`` (the newest of its item,
+survey and customer, kept by :func:`_refresh_customers` with the customers), so the customers of
+a window and their revenue are the flagged facts in it, plus, for customers whose latest answer
+lies after the window's end, their newest fact in it (none when the window ends after the
+survey's newest fact, as on the dashboard); a saved segment
 needs the answers' attribute snapshots, so ``compute_impact`` serves it from raw rows.
 """
 
@@ -52,8 +57,9 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from nlp import ANALYZER_VERSION
 from surveys.analysis.models import Analysis
@@ -290,6 +296,32 @@ def _refresh_customers(session: Session, pairs: list[tuple[str, str]], deltas: d
                 index_elements=["item_id", "contact_id"], set_={"revenue": stmt.excluded.revenue}
             )
             conn.execute(stmt, upserts)
+        _flag_latest(conn, [tuple_(RoadmapLinkFact.item_id, RoadmapLinkFact.contact_id).in_(chunk)])
+
+
+def _flag_latest(conn, where: list) -> None:
+    """Set ``latest`` on the facts in scope: true on the newest of each (item, survey, customer),
+    by time then answer id (as ``compute_impact`` orders a customer's answers)."""
+    facts = RoadmapLinkFact.__table__
+    rank = func.row_number().over(
+        partition_by=(facts.c.item_id, facts.c.survey_id, facts.c.contact_id),
+        order_by=(facts.c.submitted_at.desc(), facts.c.response_id.desc()),
+    )
+    ranked = (
+        select(facts.c.item_id, facts.c.response_id, rank.label("rank"))
+        .where(*where, facts.c.contact_id.is_not(None))
+        .subquery()
+    )
+    first = ranked.c.rank == 1
+    conn.execute(
+        update(facts)
+        .where(
+            facts.c.item_id == ranked.c.item_id,
+            facts.c.response_id == ranked.c.response_id,
+            facts.c.latest != first,
+        )
+        .values(latest=first)
+    )
 
 
 def _add_totals(session: Session, workspace_id: str, deltas: dict) -> None:
@@ -416,6 +448,7 @@ def rebuild(session: Session, *, workspace_id: str | None = None) -> int:
 
 def _rebuild_totals(session: Session, workspace_id: str) -> None:
     conn = session.connection()
+    _flag_latest(conn, [RoadmapLinkFact.workspace_id == workspace_id])
     ranked = (
         _ranked_by_customer()
         .where(RoadmapLinkFact.workspace_id == workspace_id, RoadmapLinkFact.contact_id.is_not(None))
@@ -496,11 +529,87 @@ def totals(session: Session, *, item_ids: list[str]) -> dict[str, dict]:
     return result
 
 
+def _survey_window(session: Session, *, workspace_id: str, filters) -> dict[str, tuple]:
+    """Per item (n, detractors, negatives, customers, revenue) over one survey's window, with no
+    sort: a customer's latest answer in the window is the fact flagged ``latest`` there, unless
+    their latest answer of the survey lies after the window's end (then it is looked up among
+    their facts in the window; none when the window ends after the survey's newest fact)."""
+    facts = RoadmapLinkFact
+    where = [facts.workspace_id == workspace_id, facts.survey_id == filters.survey_id]
+    if filters.start:
+        where.append(facts.submitted_at >= filters.start)
+    if filters.end:
+        where.append(facts.submitted_at < filters.end)
+    found: dict[str, list] = {
+        row[0]: list(row[1:])
+        for row in session.execute(
+            select(
+                facts.item_id,
+                func.count(),
+                func.sum(cast(facts.detractor, Integer)),
+                func.sum(cast(facts.negative, Integer)),
+                func.count().filter(facts.latest),
+                func.sum(facts.revenue).filter(facts.latest),
+            )
+            .where(*where)
+            .group_by(facts.item_id)
+        )
+    }
+    newest = session.execute(
+        select(func.max(facts.submitted_at)).where(facts.survey_id == filters.survey_id)
+    ).scalar()
+    if filters.end and newest is not None and newest >= filters.end:
+        later = aliased(RoadmapLinkFact)
+        after_end = (
+            select(literal(1))
+            .where(
+                later.item_id == facts.item_id,
+                later.survey_id == facts.survey_id,
+                later.contact_id == facts.contact_id,
+                later.latest,
+                later.submitted_at >= filters.end,
+            )
+            .exists()
+        )
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(facts.item_id, facts.contact_id),
+                order_by=(facts.submitted_at.desc(), facts.response_id.desc()),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(facts.item_id, facts.revenue, rank)
+            .where(*where, facts.contact_id.is_not(None), facts.latest.is_(False), after_end)
+            .subquery()
+        )
+        for item_id, revenue in session.execute(
+            select(ranked.c.item_id, ranked.c.revenue).where(ranked.c.rank == 1)
+        ):
+            figures = found[item_id]  # the fact itself counted it among the item's answers
+            figures[3] += 1
+            figures[4] = (figures[4] or 0.0) + revenue
+    return {item_id: tuple(figures) for item_id, figures in found.items()}
+
+
 def filtered(session: Session, *, workspace_id: str, item_ids: list[str], filters) -> dict[str, dict]:
     """Figures per item over one survey and/or time window (no segment), from the facts."""
-    where = [RoadmapLinkFact.workspace_id == workspace_id]
     if filters.survey_id:
-        where.append(RoadmapLinkFact.survey_id == filters.survey_id)
+        figures = _survey_window(session, workspace_id=workspace_id, filters=filters)
+    else:
+        figures = _any_survey_window(session, workspace_id=workspace_id, item_ids=item_ids, filters=filters)
+    result = {}
+    for item_id in item_ids:
+        n, detractors, negatives, customers, revenue = figures.get(item_id, (0, 0, 0, 0, 0.0))
+        result[item_id] = _figures(int(n), int(detractors or 0), int(negatives or 0), customers, revenue)
+    return result
+
+
+def _any_survey_window(session: Session, *, workspace_id: str, item_ids: list[str], filters) -> dict:
+    """Per item (n, detractors, negatives, customers, revenue) over a time window of every
+    survey: each fact ranked within its (item, customer) in one scan."""
+    where = [RoadmapLinkFact.workspace_id == workspace_id]
     if filters.start:
         where.append(RoadmapLinkFact.submitted_at >= filters.start)
     if filters.end:
@@ -529,7 +638,7 @@ def filtered(session: Session, *, workspace_id: str, item_ids: list[str], filter
     )
     latest = and_(window.c.rank == 1, window.c.contact_id.is_not(None))
     wanted = set(item_ids)
-    figures = {
+    return {
         row[0]: row[1:]
         for row in session.execute(
             select(
@@ -543,11 +652,6 @@ def filtered(session: Session, *, workspace_id: str, item_ids: list[str], filter
         )
         if row[0] in wanted
     }
-    result = {}
-    for item_id in item_ids:
-        n, detractors, negatives, customers, revenue = figures.get(item_id, (0, 0, 0, 0, 0.0))
-        result[item_id] = _figures(int(n), int(detractors or 0), int(negatives or 0), customers, revenue)
-    return result
 
 
 def ranked_ids(

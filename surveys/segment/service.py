@@ -19,6 +19,7 @@ from surveys.core.errors import Conflict, NotFound
 from surveys.core.values import MAX_SAFE_INTEGER, check_value, is_number
 from surveys.response.models import Response
 from surveys.segment.models import Segment
+from surveys.segment.steps import segment_deleted, segment_saved
 from surveys.workspace.models import Workspace
 
 
@@ -162,7 +163,7 @@ def _save(session: Session, segment: Segment) -> Segment:
 
 def create_segment(session: Session, *, workspace: Workspace, data: dict) -> Segment:
     _check_conditions(data.get("conditions") or [])
-    return _save(
+    segment = _save(
         session,
         Segment(
             workspace_id=workspace.id,
@@ -171,20 +172,27 @@ def create_segment(session: Session, *, workspace: Workspace, data: dict) -> Seg
             conditions=data.get("conditions") or [],
         ),
     )
+    segment_saved.run(session, segment=segment)
+    return segment
 
 
 def update_segment(session: Session, *, workspace: Workspace, segment_id: str, data: dict) -> Segment:
     segment = get_segment(session, workspace_id=workspace.id, segment_id=segment_id)
     _check_conditions(data.get("conditions") or [])
+    before = segment.conditions
     for name in ("name", "description", "conditions"):
         if name in data:
             setattr(segment, name, data[name])
-    return _save(session, segment)
+    _save(session, segment)
+    segment_saved.run(session, segment=segment, conditions_changed=segment.conditions != before)
+    return segment
 
 
 def delete_segment(session: Session, *, workspace: Workspace, segment_id: str) -> None:
-    session.delete(get_segment(session, workspace_id=workspace.id, segment_id=segment_id))
+    segment = get_segment(session, workspace_id=workspace.id, segment_id=segment_id)
+    session.delete(segment)
     session.flush()
+    segment_deleted.run(session, workspace_id=workspace.id, segment_id=segment_id)
 
 
 DEMO_SEGMENTS = (

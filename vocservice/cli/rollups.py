@@ -1,6 +1,7 @@
 """``vocservice rollups rebuild``: back-fill or repair the daily and theme rollups from the raw
 responses, and the roadmap impact rollups from the links, e.g. after a bulk load that bypassed
-the ORM or a bulk delete."""
+the ORM or a bulk delete; ``vocservice rollups add-attribute``: keep rollups of one more snapshot
+attribute, so grouping metrics by it stops reading raw rows."""
 
 import json
 import time
@@ -49,6 +50,39 @@ def rebuild(slug: str | None, survey_id: str | None) -> None:
                 "daily_rollup_rows": rows,
                 "theme_rollup_rows": theme_rows,
                 "roadmap_link_facts": roadmap_facts,
+                "seconds": round(time.perf_counter() - started, 2),
+            }
+        )
+    )
+
+
+@rollups.command("add-attribute")
+@click.option("--workspace", "slug", required=True, help="The workspace (slug).")
+@click.argument("name")
+@with_appcontext
+def add_attribute(slug: str, name: str) -> None:
+    """Build and keep daily rollups of the snapshot attribute NAME (e.g. industry)."""
+    from sqlalchemy import select
+
+    from surveys.core.errors import Invalid
+    from surveys.metrics import dims
+    from surveys.workspace.models import Workspace
+
+    workspace_id = db.session.execute(select(Workspace.id).where(Workspace.slug == slug)).scalar_one_or_none()
+    if workspace_id is None:
+        raise click.ClickException(f"No workspace {slug!r}.")
+    started = time.perf_counter()
+    try:
+        added = dims.add_attribute(db.session, workspace_id=workspace_id, name=name)
+    except Invalid as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(
+        json.dumps(
+            {
+                "attribute": name,
+                "added": added,
+                "kept": dims.attributes(db.session, workspace_id=workspace_id),
                 "seconds": round(time.perf_counter() - started, 2),
             }
         )

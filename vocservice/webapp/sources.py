@@ -71,18 +71,23 @@ def attribute_values(workspace_id: str, name: str) -> list[str]:
 
 
 def default_survey(workspace_id: str) -> Survey | None:
-    """The workspace's NPS survey with most answers (from the rollups: no scan), else any."""
+    """The workspace's NPS survey with most answers (from the rollups: no scan), else the survey
+    with most answers. Answers are counted only when there is a choice to make."""
+    surveys = db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id)).scalars().all()
+    candidates = [s for s in surveys if s.kind == "nps"] or surveys
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
     counts = dict(
         db.session.execute(
             select(DailyRollup.survey_id, func.sum(DailyRollup.responses))
-            .where(DailyRollup.workspace_id == workspace_id, DailyRollup.dim == TOTAL)
+            .where(
+                DailyRollup.survey_id.in_([s.id for s in candidates]),
+                DailyRollup.dim == TOTAL,
+            )
             .group_by(DailyRollup.survey_id)
         ).all()
     )
-    surveys = db.session.execute(select(Survey).where(Survey.workspace_id == workspace_id)).scalars().all()
-    if not surveys:
-        return None
-    return max(surveys, key=lambda s: (s.kind == "nps", counts.get(s.id) or 0, s.id))
+    return max(candidates, key=lambda s: (counts.get(s.id) or 0, s.id))
 
 
 def score(

@@ -35,7 +35,7 @@ def _tables(session) -> dict:
         "facts": rows(
             RoadmapLinkFact,
             ("item_id", "response_id"),
-            ("survey_id", "submitted_at", "contact_id", "detractor", "negative", "revenue"),
+            ("survey_id", "submitted_at", "contact_id", "detractor", "negative", "revenue", "latest"),
         ),
         "customers": rows(RoadmapItemCustomer, ("item_id", "contact_id"), ("revenue",)),
         "totals": [
@@ -59,6 +59,19 @@ def _check(session, ws: Workspace, ids: list[str]) -> dict:
     assert rollups.filtered(session, workspace_id=ws.id, item_ids=ids, filters=window) == compute_impact(
         session, workspace=ws, item_ids=ids, filters=window
     )
+    # One survey (the flagged latest facts): windows ending before, at and after the newest
+    # answers, so customers whose latest answer lies after the window are looked up too.
+    surveys = set(session.execute(select(RoadmapLinkFact.survey_id).distinct()).scalars())
+    for survey_id in sorted(surveys):
+        for start, end in (
+            (utcnow() - timedelta(days=20), utcnow() - timedelta(days=2)),
+            (utcnow() - timedelta(days=45), None),
+            (None, utcnow() - timedelta(days=10)),
+            (None, utcnow() + timedelta(days=1)),
+        ):
+            window = ImpactFilters(survey_id=survey_id, start=start, end=end)
+            fast = rollups.filtered(session, workspace_id=ws.id, item_ids=ids, filters=window)
+            assert fast == compute_impact(session, workspace=ws, item_ids=ids, filters=window), window
     kept = _tables(session)
     rollups.rebuild(session, workspace_id=ws.id)
     assert _tables(session) == kept

@@ -7,6 +7,7 @@ from sqlalchemy import select, text
 from surveys.contact.models import Contact
 from surveys.core.db import db
 from surveys.event.models import Event
+from surveys.metrics import rollups as daily_rollups
 from surveys.response.models import Response
 from surveys.roadmap import rollups
 from tests.support.helpers import create_survey, create_touchpoint, event, table_count
@@ -69,8 +70,10 @@ def _story(app, client, workspace, run_worker) -> dict:
                 params,
             )
         # Raw SQL bypassed the ORM: as after any such write, the rollups are rebuilt (what
-        # `vocservice rollups rebuild` runs), from the poisoned rows.
+        # `vocservice rollups rebuild` runs), from the poisoned rows: the roadmap's, and the daily
+        # rollups a saved segment keeps.
         rollups.rebuild(db.session)
+        daily_rollups.rebuild(db.session)
         db.session.commit()
         db.session.remove()
     return {"survey_id": survey["id"], "item_id": item["id"], "segment_id": segment["id"], "ids": ids}
