@@ -89,22 +89,34 @@ def main(argv: list[str]) -> None:
     jobs.set_app(app)
     queues = argv or ["default", "nlp"]
     analyses = "nlp" in queues
-    if analyses:  # a delivery-only worker does not need the language models
-        warm_up(app)
     fork = not analyses or os.environ.get("VOC_WORKER_FORK") == "1"
-    with app.app_context():
-        db.engine.dispose()  # no connection may cross a fork
+    worker_class = Worker if fork else SimpleWorker
+    worker = worker_class(queues, connection=Redis.from_url(url), serializer=JSONSerializer)
+    if analyses:
+        # RQ forks its scheduler (due retries) from the worker. Forked now, before the models
+        # load, it is a small copy; forked from the loaded worker, as work(with_scheduler=True)
+        # does, it costs tens of milliseconds and makes the first job copy thousands of pages
+        # the two processes shared. RQ takes the lock over later if another scheduler dies.
+        worker._start_scheduler()
+        try:
+            warm_up(app)  # a delivery-only worker does not need the language models
+        except BaseException:
+            worker.stop_scheduler()  # else exiting waits for the scheduler process for ever
+            raise
+    if fork:
+        with app.app_context():
+            db.engine.dispose()  # no connection may cross a fork
+    # Else the warm-up's connection stays pooled for the first job: the scheduler was forked
+    # before any connection was opened, and should RQ fork another one later (taking over from
+    # a dead scheduler), that child never touches the database and ends without cleanup.
     stop = threading.Event()
     if not fork:  # (a thread beside fork() risks a lock copied held; there, the tick does it)
         # The first look comes one interval after start: by then this worker listens, and the
         # leases of a worker that died just before are closer to passing.
         threading.Thread(target=watch_leases, args=(app, stop), name="lease-watcher", daemon=True).start()
-    worker_class = Worker if fork else SimpleWorker
     log.info("worker (%s) listening on %s", worker_class.__name__, ", ".join(queues))
     try:
-        worker_class(queues, connection=Redis.from_url(url), serializer=JSONSerializer).work(
-            with_scheduler=True
-        )
+        worker.work(with_scheduler=not analyses)
     finally:
         stop.set()
 

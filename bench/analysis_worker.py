@@ -9,16 +9,20 @@ sentences (a workspace on the ``restaurant`` taxonomy):
 
 Then ``python worker.py nlp`` starts; the clock runs from its "listening" line (models loaded,
 start-up done) until PostgreSQL says no answer is pending. Printed per backlog: seconds,
-comments/s, the ratio to the baseline, the RQ jobs the worker ran, and the worker's peak RSS
-(``VmHWM`` of its process, read just before it is stopped).
+comments/s, the ratio to the baseline, the CPU seconds used meanwhile (by the worker, its children
+such as RQ's scheduler, and the PostgreSQL server processes of its connections) and their ratio
+to the baseline's CPU seconds (steadier than the clock when other work loads the machine), the
+RQ jobs the worker ran, and the worker's peak RSS (``VmHWM`` of its process, read just before it
+is stopped).
 
-Baseline: the same comments through ``nlp.pipe`` plus one plain VADER call per text, no
+Baseline: the same comments through ``nlp.pipe`` (the analyser's batch size) plus one plain VADER
+call per text, no
 database, no queue (what ``bench/nlp_throughput.py`` calls the baseline), timed in this run.
 
 Run: ``.venv/bin/python bench/analysis_worker.py [--quick]``. Environment:
 ``BENCH_ANALYSIS_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/
-vocservice_bench_analysis``, DROPPED and re-created) and ``BENCH_ANALYSIS_REDIS_URL``
-(default ``redis://127.0.0.1:6379/11``, flushed).
+vocservice_bench_analysis``, DROPPED and re-created) and ``BENCH_ANALYSIS_REDIS_URL`` (else
+``BENCH_REDIS_URL``, default ``redis://127.0.0.1:6379/11``, flushed).
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ from eval_nlp import eval_dir  # noqa: E402
 DATABASE_URL = os.environ.get(
     "BENCH_ANALYSIS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vocservice_bench_analysis"
 )
-REDIS_URL = os.environ.get("BENCH_ANALYSIS_REDIS_URL", "redis://127.0.0.1:6379/11")
+REDIS_URL = os.environ.get("BENCH_ANALYSIS_REDIS_URL") or os.environ.get(
+    "BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"
+)
 PER_REQUEST = 1000
 
 
@@ -119,16 +125,55 @@ def queued_jobs() -> int:
     return rq_queue("nlp", REDIS_URL).count
 
 
-def run_baseline(texts: list[str]) -> float:
+def run_baseline(texts: list[str]) -> tuple[float, float]:
+    """Seconds and CPU seconds of ``nlp.pipe`` (the analyser's batch size) + VADER per text."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+    from nlp.analyzer import DEFAULT_BATCH_SIZE
     from nlp.pipeline import get_nlp
 
     nlp, vader = get_nlp(), SentimentIntensityAnalyzer()
-    started = time.perf_counter()
-    for doc in nlp.pipe(texts, batch_size=64):
+    started, cpu = time.perf_counter(), time.process_time()
+    for doc in nlp.pipe(texts, batch_size=DEFAULT_BATCH_SIZE):
         vader.polarity_scores(doc.text)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(p) for p in task.read_text().split()]
+    return found
+
+
+def _backends(app) -> list[int]:
+    """Server processes of the bench database's other connections (the worker's)."""
+    from sqlalchemy import text
+
+    from surveys.core.db import db
+
+    with app.app_context():
+        pids = db.session.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        pids = list(pids)
+        db.session.remove()
+    return pids
 
 
 def _peak_rss_mib(pid: int) -> float:
@@ -138,9 +183,10 @@ def _peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def drain_with_worker(app, db_url: str) -> tuple[float, int, float]:
-    """Start ``python worker.py nlp``; seconds from its "listening" line to nothing pending,
-    jobs it ran, its peak RSS in MiB."""
+def drain_with_worker(app, db_url: str) -> tuple[float, float, int, float]:
+    """Start ``python worker.py nlp``; seconds from its "listening" line to nothing pending, CPU
+    seconds meanwhile (the worker, its children such as RQ's scheduler, and the PostgreSQL
+    server processes of its connections), jobs it ran, its peak RSS in MiB."""
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -171,18 +217,23 @@ def drain_with_worker(app, db_url: str) -> tuple[float, int, float]:
         if not listening.wait(300):
             raise SystemExit("worker did not start:\n" + "".join(lines[-30:]))
         started = time.perf_counter()
+        cpu_before = {pid: _cpu_seconds(pid) for pid in (worker.pid, *_children(worker.pid))}
         while pending(app):
             if worker.poll() is not None:
                 raise SystemExit("worker exited early:\n" + "".join(lines[-30:]))
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
+        # The worker connects after "listening" (it drops its connections before): all of its
+        # server processes' CPU falls in the drain.
+        pids = {worker.pid, *_children(worker.pid), *_backends(app)}
+        cpu = sum(_cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in pids)
         peak = _peak_rss_mib(worker.pid)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
         reader.join(timeout=5)
     jobs = sum(1 for line in lines if re.search(r" job \S+ analyze_\w+ ", line))
-    return elapsed, jobs, peak
+    return elapsed, cpu, jobs, peak
 
 
 def main() -> int:
@@ -224,18 +275,26 @@ def main() -> int:
         api_seconds = time.perf_counter() - started
         offset += comments
         queued = queued_jobs()
-        base = run_baseline(backlog_texts[:comments])
-        elapsed, jobs, peak = drain_with_worker(app, db_url)
-        results.append((label, answers, comments, api_seconds, queued, base, elapsed, jobs, peak))
+        base, base_cpu = run_baseline(backlog_texts[:comments])
+        elapsed, cpu, jobs, peak = drain_with_worker(app, db_url)
+        results.append((label, comments, api_seconds, queued, base, base_cpu, elapsed, cpu, jobs, peak))
 
     print("Analysis drained by `python worker.py nlp` (SimpleWorker), backlogs posted through the batch")
     print(f"API ({PER_REQUEST:,} answers a request), SemEval-2014 restaurant sentences, PostgreSQL")
-    for label, _answers, comments, api_seconds, queued, base, elapsed, jobs, peak in results:
+    print("(CPU: seconds of CPU used, for the worker its own, its children's and its PostgreSQL")
+    print("server processes'; less sensitive than the clock to other load on the machine)")
+    for label, comments, api_seconds, queued, base, base_cpu, elapsed, cpu, jobs, peak in results:
         rate, ours = comments / base, comments / elapsed
         print(f"  {label}: {comments:,} comments; posted in {api_seconds:.1f} s, {queued} job(s) queued")
-        print(f"    {'':<44} {'seconds':>8} {'comments/s':>11} {'ratio':>6}")
-        print(f"    {'bare nlp.pipe + VADER, no database (baseline)':<44} {base:8.2f} {rate:11.0f} {1:6.2f}")
-        print(f"    {'python worker.py nlp, end to end':<44} {elapsed:8.2f} {ours:11.0f} {ours / rate:6.2f}")
+        print(f"    {'':<44} {'seconds':>8} {'comments/s':>11} {'ratio':>6} {'CPU s':>6} {'ratio':>6}")
+        print(
+            f"    {'bare nlp.pipe + VADER, no database (baseline)':<44} {base:8.2f} {rate:11.0f}"
+            f" {1:6.2f} {base_cpu:6.2f} {1:6.2f}"
+        )
+        print(
+            f"    {'python worker.py nlp, end to end':<44} {elapsed:8.2f} {ours:11.0f}"
+            f" {ours / rate:6.2f} {cpu:6.2f} {base_cpu / cpu:6.2f}"
+        )
         print(f"    jobs run: {jobs}; worker peak RSS: {peak:.0f} MiB")
     print(f"  this process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return 0

@@ -133,7 +133,8 @@ class Analyzer:
         return kept
 
     def _analyze_doc(self, doc: Doc, text: str) -> Analysis:
-        overall = sent_mod.make_sentiment(sent_mod.with_cues(sent_mod.compound_of(doc.text), doc))
+        scores = sent_mod.DocScores()
+        overall = sent_mod.make_sentiment(scores.doc(doc))
         matches = self._matches(doc)
         if not matches:
             return Analysis(overall, (), noun_phrases(doc))
@@ -163,13 +164,15 @@ class Analyzer:
             hits.append(
                 ThemeHit(
                     theme.name,
-                    self._scoped_sentiment(doc, scopes[theme.name], overall.compound),
+                    self._scoped_sentiment(doc, scopes[theme.name], overall.compound, scores),
                     tuple(evidence[theme.name]),
                 )
             )
         return Analysis(overall, tuple(hits), noun_phrases(doc))
 
-    def _scoped_sentiment(self, doc: Doc, scopes: Sequence[Scope], fallback: float) -> Sentiment:
+    def _scoped_sentiment(
+        self, doc: Doc, scopes: Sequence[Scope], fallback: float, scores: sent_mod.DocScores
+    ) -> Sentiment:
         """Mean compound of the scopes mentioning a theme. A scope without any opinion widens:
         from the mention's predicate to its clause, and from a clause ("We ordered the pasta,
         but ...") to its sentence."""
@@ -177,11 +180,11 @@ class Analyzer:
         for start, end, narrowed in scopes:
             compound = 0.0
             if narrowed:
-                compound = sent_mod.scope_compound([doc[i] for i in narrowed])
+                compound = scores.tokens([doc[i] for i in narrowed])
             if abs(compound) < sent_mod.OPINION_MIN:
                 span = doc[start:end]
-                compound = sent_mod.with_cues(sent_mod.compound_of(span.text), span)
+                compound = scores.span(span)
                 if abs(compound) < sent_mod.OPINION_MIN and span.sent != span:
-                    compound = sent_mod.with_cues(sent_mod.compound_of(span.sent.text), span.sent)
+                    compound = scores.span(span.sent)
             compounds.append(compound)
         return sent_mod.make_sentiment(sum(compounds) / len(compounds) if compounds else fallback)

@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION
@@ -294,6 +294,13 @@ def analyze_responses(session: Session, *, response_ids: list[str], _on_claimed=
     )
     session.rollback()  # end the read-only transaction before claiming
     result.skipped += len(ids) - len(attempts)
+    return _analyse_claimable(session, ids, attempts, result, _on_claimed)
+
+
+def _analyse_claimable(
+    session: Session, ids: list[str], attempts: dict[str, int], result: AnalyzeResult, _on_claimed
+) -> AnalyzeResult:
+    """Claim and analyse ``ids`` (pending when read, with these attempts counted), in units."""
     fresh = [i for i in ids if attempts.get(i) == 0]
     once = [i for i in ids if attempts.get(i) == 1]
     retried = [i for i in ids if attempts.get(i, 0) > 1]
@@ -335,14 +342,18 @@ def analyze_pending(session: Session, *, limit: int = jobs.ANALYSIS_BATCH) -> An
     Once they are claimed, and if more are waiting, it defers another ``analyze_pending`` (sent
     when it commits), which a second worker can start while this one analyses.
     """
-    ids = list(
+    attempts = dict(
         session.execute(
-            select(Response.id).where(claimable(utcnow())).order_by(Response.id).limit(limit)
-        ).scalars()
+            select(Response.id, Response.analysis_attempts)
+            .where(claimable(utcnow()))
+            .order_by(Response.id)
+            .limit(limit)
+        ).all()
     )
     session.rollback()
-    if not ids:
+    if not attempts:
         return AnalyzeResult()
+    ids = list(attempts)
 
     def successor() -> None:
         more = session.execute(select(exists().where(claimable(utcnow()), Response.id.not_in(ids)))).scalar()
@@ -350,7 +361,7 @@ def analyze_pending(session: Session, *, limit: int = jobs.ANALYSIS_BATCH) -> An
             jobs.defer(session, jobs.ANALYZE_PENDING)
         session.commit()
 
-    return analyze_responses(session, response_ids=ids, _on_claimed=successor)
+    return _analyse_claimable(session, ids, attempts, AnalyzeResult(), successor)
 
 
 def abandoned(session: Session, *, now: datetime | None = None) -> bool:
@@ -397,8 +408,17 @@ def warm_up(session: Session, *, comments: int = 1000, workspaces: int = 20) -> 
 def mark_for_reanalysis(
     session: Session, *, workspace_id: str | None = None, survey_id: str | None = None
 ) -> list[str]:
-    """Put completed responses (all, one workspace's or one survey's) back to pending."""
-    condition = [Response.completed.is_(True)]
+    """Put completed responses (all, one workspace's or one survey's) back to pending.
+
+    Only those with a comment: an answer without one has nothing for the analyser, and what its
+    stored analysis holds (no sentiment; themes only from analysts' corrections, applied when
+    made) would come out of a job unchanged. One whose comment was removed is pending already.
+    """
+    condition = [
+        Response.completed.is_(True),
+        Response.comment.is_not(None),
+        func.trim(Response.comment) != "",
+    ]
     if survey_id is not None:
         survey = session.get(Survey, survey_id)
         if survey is None or (workspace_id and survey.workspace_id != workspace_id):

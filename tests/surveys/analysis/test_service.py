@@ -111,16 +111,14 @@ def test_analysis_no_comment_is_done_without_the_analyser(app, workspace, monkey
     assert {s for s, _, _ in states(app, ids).values()} == {"done"}
     assert nlp_jobs() == []
     assert analyse(app, ids).skipped == 2 and count(app, Analysis) == 0
-    # Analysed again on purpose (a reanalysis): a job stores an empty analysis.
+    # A reanalysis leaves them alone too: still done, no job, nothing stored.
     with app.app_context():
-        analysis.mark_for_reanalysis(db.session, workspace_id=workspace.workspace.id)
+        marked = analysis.mark_for_reanalysis(db.session, workspace_id=workspace.workspace.id)
         db.session.commit()
         db.session.remove()
-    assert analyse(app, ids).done == 2
-    with app.app_context():
-        row = db.session.execute(select(Analysis)).scalars().first()
-        assert row.sentiment_label is None and row.themes == []
-        db.session.remove()
+    assert marked == []
+    assert {s for s, _, _ in states(app, ids).values()} == {"done"}
+    assert analyse(app, ids).skipped == 2 and count(app, Analysis) == 0
 
 
 def test_analysis_comment_removed_clears_its_themes_through_a_job(app, workspace, run_worker):
