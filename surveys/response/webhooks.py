@@ -81,19 +81,19 @@ def emit_answers(session: Session, *, workspace_id: str, created: list[dict], co
     detractors = [
         row for row in completed if is_detractor_level(data[row["id"]]["survey_kind"], row.get("score"))
     ]
-    for event_type, rows in (
-        ("response.created", created),
-        ("response.completed", completed),
-        ("response.detractor", detractors),
-    ):
-        if wanted[event_type] and rows:
-            outbox.emit(
-                session,
-                workspace_id=workspace_id,
-                event_type=event_type,
-                items=[{"response": data[row["id"]]} for row in rows],
-                endpoint_ids=wanted[event_type],
+    outbox.emit_many(
+        session,
+        workspace_id=workspace_id,
+        batches=[
+            (event_type, [{"response": data[row["id"]]} for row in rows], wanted[event_type])
+            for event_type, rows in (
+                ("response.created", created),
+                ("response.completed", completed),
+                ("response.detractor", detractors),
             )
+            if wanted[event_type] and rows
+        ],
+    )
 
 
 def _row(response: Response) -> dict:

@@ -89,24 +89,24 @@ def due_count(session: Session, *, now: datetime | None = None, limit: int = 100
 
 
 def _claim(session: Session, now: datetime, lease: timedelta = LEASE) -> str | None:
-    query = (
+    """Lease the most overdue due delivery, in one statement, and commit: the lease holds before
+    anything leaves the building. None when nothing is due."""
+    due = (
         select(WebhookDelivery.id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(_due(now))
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(1)
     )
-    delivery_id = session.execute(lock_rows(session, query, of=WebhookDelivery, skip_locked=True)).scalar()
-    if delivery_id is None:
-        session.rollback()
-        return None
-    session.execute(
+    due = lock_rows(session, due, of=WebhookDelivery, skip_locked=True)
+    delivery_id = session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
+        .where(WebhookDelivery.id == due.scalar_subquery())
         .values(lease_until=now + lease)
+        .returning(WebhookDelivery.id)
         .execution_options(synchronize_session=False)
-    )
-    session.commit()  # the lease holds before anything leaves the building
+    ).scalar()
+    session.commit()
     return delivery_id
 
 
@@ -183,11 +183,15 @@ def attempt(session: Session, delivery_id: str, *, settings: WebhookSettings) ->
     Returns ``succeeded``, ``retrying``, ``failed``, ``skipped`` (gone or no longer due) or
     ``disabled:<endpoint id>`` (retrying, and the endpoint was just turned off for sustained
     failure)."""
-    delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.status != "pending":
+    found = session.execute(
+        select(WebhookDelivery, WebhookEndpoint)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.id == delivery_id)
+    ).first()
+    if found is None or found[0].status != "pending":
         return "skipped"
-    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-    if endpoint is None or not endpoint.enabled:
+    delivery, endpoint = found
+    if not endpoint.enabled:
         delivery.lease_until = None
         return "skipped"
     started = utcnow()

@@ -64,31 +64,42 @@ def emit(
         endpoint_ids = subscriptions(session, workspace_id).get(event_type, [])
     if not endpoint_ids:
         return 0
-    return _write(session, workspace_id, event_type, items, endpoint_ids, now or utcnow())
+    return emit_many(session, workspace_id=workspace_id, batches=[(event_type, items, endpoint_ids)], now=now)
 
 
-def _write(
-    session: Session, workspace_id: str, event_type: str, items: list[dict], endpoint_ids, now: datetime
+def emit_many(
+    session: Session,
+    *,
+    workspace_id: str,
+    batches: list[tuple[str, list[dict], list[str]]],
+    now: datetime | None = None,
 ) -> int:
+    """:func:`emit` for several event types at once, ``(event type, items, endpoint ids)`` each
+    (subscribers already looked up): one INSERT of messages and one of deliveries in all."""
+    now = now or utcnow()
     messages, deliveries = [], []
-    for data in items:
-        message_id = new_id("msg")
-        messages.append(
-            {
-                "id": message_id,
-                "workspace_id": workspace_id,
-                "event_type": event_type,
-                "payload": envelope(message_id, event_type, workspace_id, data, now),
-                "created_at": now,
-            }
-        )
-        deliveries.extend(
-            new_delivery(workspace_id, endpoint_id, message_id, event_type, now)
-            for endpoint_id in endpoint_ids
-        )
-    insert_rows(session, WebhookMessage.__table__, messages)
-    insert_rows(session, WebhookDelivery.__table__, deliveries)
-    jobs.defer_once(session, jobs.DELIVER_WEBHOOKS)
+    for event_type, items, endpoint_ids in batches:
+        if event_type not in EVENT_TYPES:
+            raise ValueError(f"unknown webhook event type {event_type!r}")
+        for data in items if endpoint_ids else ():
+            message_id = new_id("msg")
+            messages.append(
+                {
+                    "id": message_id,
+                    "workspace_id": workspace_id,
+                    "event_type": event_type,
+                    "payload": envelope(message_id, event_type, workspace_id, data, now),
+                    "created_at": now,
+                }
+            )
+            deliveries.extend(
+                new_delivery(workspace_id, endpoint_id, message_id, event_type, now)
+                for endpoint_id in endpoint_ids
+            )
+    if messages:
+        insert_rows(session, WebhookMessage.__table__, messages)
+        insert_rows(session, WebhookDelivery.__table__, deliveries)
+        jobs.defer_once(session, jobs.DELIVER_WEBHOOKS)
     return len(messages)
 
 
