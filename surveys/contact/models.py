@@ -15,7 +15,8 @@ class Contact(db.Model):
     __tablename__ = "contacts"
     __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
     id: Mapped[str] = id_column("ct")
-    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    # Indexed as the leading column of the (workspace_id, external_id) unique key.
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
     external_id: Mapped[str] = mapped_column(String(200), nullable=False)
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     name: Mapped[str | None] = mapped_column(String(200))

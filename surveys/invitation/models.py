@@ -43,7 +43,8 @@ class Invitation(db.Model):
         Index("ix_invitations_workspace_created", "workspace_id", "created_at"),
     )
     id: Mapped[str] = id_column("inv")
-    workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
+    # Indexed as the leading column of ix_invitations_workspace_created.
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
     contact_id: Mapped[str] = fk_column("contacts.id")
     survey_id: Mapped[str] = fk_column("surveys.id", index=True)
     touchpoint_id: Mapped[str | None] = fk_column("touchpoints.id", nullable=True)
