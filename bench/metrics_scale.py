@@ -292,6 +292,8 @@ def measure(app, ctx: dict, *, api_repeats: int, sql_repeats: int) -> dict:
     return results
 
 
+# Issue 12: grouping by any attribute or saved segment under 500 ms at 1M answers.
+TARGETS = {"segment": "< 500", "industry_raw": "< 500", "industry": "< 500"}
 LABELS = {
     "overall": "GET /metrics (overall)",
     "month": "GET /metrics group_by=month",
@@ -346,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                     figures["raw_p50"],
                     "ms",
                     higher_is_better=False,
-                    target="< 150",
+                    target=TARGETS.get(name, "< 150"),
                 )
             )
             rows.append(
@@ -356,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                     figures["raw_p95"],
                     "ms",
                     higher_is_better=False,
-                    target="< 150",
+                    target=TARGETS.get(name, "< 150"),
                 )
             )
     small, large = sizes
