@@ -158,22 +158,28 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+WORKER_APP_NAME = "bench-analysis-worker"  # the worker's connections say so (PGAPPNAME)
+
+
 def _backends(app) -> list[int]:
-    """Server processes of the bench database's other connections (the worker's)."""
+    """Server processes of the worker's database connections."""
     from sqlalchemy import text
 
     from surveys.core.db import db
 
     with app.app_context():
-        pids = db.session.execute(
-            text(
-                "SELECT pid FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalars()
-        pids = list(pids)
+        pids = list(
+            db.session.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": WORKER_APP_NAME},
+            ).scalars()
+        )
         db.session.remove()
     return pids
+
+
+def _worker_pids(app, pid: int) -> list[int]:
+    return [pid, *_children(pid), *_backends(app)]
 
 
 def _peak_rss_mib(pid: int) -> float:
@@ -193,6 +199,7 @@ def drain_with_worker(app, db_url: str) -> tuple[float, float, int, float]:
         "REDIS_URL": REDIS_URL,
         "SECRET_KEY": "bench",
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        "PGAPPNAME": WORKER_APP_NAME,
     }
     worker = subprocess.Popen(
         [sys.executable, "worker.py", "nlp"],
@@ -217,22 +224,21 @@ def drain_with_worker(app, db_url: str) -> tuple[float, float, int, float]:
         if not listening.wait(300):
             raise SystemExit("worker did not start:\n" + "".join(lines[-30:]))
         started = time.perf_counter()
-        cpu_before = {pid: _cpu_seconds(pid) for pid in (worker.pid, *_children(worker.pid))}
+        cpu_before = {pid: _cpu_seconds(pid) for pid in _worker_pids(app, worker.pid)}
         while pending(app):
             if worker.poll() is not None:
                 raise SystemExit("worker exited early:\n" + "".join(lines[-30:]))
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
-        # The worker connects after "listening" (it drops its connections before): all of its
-        # server processes' CPU falls in the drain.
-        pids = {worker.pid, *_children(worker.pid), *_backends(app)}
+        # What processes (and connections) started since counts in full.
+        pids = {*cpu_before, *_worker_pids(app, worker.pid)}
         cpu = sum(_cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in pids)
         peak = _peak_rss_mib(worker.pid)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
         reader.join(timeout=5)
-    jobs = sum(1 for line in lines if re.search(r" job \S+ analyze_\w+ ", line))
+    jobs = sum(1 for line in lines if re.search(r"\bjob \S+ analyze_\w+ ", line))
     return elapsed, cpu, jobs, peak
 
 
