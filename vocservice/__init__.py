@@ -16,6 +16,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from vocservice.extensions import api, db, limiter, migrate
 
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    # "/webhooks/a//events" is not a path of ours: a 404, not a 308 redirect of a POST that a
+    # sender may or may not follow (werkzeug merges repeated slashes by default).
+    app.url_map.merge_slashes = False
     app.config.from_mapping(config.from_environment(Path(app.instance_path)))
     if test_config:
         app.config.update(test_config)
