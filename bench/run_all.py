@@ -28,6 +28,7 @@ SCRIPTS = [
     "events_batch",
     "responses_batch",
     "form_page",
+    "webhooks",
     "nlp_throughput",
     "eval_nlp",
     "analysis_worker",

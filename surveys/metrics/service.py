@@ -310,6 +310,19 @@ def _segment_from_rollups(session: Session, survey_id: str, conditions: list, st
     return bucket
 
 
+def query_scope(
+    session: Session, *, workspace_id: str, survey_id: str, segment_id: str | None, rollups: bool
+):
+    """What every figure of one survey (optionally in a saved segment) starts from: the survey,
+    the segment's condition on raw rows (``where``), the rollup dimensions kept and the one
+    that stands for the segment (:func:`rolled_dims`)."""
+    survey = get_survey(session, workspace_id=workspace_id, survey_id=survey_id, field="survey_id")
+    clause = filter_for(session, workspace_id=workspace_id, segment_id=segment_id)
+    where = () if clause is None else (clause,)
+    dims, filter_dim = rolled_dims(session, workspace_id=workspace_id, segment_id=segment_id, rollups=rollups)
+    return survey, where, dims, filter_dim
+
+
 def rolled_dims(
     session: Session, *, workspace_id: str, segment_id: str | None, rollups: bool = True
 ) -> tuple[set, str | None]:
@@ -332,10 +345,9 @@ def compute_metrics(
     group_by: str | None = None,
     rollups: bool = True,
 ) -> dict:
-    survey = get_survey(session, workspace_id=workspace_id, survey_id=survey_id, field="survey_id")
-    clause = filter_for(session, workspace_id=workspace_id, segment_id=segment_id)
-    where = () if clause is None else (clause,)
-    dims, filter_dim = rolled_dims(session, workspace_id=workspace_id, segment_id=segment_id, rollups=rollups)
+    survey, where, dims, filter_dim = query_scope(
+        session, workspace_id=workspace_id, survey_id=survey_id, segment_id=segment_id, rollups=rollups
+    )
     overall, source = buckets(
         session,
         survey_id=survey.id,

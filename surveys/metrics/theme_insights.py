@@ -16,11 +16,9 @@ from surveys.analysis.models import ResponseTheme, Theme
 from surveys.core.db import is_postgres
 from surveys.metrics.models import SCORE_COLUMNS, ThemeRollup
 from surveys.metrics.rollups import Bucket, as_date, counted, day_expr, split_range
-from surveys.metrics.service import buckets, period_key, rolled_dims, summarize
+from surveys.metrics.service import buckets, period_key, query_scope, summarize
 from surveys.metrics.theme_rollups import is_fresh
 from surveys.response.models import Response
-from surveys.segment.service import filter_for
-from surveys.survey.service import get_survey
 
 _SUMS = ("mentions", "positive", "neutral", "negative", "compound_sum", *SCORE_COLUMNS)
 
@@ -97,10 +95,9 @@ def theme_insights(
     interval: str = "month",
     rollups: bool = True,
 ) -> dict:
-    survey = get_survey(session, workspace_id=workspace_id, survey_id=survey_id, field="survey_id")
-    clause = filter_for(session, workspace_id=workspace_id, segment_id=segment_id)
-    where = () if clause is None else (clause,)
-    _, filter_dim = rolled_dims(session, workspace_id=workspace_id, segment_id=segment_id, rollups=rollups)
+    survey, where, _, filter_dim = query_scope(
+        session, workspace_id=workspace_id, survey_id=survey_id, segment_id=segment_id, rollups=rollups
+    )
     periods, _ = buckets(
         session,
         survey_id=survey.id,
