@@ -114,13 +114,14 @@ def export_responses(args):
                 body["export_cursor"] = _cursor(response.updated_at, response.id)
                 yield json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
             sent += len(rows)
-            last = rows[-1]
+            after = (rows[-1].updated_at, rows[-1].id)  # read before the objects are let go
+            full = len(rows) == CHUNK
             db.session.rollback()  # end the chunk's transaction and forget its objects
             db.session.expunge_all()
             want = CHUNK if limit is None else min(CHUNK, limit - sent)
-            if len(rows) < CHUNK or want <= 0:
+            if not full or want <= 0:
                 return
-            rows = _chunk(workspace_id, (last.updated_at, last.id), until, want)
+            rows = _chunk(workspace_id, after, until, want)
 
     return FlaskResponse(
         stream_with_context(lines()),

@@ -84,6 +84,21 @@ def test_the_next_run_gets_only_what_changed(client, workspace, app):
     assert [line["id"] for line in _lines(second)] == fresh + later
 
 
+def test_the_export_reads_in_chunks_and_loses_no_row_between_them(client, workspace, app, monkeypatch):
+    from vocservice.api import exports
+
+    monkeypatch.setattr(exports, "CHUNK", 3)
+    survey = create_survey(client, workspace.headers)
+    ids = _answers(client, workspace, survey["id"], list(range(0, 11)), comment="")
+    _age_all(app)
+    lines = _lines(client.get("/api/v1/exports/responses", headers=workspace.headers))
+    assert sorted(line["id"] for line in lines) == sorted(ids) and len(lines) == 11
+    assert [
+        line["id"]
+        for line in _lines(client.get("/api/v1/exports/responses?limit=7", headers=workspace.headers))
+    ] == [line["id"] for line in lines[:7]]
+
+
 def test_an_interrupted_export_resumes_at_its_cursor(client, workspace, app):
     survey = create_survey(client, workspace.headers)
     _answers(client, workspace, survey["id"], list(range(0, 11)), comment="")
