@@ -87,8 +87,8 @@ def main() -> None:
         f"NDJSON warehouse export of {total:,} answers, in process",
         [
             Row("answers/s, all", total / runs[-1][2], copied / copy_seconds, "/s", True, None, 0),
-            Row("peak RSS after 100,000 (MiB)", runs[0][3], None, "MiB", False, None, 0),
-            Row("peak RSS after all (MiB)", runs[-1][3], runs[0][3], "MiB", False, None, 0),
+            Row("peak RSS after 100,000", runs[0][3], None, "MiB", False, None, 0),
+            Row("peak RSS after all", runs[-1][3], runs[0][3], "MiB", False, None, 0),
             Row("bytes a line", runs[-1][1] / max(total, 1), None, "B", False, None, 0),
         ],
         notes=[

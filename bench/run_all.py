@@ -33,6 +33,7 @@ SCRIPTS = [
     "eval_nlp",
     "analysis_worker",
     "metrics_scale",
+    "export_stream",  # reads the database metrics_scale leaves
     "dashboard_page",
 ]
 
