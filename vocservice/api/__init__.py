@@ -35,12 +35,26 @@ def register(api: Api) -> None:
 
 
 def _document_webhook_events(api: Api) -> None:
-    """One component schema per outbound event (``WebhookEvent_response_created``...), so
-    receivers can generate their types from the OpenAPI document."""
+    """One component schema per outbound event (``WebhookEvent_response_created``...) and the
+    OpenAPI 3.1 ``webhooks`` section naming what we POST to an endpoint for each, so receivers
+    can generate their types from the OpenAPI document."""
+    from surveys.webhook.catalogue import EVENT_TYPES
     from surveys.webhook.schemas import PAYLOADS, envelope_schema
 
+    webhooks = {}
     for event_type in PAYLOADS:
         schema = envelope_schema(event_type)
         name = schema.__name__
         if name not in api.spec.components.schemas:
             api.spec.components.schema(name, schema=schema)
+        webhooks[event_type] = {
+            "post": {
+                "summary": EVENT_TYPES.get(event_type, "A test message (POST .../{id}/test)."),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                },
+                "responses": {"2XX": {"description": "Received; any other answer is retried."}},
+            }
+        }
+    api.spec.options["webhooks"] = webhooks

@@ -351,3 +351,16 @@ def test_roadmap_status_changes_and_invitations_are_announced(
     assert by_type["roadmap_item.status_changed"]["roadmap_item"]["status"] == "planned"
     assert by_type["invitation.sent"]["invitation"]["contact"]["email"] == "cust-1@example.com"
     assert len(smtp_server.messages) == 1
+
+
+def test_the_openapi_document_describes_every_event_we_send(client):
+    from surveys.webhook.catalogue import EVENT_TYPES
+
+    spec = client.get("/api/openapi.json").json
+    assert set(spec["webhooks"]) == {*EVENT_TYPES, "ping"}
+    for event_type, item in spec["webhooks"].items():
+        ref = item["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        name = ref.rsplit("/", 1)[1]
+        component = spec["components"]["schemas"][name]
+        assert component["properties"]["type"]["enum"] == [event_type]
+        assert "data" in component["properties"]
