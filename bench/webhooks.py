@@ -22,13 +22,13 @@ import json
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
 from common import (  # noqa: E402
-    ROOT,
     Row,
     Server,
     free_port,
@@ -112,9 +112,7 @@ def deliveries_per_second(url: str, count: int) -> tuple[float, float, int]:
         started = time.perf_counter()
         delivered = 0
         while delivered < count:
-            result = delivery.deliver_due(
-                session, settings=settings, limit=count, budget=delivery.timedelta(hours=1)
-            )
+            result = delivery.deliver_due(session, settings=settings, limit=count, budget=timedelta(hours=1))
             delivered += result.delivered
             if not result.delivered:
                 break
@@ -206,4 +204,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    _ = ROOT

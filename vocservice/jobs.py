@@ -170,7 +170,7 @@ def deliver_webhooks(*, _app: Flask | None = None) -> dict:
             port.defer(session, port.DELIVER_WEBHOOKS)
             session.commit()
     _log("deliver_webhooks", "due deliveries", outcome)
-    return {k: v for k, v in vars(outcome).items()}
+    return vars(outcome)
 
 
 def _tell_admins_disabled(session, endpoint_id: str) -> None:

@@ -107,9 +107,10 @@ def track_flush(session: Session, flush_context) -> None:
     for obj in session.new:
         if isinstance(obj, Response):
             created, completed = by_workspace.setdefault(obj.workspace_id, ([], []))
-            created.append(_row(obj))
+            row = _row(obj)
+            created.append(row)
             if obj.completed:
-                completed.append(_row(obj))
+                completed.append(row)
     for obj in session.dirty:
         if isinstance(obj, Response) and obj.completed:
             history = inspect(obj).attrs.completed.history

@@ -8,22 +8,21 @@ from surveys.webhook.catalogue import EVENT_TYPES
 from surveys.webhook.models import DELIVERY_STATUSES, FORMATS
 
 MAX_URL = 2000
-_EVENTS = fields.List(
-    fields.String(validate=validate.OneOf(tuple(EVENT_TYPES))),
-    validate=validate.Length(1, len(EVENT_TYPES)),
-    metadata={"description": "Event types to receive: " + ", ".join(EVENT_TYPES)},
-)
+
+
+def _events(**kwargs) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.OneOf(tuple(EVENT_TYPES))),
+        validate=validate.Length(1, len(EVENT_TYPES)),
+        metadata={"description": "Event types to receive: " + ", ".join(EVENT_TYPES)},
+        **kwargs,
+    )
 
 
 class EndpointCreateSchema(Base):
     url = fields.String(required=True, validate=validate.Length(1, MAX_URL))
     description = fields.String(load_default="", validate=validate.Length(max=500))
-    events = fields.List(
-        fields.String(validate=validate.OneOf(tuple(EVENT_TYPES))),
-        required=True,
-        validate=validate.Length(1, len(EVENT_TYPES)),
-        metadata={"description": "Event types to receive: " + ", ".join(EVENT_TYPES)},
-    )
+    events = _events(required=True)
     format = fields.String(load_default="standard", validate=validate.OneOf(FORMATS))
     enabled = fields.Boolean(load_default=True)
 
@@ -31,7 +30,7 @@ class EndpointCreateSchema(Base):
 class EndpointUpdateSchema(Base):
     url = fields.String(validate=validate.Length(1, MAX_URL))
     description = fields.String(validate=validate.Length(max=500))
-    events = _EVENTS
+    events = _events()
     format = fields.String(validate=validate.OneOf(FORMATS))
     enabled = fields.Boolean()
 

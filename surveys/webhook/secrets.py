@@ -9,8 +9,6 @@ from surveys.core.errors import Invalid
 from surveys.webhook.models import WebhookEndpoint
 from surveys.workspace.secrets import DEFAULT_OVERLAP, MAX_OVERLAP, new_secret
 
-__all__ = ["DEFAULT_OVERLAP", "new_endpoint_secret", "rotate", "signing_secrets"]
-
 
 def new_endpoint_secret() -> str:
     return new_secret("outbound")

@@ -285,8 +285,10 @@ def test_a_rolled_back_change_sends_nothing(client, workspace, receiver, app):
         assert written == 1
         db.session.rollback()
         assert table_count(db.session, WebhookMessage) == 0
+        assert table_count(db.session, WebhookDelivery) == 0
         db.session.remove()
-    assert endpoint["id"]
+    shown = client.get(f"/api/v1/webhook-endpoints/{endpoint['id']}/deliveries", headers=workspace.headers)
+    assert shown.json["items"] == []
 
 
 def test_another_workspaces_endpoint_hears_nothing(client, workspace, receiver, run_worker, app):
