@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
         feedback,
         previews,
         roadmap,
+        roadmap_item,
         settings,
         surveys_pages,
         touchpoint_pages,
