@@ -5,7 +5,8 @@ Each is asked the way a journey event would ask them
 (:func:`surveys.event.service.invite_contacts`): an event ``roadmap_item.shipped`` with the id
 ``roadmap:<item>:<contact>``, then the touchpoint's conditions, unsubscribes, missing email,
 sampling and fatigue decide, and a suppressed send is recorded with its reason. The event id makes
-a second call ask nobody twice; the tick delivers what was scheduled.
+a second call ask nobody twice; the tick delivers what was scheduled, and the invitation email
+tells the customer what shipped (:func:`shipped_note`, on ``invitation_notes``).
 """
 
 from collections import Counter
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from surveys.core.db import utcnow, workspace_row
 from surveys.core.errors import Conflict, Invalid
+from surveys.event.models import Event
 from surveys.event.service import invite_contacts
 from surveys.roadmap.models import RoadmapItem
 from surveys.roadmap.outcome import linked_contacts
@@ -64,6 +66,18 @@ def resurvey(session: Session, *, workspace: Workspace, item: RoadmapItem, touch
         "suppressed": dict(sorted(suppressed.items())),
         "already_asked": result.already,
     }
+
+
+def shipped_note(session: Session, invitation, strings: dict) -> str | None:
+    """For the invitation email (``invitation_notes``): a re-survey tells the customer what
+    shipped; any other invitation gets nothing."""
+    if invitation.event_id is None:
+        return None
+    event = session.get(Event, invitation.event_id)
+    if event is None or event.name != EVENT_NAME:
+        return None
+    title = (event.properties or {}).get("title")
+    return strings["email_shipped"].format(title=title) if title else None
 
 
 def touchpoint_choices(session: Session, *, workspace_id: str) -> list[Touchpoint]:

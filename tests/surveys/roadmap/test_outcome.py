@@ -141,6 +141,9 @@ def test_resurvey_respects_unsubscribes_and_fatigue_and_asks_nobody_twice(
     tick(app)
     run_worker()
     assert [m["To"] for m in smtp_server.messages] == ["linked2@x.test"]
+    # The invitation tells the customer what shipped, above the question.
+    body = smtp_server.messages[0].get_body(("plain",)).get_content()
+    assert "You told us what you needed. It is here now: Salesforce sync v2." in body
 
 
 def test_resurvey_refuses_an_item_not_shipped(app, client, workspace):
