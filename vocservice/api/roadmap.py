@@ -228,14 +228,14 @@ def item_outcome(args, item_id):
 @blp.route("/<item_id>/resurvey", methods=["POST"])
 @blp.doc(
     description="Ask the item's linked customers again through a touchpoint, respecting its "
-    "conditions, unsubscribes and fatigue; a second call asks nobody twice. 409 when the item is "
-    "not shipped."
+    "conditions, unsubscribes and fatigue; a second call asks nobody twice (an Idempotency-Key "
+    "replays the first answer). 409 when the item is not shipped."
 )
 @require(ADMIN)
+@idempotent
 @blp.arguments(ResurveyCreateSchema)
 @blp.response(200, ResurveySchema)
 def item_resurvey(data, item_id):
     item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
-    counts = resurvey(db.session, workspace=g.workspace, item=item, touchpoint_id=data["touchpoint_id"])
-    db.session.commit()
-    return counts
+    # @idempotent commits, with the stored answer (with or without an Idempotency-Key).
+    return resurvey(db.session, workspace=g.workspace, item=item, touchpoint_id=data["touchpoint_id"])

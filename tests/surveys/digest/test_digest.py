@@ -210,3 +210,25 @@ def test_digest_setting_on_the_account_page(app, client, workspace):
         assert db.session.get(User, user).digest_frequency == "weekly"
         db.session.remove()
     assert 'name="digest" value="weekly" checked' in client.get("/app/account").text
+
+
+def test_digest_lost_mid_send_is_sent_once_after_the_stuck_window(app, workspace, smtp_server, run_worker):
+    user = make_user(app, workspace.workspace.id, email="lost@acme.test")
+    _set_frequency(app, user, "weekly")
+    seed(app, workspace.workspace.id)
+    tick(app)
+    with app.app_context():
+        # The worker claimed the row and died before SMTP answered.
+        row = db.session.execute(select(Digest)).scalar_one()
+        row.status, row.attempts, row.enqueued_at = "sending", 1, utcnow()
+        db.session.commit()
+        db.session.remove()
+    run_worker()  # the queued job finds the row claimed: nothing is sent twice
+    assert smtp_server.messages == []
+    assert tick(app)["digests_released"] == 0  # not stuck yet
+    counts = tick(app, now=utcnow() + timedelta(minutes=16))
+    assert counts["digests_released"] == 1
+    run_worker()
+    tick(app)
+    run_worker()
+    assert [m["To"] for m in smtp_server.messages] == ["lost@acme.test"]

@@ -130,6 +130,10 @@ def test_resurvey_respects_unsubscribes_and_fatigue_and_asks_nobody_twice(
     }
     second = client.post(url, json={"touchpoint_id": touchpoint_id}, headers=workspace.headers)
     assert second.json == {"customers": 3, "scheduled": 0, "suppressed": {}, "already_asked": 3}
+    keyed = {**workspace.headers, "Idempotency-Key": "resurvey-1"}
+    assert client.post(url, json={"touchpoint_id": touchpoint_id}, headers=keyed).json["already_asked"] == 3
+    replayed = client.post(url, json={"touchpoint_id": touchpoint_id}, headers=keyed)
+    assert replayed.headers.get("Idempotent-Replayed") == "true"
     bad = client.post(url, json={"touchpoint_id": "tp_nope"}, headers=workspace.headers)
     assert bad.status_code == 422 and "touchpoint_id" in bad.json["errors"]
     with app.app_context():
