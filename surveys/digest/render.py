@@ -51,4 +51,7 @@ def compose(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(_env.get_template("digest.txt").render(values))
     message.add_alternative(_env.get_template("digest.html").render(values), subtype="html")
+    # The unsubscribe URL is one long word: at the default 78 columns the header would be sent
+    # as RFC 2047 encoded words, which mail clients do not read as a URL. SMTP allows 998.
+    message.policy = message.policy.clone(max_line_length=998)
     return message

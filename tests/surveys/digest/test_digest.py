@@ -144,6 +144,9 @@ def test_digest_daily_and_weekly_content_escaping_and_no_duplicate_on_rerun(
     )
     assert unsubscribe and week_message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = unsubscribe.group(1)
+    # On the wire the header is the plain URL, not RFC 2047 encoded words a client cannot use.
+    raw = dict(week_message._headers)["List-Unsubscribe"]
+    assert raw.strip() == f"<{url}>"
     assert url in text and url in html
     path = url.removeprefix("http://voc.test")
     page = client.get(path)
