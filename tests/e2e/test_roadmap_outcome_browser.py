@@ -2,6 +2,8 @@
 customers' significant improvement beside the comparison group's "no significant change", and
 the theme row where nothing can be concluded says so."""
 
+import re
+
 from tests.support.outcome import seed_shipped_item
 from tests.support.webapp import PASSWORD, make_user
 
@@ -27,6 +29,9 @@ def test_roadmap_outcome_block_in_the_browser(desktop, live_server, app, workspa
     assert linked.locator("td.verdict").inner_text() == "improved (significant)"
     assert comparison.locator("td.verdict").inner_text() == "no significant change"
     assert "95% CI" in linked.inner_text()
+    chart = block.get_by_role("img", name=re.compile("Linked: .* improved \\(significant\\)"))
+    assert chart.is_visible() and chart.bounding_box()["width"] > 300
+    assert "Not linked: +0.0" in chart.get_attribute("aria-label")
     themes = block.locator("table.outcome-themes")
     assert "integrations" in themes.inner_text()
     assert "too few answers to conclude" in themes.inner_text()

@@ -14,6 +14,7 @@ from surveys.roadmap.resurvey import resurvey, touchpoint_choices
 from surveys.roadmap.service import get_item
 from vocservice.webapp import bp, sources
 from vocservice.webapp.auth import admin_required
+from vocservice.webapp.outcome_chart import intervals
 from vocservice.webapp.roadmap import _linked
 
 REASONS = {
@@ -33,6 +34,9 @@ def roadmap_item(item_id: str):
     if item.status == "shipped" and item.shipped_at is not None:
         result = outcome(db.session, item=item, window_days=DEFAULT_WINDOW_DAYS)
     touchpoints = touchpoint_choices(db.session, workspace_id=g.workspace.id) if result else []
+    charts = {}
+    for row in result["scores"] if result else []:
+        charts[row["survey_id"]] = intervals([("Linked", row["linked"]), ("Not linked", row["comparison"])])
     return render_template(
         "app/roadmap_item.html",
         item=item,
@@ -40,6 +44,7 @@ def roadmap_item(item_id: str):
         themes=[names[t] for t in item.theme_ids if t in names],
         linked=_linked(item),
         outcome=result,
+        charts=charts,
         touchpoints=touchpoints,
         statuses=STATUSES,
     )
