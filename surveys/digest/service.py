@@ -100,35 +100,41 @@ def unsubscribe(session: Session, *, user: User) -> None:
 # ---- planning (the tick) -------------------------------------------------------------------
 
 
+def _row(user_id: str, workspace_id: str, period: Period, now: datetime) -> dict:
+    return {
+        "id": new_id("dg"),
+        "workspace_id": workspace_id,
+        "user_id": user_id,
+        "frequency": period.frequency,
+        "period_start": period.start,
+        "period_end": period.end,
+        "status": "pending",
+        "reason": None,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "enqueued_at": None,
+        "sent_at": None,
+        "last_error": None,
+        "created_at": now,
+    }
+
+
 def plan(session: Session, *, now: datetime | None = None) -> dict[str, int]:
     """Plan the latest complete period of every user who wants a digest; enqueue what is due."""
     now = now or utcnow()
-    users = session.execute(
-        select(User.id, User.workspace_id, User.digest_frequency).where(
-            User.digest_frequency.in_(("daily", "weekly")), User.disabled_at.is_(None)
-        )
-    ).all()
     rows = []
-    for user_id, workspace_id, frequency in users:
+    for frequency in ("daily", "weekly"):
         period = Period.latest(frequency, now)
-        rows.append(
-            {
-                "id": new_id("dg"),
-                "workspace_id": workspace_id,
-                "user_id": user_id,
-                "frequency": frequency,
-                "period_start": period.start,
-                "period_end": period.end,
-                "status": "pending",
-                "reason": None,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "enqueued_at": None,
-                "sent_at": None,
-                "last_error": None,
-                "created_at": now,
-            }
+        # Only users without this period's row: the tick runs every minute, the work once a period.
+        planned_already = select(Digest.id).where(
+            Digest.user_id == User.id, Digest.frequency == frequency, Digest.period_start == period.start
         )
+        users = session.execute(
+            select(User.id, User.workspace_id).where(
+                User.digest_frequency == frequency, User.disabled_at.is_(None), ~planned_already.exists()
+            )
+        ).all()
+        rows.extend(_row(user_id, workspace_id, period, now) for user_id, workspace_id in users)
     planned = 0
     if rows:
         result = insert_rows(
