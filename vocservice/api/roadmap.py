@@ -220,6 +220,8 @@ def unlink_response_by_body(data, item_id):
 @require(READ)
 @blp.arguments(OutcomeArgsSchema, location="query")
 @blp.response(200, OutcomeSchema)
+@blp.alt_response(404, description="No such roadmap item in this workspace (a problem)")
+@blp.alt_response(409, description="The item is not shipped (a problem): nothing to measure yet")
 def item_outcome(args, item_id):
     item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
     return outcome(db.session, item=item, window_days=args["window_days"])
@@ -235,6 +237,8 @@ def item_outcome(args, item_id):
 @idempotent
 @blp.arguments(ResurveyCreateSchema)
 @blp.response(200, ResurveySchema)
+@blp.alt_response(404, description="No such roadmap item in this workspace (a problem)")
+@blp.alt_response(409, description="The item is not shipped (a problem)")
 def item_resurvey(data, item_id):
     item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
     # @idempotent commits, with the stored answer (with or without an Idempotency-Key).
