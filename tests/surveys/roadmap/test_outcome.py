@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from surveys.contact.models import Contact
 from surveys.core.db import db, utcnow
 from surveys.invitation.models import Invitation
+from surveys.roadmap.models import RoadmapItem
 from surveys.survey.models import Touchpoint
-from tests.support.helpers import tick
+from tests.support.helpers import signed, tick
 from tests.support.outcome import nps_values, seed_shipped_item
 
 
@@ -164,4 +165,26 @@ def test_resurvey_refuses_an_item_not_shipped(app, client, workspace):
     assert answer.status_code == 409
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Invitation)).scalar() == 0
+        db.session.remove()
+
+
+def test_tracker_webhook_shipping_starts_the_outcome(app, client, workspace):
+    """A tracker closing the issue ships the item (shipped_at set, outcome available); reopening
+    it clears the moment and the outcome is refused again."""
+    secret = workspace.workspace.webhook_secret
+    hook = "/webhooks/acme/roadmap"
+    raw, headers = signed(secret, {"external_ref": "GH-9", "title": "Dark mode", "status": "in progress"})
+    item_id = client.post(hook, data=raw, headers=headers).json["item"]["id"]
+    outcome_url = f"/api/v1/roadmap-items/{item_id}/outcome"
+    assert client.get(outcome_url, headers=workspace.headers).status_code == 409
+    raw, headers = signed(secret, {"external_ref": "GH-9", "status": "done"})
+    assert client.post(hook, data=raw, headers=headers).status_code == 200
+    shipped = client.get(outcome_url, headers=workspace.headers)
+    assert shipped.status_code == 200 and shipped.json["item"]["shipped_at"] is not None
+    assert shipped.json["customers"] == {"linked": 0, "comparison": 0} and shipped.json["scores"] == []
+    raw, headers = signed(secret, {"external_ref": "GH-9", "status": "open"})
+    client.post(hook, data=raw, headers=headers)
+    assert client.get(outcome_url, headers=workspace.headers).status_code == 409
+    with app.app_context():
+        assert db.session.get(RoadmapItem, item_id).shipped_at is None
         db.session.remove()
