@@ -1,5 +1,5 @@
 """The periodic tick: finalise inactive partial answers, expire old invitations, release stuck
-sends, enqueue due work (sends, reminders, analyses, remaps, webhook deliveries), prune.
+sends, enqueue due work (sends, reminders, analyses, remaps, digests, webhook deliveries), prune.
 
 The database says what is due; Redis only carries it. Running the tick twice, or while a
 previous job for the same row is still queued, is harmless because every job re-checks its row.
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from surveys.core import jobs
 from surveys.core.db import utcnow
 from surveys.core.ledgers import IdempotencyRecord, WebhookReceipt
+from surveys.digest import service as digests
 from surveys.invitation.models import Invitation
 from surveys.response import finalise
 from surveys.response.models import Response
@@ -118,6 +119,8 @@ def run_tick(
     counts["analyses_enqueued"] = _sweep_analyses(session, now)
     counts["roadmap_remaps_enqueued"] = sweep_remaps(session, now)
     counts["theme_rollup_days"] = _sync_theme_rollups(session)
+    # After the theme rollups, which the digests' theme section reads when its job runs.
+    counts.update(digests.plan(session, now=now))
 
     # Retries come due with time, and a killed worker's delivery once its lease passes.
     counts["webhooks_due"] = webhook_delivery.due_count(session, now=now)

@@ -21,6 +21,10 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
   ``after_flush`` listener and the ``responses_inserted`` hook
   (:mod:`surveys.response.webhooks`), analyses through ``after_analysis``
   (:mod:`surveys.analysis.webhooks`), the others where they happen (:mod:`surveys.webhook.outbox`);
+- a digest email is made of the sections registered on ``digest_sections``
+  (:mod:`surveys.digest.sections`): score, themes and roadmap (:mod:`surveys.digest.builtin`);
+- a roadmap re-survey's invitation email says what shipped
+  (:func:`surveys.roadmap.resurvey.shipped_note` on ``invitation_notes``);
 - a new workspace starts with a copy of a built-in taxonomy's themes
   (:func:`surveys.analysis.themes.seed_themes`).
 """
@@ -32,11 +36,15 @@ from surveys.analysis import tracking
 from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
+from surveys.digest import builtin as digest_builtin
+from surveys.digest.sections import digest_sections
+from surveys.invitation.mail import invitation_notes
 from surveys.metrics import dims, rollups, theme_rollups
 from surveys.response import webhooks as response_webhooks
 from surveys.response.steps import responses_inserted
 from surveys.roadmap import rollups as roadmap_rollups
 from surveys.roadmap.mapping import map_responses
+from surveys.roadmap.resurvey import shipped_note
 from surveys.segment.steps import segment_deleted, segment_saved
 from surveys.workspace.service import workspace_created
 
@@ -65,3 +73,10 @@ def install(session: scoped_session) -> None:
     segment_saved.register(dims.segment_saved)
     segment_deleted.register(dims.segment_deleted)
     workspace_created.register(seed_themes)
+    invitation_notes.register(shipped_note)
+    for section in (
+        digest_builtin.score_section,
+        digest_builtin.themes_section,
+        digest_builtin.roadmap_section,
+    ):
+        digest_sections.register(section)

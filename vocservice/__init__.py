@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from vocservice.hooks import events as event_hooks
     from vocservice.hooks import roadmap as roadmap_hooks
     from vocservice.hooks import segment as segment_hooks
+    from vocservice.public import digest as digest_public
     from vocservice.public import forms, widget
 
     register_api(api)
@@ -72,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     roadmap_hooks.init_app(app)
     segment_hooks.init_app(app)
     forms.init_app(app)
+    digest_public.init_app(app)
     widget.init_app(app)
     docs.init_app(app)
     home.init_app(app)

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 
 from surveys.core.values import json_loads
+from surveys.digest.service import DigestSettings
 from surveys.invitation.settings import DeliverySettings, Links
 from surveys.webhook.delivery import WebhookSettings
 
@@ -159,6 +160,19 @@ def links(config) -> Links:
     """The respondent-facing pages (hosted form ``/s/``, unsubscribe ``/u/``) under PUBLIC_BASE_URL."""
     base = config["PUBLIC_BASE_URL"]
     return Links(survey=f"{base}/s/{{token}}", unsubscribe=f"{base}/u/{{token}}")
+
+
+def digest_settings(app: Flask) -> DigestSettings:
+    """What sending a digest gets from the configuration: links, mail, and the key that signs
+    its unsubscribe links (SECRET_KEY)."""
+    config = app.config
+    return DigestSettings(
+        base_url=config["PUBLIC_BASE_URL"],
+        secret=config["SECRET_KEY"],
+        smtp_url=config["SMTP_URL"],
+        mail_from=config["MAIL_FROM"],
+        outbox_dir=Path(app.instance_path) / "mail",
+    )
 
 
 def webhook_settings(app: Flask) -> WebhookSettings:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import StatementError
 
 from surveys.core import jobs as port
 from surveys.core.db import db
-from vocservice.config import delivery_settings, webhook_settings
+from vocservice.config import delivery_settings, digest_settings, webhook_settings
 from vocservice.logs import QuietDatabaseError, current_request_id, describe_database_error, request_id_var
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,15 @@ def deliver_webhooks(*, _app: Flask | None = None) -> dict:
     return vars(outcome)
 
 
+def send_digest(digest_id: str, *, _app: Flask | None = None) -> str:
+    from surveys.digest import service as digests
+
+    with _job_session(_app) as session:
+        outcome = digests.deliver_digest(session, digest_id=digest_id, settings=digest_settings(current_app))
+    _log("send_digest", digest_id, outcome)
+    return outcome
+
+
 def _tell_admins_disabled(session, endpoint_id: str) -> None:
     """Email the workspace's active admins that an endpoint was turned off (best effort: the
     endpoint page says so too)."""
@@ -235,5 +244,7 @@ JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
         deliver_webhooks,
         JobSpec(queue="default", timeout=300, max_retries=0, coalesce=True),
     ),
+    # Delivery state lives on the digests row (attempts, backoff), like an invitation's.
+    port.SEND_DIGEST: (send_digest, JobSpec(queue="default", timeout=120, max_retries=0)),
 }
 assert set(JOBS) == set(port.NAMES), "every name of the job port has a function here"

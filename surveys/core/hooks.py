@@ -23,5 +23,11 @@ class Hook:
         for step in self._steps:
             step(*args, **kwargs)
 
+    def collect(self, *args, **kwargs) -> list:
+        """Run every step and return what each gave back, in registration order (None left out):
+        for hooks whose steps contribute parts, such as the sections of a digest email."""
+        results = (step(*args, **kwargs) for step in self._steps)
+        return [result for result in results if result is not None]
+
     def __repr__(self) -> str:
         return f"Hook({self.name!r}, steps={[s.__qualname__ for s in self._steps]})"

@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from surveys.contact.models import Contact
 from surveys.contact.service import lock_contacts, lock_contacts_statement
 from surveys.core import pipeline
 from surveys.core.bulk import copy_rows, insert_rows
@@ -355,3 +356,96 @@ def _cancel_pending(session: Session, touchpoints: list[Touchpoint], event: Even
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+@dataclass
+class DirectResult:
+    """What :func:`invite_contacts` did: the invitations it made (scheduled or suppressed with
+    their reason) and how many contacts had been asked for the same key before."""
+
+    invitations: list[Row] = field(default_factory=list)
+    already: int = 0
+
+
+def invite_contacts(
+    session: Session,
+    *,
+    workspace: Workspace,
+    touchpoint: Touchpoint,
+    contact_ids: list[str],
+    event_name: str,
+    key_prefix: str,
+    properties: dict | None = None,
+    now: datetime | None = None,
+) -> DirectResult:
+    """Ask these contacts through one chosen touchpoint, as if each had sent a journey event
+    named ``event_name`` with the id ``key_prefix + contact id``: the same event row, the same
+    suppression rules (conditions, unsubscribes, missing email, sampling, fatigue) and the same
+    invitation rows as :func:`ingest_events`, so the tick delivers them like any other.
+
+    Idempotent: a contact whose event id already exists is counted in ``already`` and asked
+    nothing new. Contacts are locked in id order, so a concurrent call waits rather than asking
+    anyone twice, and fatigue is read after the lock."""
+    now = now or utcnow()
+    contacts = (
+        session.execute(
+            select(Contact)
+            .where(Contact.workspace_id == workspace.id, Contact.id.in_(sorted(set(contact_ids))))
+            .order_by(Contact.id)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
+    result = DirectResult()
+    if not contacts:
+        return result
+    rows = [
+        Row(
+            id=new_id("evt"),
+            workspace_id=workspace.id,
+            external_id=f"{key_prefix}{contact.id}",
+            name=event_name,
+            occurred_at=now,
+            received_at=now,
+            contact_id=contact.id,
+            properties=properties or {},
+        )
+        for contact in contacts
+    ]
+    stored = set(
+        insert_rows(
+            session,
+            Event.__table__,
+            [vars(row) for row in rows],
+            on_conflict="ON CONFLICT (workspace_id, external_id) DO NOTHING",
+            returning="RETURNING id",
+            sqlalchemy_statement=lambda: (
+                upsert_insert(session, Event.__table__)
+                .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+                .returning(Event.__table__.c.id)
+            ),
+        ).scalars()
+    )
+    result.already = len(rows) - len(stored)
+    window = max(workspace.recontact_days, touchpoint.recontact_days or 0)
+    recent = rules.recent_invitations(
+        session, contact_ids=[c.id for c in contacts], since=now - timedelta(days=window)
+    )
+    for contact, event in zip(contacts, rows, strict=True):
+        if event.id not in stored:
+            continue
+        context = {
+            "contact": {
+                "external_id": contact.external_id,
+                "email": contact.email,
+                "locale": contact.locale,
+                "attributes": contact.attributes or {},
+            },
+            "event": {"name": event.name, "properties": event.properties},
+        }
+        result.invitations.append(
+            _invite(workspace, touchpoint, contact, event, context, recent[contact.id], now)
+        )
+    _insert_invitations(session, result.invitations)
+    return result

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, object_session
 from surveys.contact.models import Contact
 from surveys.core.db import utcnow
 from surveys.core.errors import NotFound
+from surveys.core.hooks import Hook
 from surveys.invitation.models import Invitation
 from surveys.invitation.settings import Links
 from surveys.survey import i18n
@@ -43,6 +44,11 @@ _env = Environment(
 )
 
 
+# Steps ``step(session, invitation, strings) -> str | None`` that add a line of news above the
+# question (a roadmap re-survey tells the customer what shipped); the first line given is shown.
+invitation_notes = Hook("invitation_notes")
+
+
 class MailError(RuntimeError):
     """Sending failed; the message was not accepted by the SMTP server."""
 
@@ -53,16 +59,19 @@ def render_invitation(invitation: Invitation, *, links: Links, reminder: bool = 
     contact = invitation.contact
     if not contact.email:
         raise MailError(f"contact {contact.external_id!r} has no email address")
+    locale = i18n.pick_locale(None, contact.locale, (), invitation.survey)
+    notes = invitation_notes.collect(session, invitation, i18n.strings(locale)) if session else []
     return compose(
         survey=invitation.survey,
         workspace=workspace,
         contact_name=contact.name,
         contact_email=contact.email,
-        locale=i18n.pick_locale(None, contact.locale, (), invitation.survey),
+        locale=locale,
         token=invitation.token,
         message_id=f"{invitation.id}{'.reminder' if reminder else ''}",
         links=links,
         reminder=reminder,
+        note=notes[0] if notes else None,
     )
 
 
@@ -77,6 +86,7 @@ def compose(
     message_id: str,
     links: Links,
     reminder: bool = False,
+    note: str | None = None,
 ) -> EmailMessage:
     """The invitation email for one recipient, in ``locale`` (one the survey has text in).
 
@@ -105,6 +115,7 @@ def compose(
         "form_url": form_url,
         "unsubscribe_url": links.unsubscribe_url(token),
         "why": text["email_why"].format(name=sender_name),
+        "note": note,
     }
     message = EmailMessage()
     subject_key = "reminder_subject" if reminder else "email_subject"

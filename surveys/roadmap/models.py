@@ -49,6 +49,9 @@ class RoadmapItem(db.Model):
     keywords: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     external_ref: Mapped[str | None] = mapped_column(String(200))
     remap_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the item last became shipped (cleared if it leaves that status): the line between
+    # "before" and "after" of its outcome (surveys.roadmap.outcome).
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
     theme_links: Mapped[list["RoadmapItemTheme"]] = relationship(

@@ -143,6 +143,8 @@ def create_item(session: Session, *, workspace: Workspace, data: dict) -> Roadma
         keywords=data.get("keywords") or [],
         external_ref=data.get("external_ref"),
     )
+    if item.status == "shipped":
+        item.shipped_at = utcnow()
     _set_themes(item, data.get("theme_ids") or [])
     session.add(item)
     _flush(session, item.external_ref)
@@ -167,6 +169,10 @@ def update_item(session: Session, *, workspace: Workspace, item_id: str, data: d
     if "theme_ids" in data and sorted(data["theme_ids"]) != sorted(item.theme_ids):
         _set_themes(item, data["theme_ids"])
     item.updated_at = utcnow()
+    if item.status != previous_status:
+        # The line its outcome is measured from (surveys.roadmap.outcome); every path that
+        # changes a status (API, web app, tracker webhook, CSV import) comes through here.
+        item.shipped_at = item.updated_at if item.status == "shipped" else None
     _flush(session, item.external_ref)
     if item.status != previous_status:
         outbox.emit(

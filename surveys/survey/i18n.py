@@ -44,6 +44,7 @@ _EN = {
     "email_hint": "Click a number to answer. It takes one click.",
     "email_open": "Open the survey",
     "email_why": "You receive this email as a customer of {name}.",
+    "email_shipped": "You told us what you needed. It is here now: {title}. Has it made a difference?",
     "nps_low": "Not at all likely",
     "nps_high": "Extremely likely",
     "csat_low": "Very dissatisfied",
@@ -85,6 +86,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "email_hint": "Klicken Sie auf eine Zahl, um zu antworten. Ein Klick genügt.",
         "email_open": "Umfrage öffnen",
         "email_why": "Sie erhalten diese E-Mail als Kunde von {name}.",
+        "email_shipped": (
+            "Sie haben uns gesagt, was Ihnen fehlt. Jetzt ist es da: {title}. Hat es etwas verändert?"
+        ),
         "nps_low": "Überhaupt nicht wahrscheinlich",
         "nps_high": "Äußerst wahrscheinlich",
         "csat_low": "Sehr unzufrieden",
@@ -123,6 +127,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "email_hint": "Cliquez sur un chiffre pour répondre. Un seul clic suffit.",
         "email_open": "Ouvrir l'enquête",
         "email_why": "Vous recevez cet e-mail en tant que client de {name}.",
+        "email_shipped": (
+            "Vous nous avez dit ce qui vous manquait. C'est désormais disponible : {title}. "
+            "Cela a-t-il changé quelque chose ?"
+        ),
         "nps_low": "Pas du tout probable",
         "nps_high": "Très probable",
         "csat_low": "Très insatisfait",
@@ -161,6 +169,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "email_hint": "Haga clic en un número para responder. Basta con un clic.",
         "email_open": "Abrir la encuesta",
         "email_why": "Recibe este correo como cliente de {name}.",
+        "email_shipped": "Nos dijo lo que necesitaba. Ya está disponible: {title}. ¿Ha notado la diferencia?",
         "nps_low": "Nada probable",
         "nps_high": "Muy probable",
         "csat_low": "Muy insatisfecho",
@@ -199,6 +208,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "email_hint": "Klik op een cijfer om te antwoorden. Eén klik is genoeg.",
         "email_open": "Enquête openen",
         "email_why": "U ontvangt deze e-mail als klant van {name}.",
+        "email_shipped": "U vertelde ons wat u nodig had. Het is er nu: {title}. Heeft het verschil gemaakt?",
         "nps_low": "Helemaal niet waarschijnlijk",
         "nps_high": "Zeer waarschijnlijk",
         "csat_low": "Zeer ontevreden",

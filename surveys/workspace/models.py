@@ -6,6 +6,7 @@ A key belongs to one workspace and has one role (``ROLES``); it is stored hashed
 from datetime import datetime
 
 from sqlalchemy import (
+    CheckConstraint,
     Integer,
     String,
     UniqueConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column, id_column
 
 ROLES = ("admin", "analyst", "ingest")
+DIGEST_FREQUENCIES = ("off", "daily", "weekly")
 
 
 class Workspace(db.Model):
@@ -50,7 +52,10 @@ class Workspace(db.Model):
 
 class User(db.Model):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "email"),
+        CheckConstraint("digest_frequency in ('off','daily','weekly')", name="digest_frequency"),
+    )
     id: Mapped[str] = id_column("usr")
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     email: Mapped[str] = mapped_column(String(320), nullable=False)
@@ -59,6 +64,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = created_column()
     # A disabled user cannot log in and their sessions are ended (surveys.workspace.sessions).
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The user's own choice of digest email (surveys.digest): off until they turn it on.
+    digest_frequency: Mapped[str] = mapped_column(
+        String(8), default="off", server_default="off", nullable=False
+    )
 
 
 class ApiKey(db.Model):

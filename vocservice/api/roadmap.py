@@ -20,6 +20,14 @@ from surveys.roadmap import service
 from surveys.roadmap.impact import ImpactFilters, impact, ranked_items
 from surveys.roadmap.importer import MAX_ROWS, import_rows, read_csv
 from surveys.roadmap.models import RoadmapItem
+from surveys.roadmap.outcome import outcome
+from surveys.roadmap.outcome_schemas import (
+    OutcomeArgsSchema,
+    OutcomeSchema,
+    ResurveyCreateSchema,
+    ResurveySchema,
+)
+from surveys.roadmap.resurvey import resurvey
 from surveys.roadmap.schemas import (
     LinkCreateSchema,
     LinkSchema,
@@ -31,7 +39,7 @@ from surveys.roadmap.schemas import (
 from surveys.survey.service import get_survey
 from vocservice.api.common import Blueprint, page
 from vocservice.api.serializers import ResponseBodySchema, response_body
-from vocservice.auth import READ, require
+from vocservice.auth import ADMIN, READ, require
 from vocservice.idempotency import idempotent
 
 PREFIX = "/roadmap-items"
@@ -200,3 +208,38 @@ def unlink_response(item_id, response_id):
 @blp.response(204)
 def unlink_response_by_body(data, item_id):
     return unlink_response(item_id, data["response_id"])
+
+
+@blp.route("/<item_id>/outcome", methods=["GET"])
+@blp.doc(
+    description="Did shipping help? For a shipped item: its linked customers' score per survey and "
+    "the negative share of the item's themes, in the window before shipping and after it, beside "
+    "customers not linked; each change with its 95% interval and test. 409 when the item is not "
+    "shipped."
+)
+@require(READ)
+@blp.arguments(OutcomeArgsSchema, location="query")
+@blp.response(200, OutcomeSchema)
+@blp.alt_response(404, description="No such roadmap item in this workspace (a problem)")
+@blp.alt_response(409, description="The item is not shipped (a problem): nothing to measure yet")
+def item_outcome(args, item_id):
+    item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
+    return outcome(db.session, item=item, window_days=args["window_days"])
+
+
+@blp.route("/<item_id>/resurvey", methods=["POST"])
+@blp.doc(
+    description="Ask the item's linked customers again through a touchpoint, respecting its "
+    "conditions, unsubscribes and fatigue; a second call asks nobody twice (an Idempotency-Key "
+    "replays the first answer). 409 when the item is not shipped."
+)
+@require(ADMIN)
+@idempotent
+@blp.arguments(ResurveyCreateSchema)
+@blp.response(200, ResurveySchema)
+@blp.alt_response(404, description="No such roadmap item in this workspace (a problem)")
+@blp.alt_response(409, description="The item is not shipped (a problem)")
+def item_resurvey(data, item_id):
+    item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
+    # @idempotent commits, with the stored answer (with or without an Idempotency-Key).
+    return resurvey(db.session, workspace=g.workspace, item=item, touchpoint_id=data["touchpoint_id"])

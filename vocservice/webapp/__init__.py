@@ -52,10 +52,12 @@ def init_app(app: Flask) -> None:
     from vocservice.webapp import (  # noqa: F401 - registers the views on the blueprint
         auth,
         dashboard,
+        digest_settings,
         export,
         feedback,
         previews,
         roadmap,
+        roadmap_item,
         settings,
         surveys_pages,
         touchpoint_pages,

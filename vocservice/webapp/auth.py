@@ -37,6 +37,7 @@ from flask_limiter.errors import RateLimitExceeded
 
 from surveys.core.db import db
 from surveys.core.errors import DomainError, Invalid
+from surveys.digest.service import last_digests
 from surveys.workspace.models import Workspace
 from surveys.workspace.service import authenticate_user, change_password, normalise_email
 from surveys.workspace.sessions import (
@@ -263,6 +264,7 @@ def _account_page(*, error: str | None = None, errors: dict | None = None):
         errors=errors or {},
         sessions=live_sessions(db.session, user_id=g.user.id),
         current_id=g.web_session.id,
+        digests=last_digests(db.session, user_id=g.user.id),
     )
 
 

@@ -96,6 +96,9 @@ def roadmap_status(item_id: str):
     update_item(db.session, workspace=g.workspace, item_id=item.id, data={"status": status})
     db.session.commit()
     flash(f"“{item.title}” is now {status.replace('_', ' ')}.", "success")
+    if status == "shipped":
+        # Its page offers to re-survey the customers behind it and shows the outcome.
+        return redirect(url_for("webapp.roadmap_item", item_id=item.id))
     back = request.form.get("filter") or ""
     return redirect(
         url_for("webapp.roadmap", status=back if back in STATUSES else None, _anchor=f"item-{item.id}")
