@@ -24,6 +24,8 @@ ANALYZE_PENDING = "analyze_pending"
 REMAP_ROADMAP_ITEM = "remap_roadmap_item"
 # Deliver the outbound webhooks that are due; no arguments (the delivery rows say what is due).
 DELIVER_WEBHOOKS = "deliver_webhooks"
+# Carry out one erasure request (surveys.privacy.erasure); its row says what is due.
+ERASE_PERSON = "erase_person"
 NAMES = (
     SEND_INVITATION,
     SEND_REMINDER,
@@ -31,6 +33,7 @@ NAMES = (
     ANALYZE_PENDING,
     REMAP_ROADMAP_ITEM,
     DELIVER_WEBHOOKS,
+    ERASE_PERSON,
 )
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a
