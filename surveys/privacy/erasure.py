@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from surveys.contact import suppression
 from surveys.contact.models import Contact
 from surveys.core import jobs
-from surveys.core.db import is_postgres, lock_rows, utcnow
+from surveys.core.db import is_postgres, lock_rows, rfc3339, utcnow
 from surveys.invitation.models import Invitation
 from surveys.privacy import audit, registry
 from surveys.privacy.models import ErasureRequest
@@ -216,7 +216,10 @@ def run_erasure(session: Session, *, request_id: str, now: datetime | None = Non
         session,
         workspace_id=row.workspace_id,
         event_type="contact.erased",
-        items=[{"contact_id": contact_id, "erased_at": now} for contact_id in sorted(subject.contact_ids)],
+        items=[
+            {"contact_id": contact_id, "erased_at": rfc3339(now)}
+            for contact_id in sorted(subject.contact_ids)
+        ],
         now=now,
     )
     outcome.counts["contacts_found"] = len(subject.contact_ids)

@@ -22,7 +22,7 @@ class ErasureRequest(db.Model):
     __tablename__ = "erasure_requests"
     __privacy__ = {
         "action": "keep",
-        "free_text": ["subject"],
+        "free_text": ["subject", "counts", "last_error"],
         "why": "the identifier is cleared when the erasure is done",
     }
     __table_args__ = (Index("ix_erasure_requests_status", "status"),)
