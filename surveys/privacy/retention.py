@@ -10,7 +10,7 @@ in bounded batches, so a large backlog drains over several ticks.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Text, cast, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from surveys.analysis.models import Analysis
@@ -25,7 +25,8 @@ PER_TICK = 2000
 HOLDS_PERSONAL = or_(
     Response.contact_id.is_not(None),
     Response.comment.is_not(None),
-    Response.event_snapshot.is_not(None),
+    # A JSON column's None may be stored as JSON null: both count as empty.
+    func.coalesce(cast(Response.event_snapshot, Text), "null") != "null",
     Response.external_id.is_not(None),
 )
 
@@ -33,7 +34,7 @@ HOLDS_PERSONAL = or_(
 def _anonymise(session: Session, batch: list[Response]) -> None:
     for response in batch:
         response.comment = None
-        response.event_snapshot = None
+        response.event_snapshot = null()
         response.meta = {}
         response.external_id = None
         response.edit_token = None
