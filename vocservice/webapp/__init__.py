@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
         export,
         feedback,
         previews,
+        privacy,
         roadmap,
         settings,
         surveys_pages,
