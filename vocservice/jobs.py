@@ -216,6 +216,10 @@ def erase_person(request_id: str, *, _app: Flask | None = None) -> dict:
 
     with _job_session(_app) as session:
         outcome = erasure.run_erasure(session, request_id=request_id)
+        # The mail path's fallback folder (no SMTP_URL) keeps each message as a file.
+        outcome.counts["mail_files"] = erasure.forget_mail_files(
+            delivery_settings(current_app).outbox_dir, outcome.identifiers
+        )
     job = get_current_job()
     # In process (no Redis) there is no queue to clean.
     dropped = drop_queued(job.connection, outcome.response_ids | outcome.invitation_ids) if job else 0

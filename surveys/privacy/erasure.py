@@ -12,6 +12,7 @@ identifier from the request when done. The tick re-enqueues requests still pendi
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import JSON, Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -48,6 +49,8 @@ class ErasureOutcome:
     # Ids whose queued jobs the transport should drop (analyses, sends).
     response_ids: set[str] = field(default_factory=set)
     invitation_ids: set[str] = field(default_factory=set)
+    # The person's identifiers, in memory only: for the mail files the shell cleans up.
+    identifiers: set[str] = field(default_factory=set)
 
 
 def normalise(kind: str, value: str) -> str:
@@ -223,6 +226,7 @@ def run_erasure(session: Session, *, request_id: str, now: datetime | None = Non
         now=now,
     )
     outcome.counts["contacts_found"] = len(subject.contact_ids)
+    outcome.identifiers = {i for i in subject.identifiers if i}
     row.status, row.subject, row.finished_at = "done", None, now
     row.counts = dict(outcome.counts)
     audit.record(
@@ -235,6 +239,21 @@ def run_erasure(session: Session, *, request_id: str, now: datetime | None = Non
     )
     session.commit()
     return outcome
+
+
+def forget_mail_files(folder: Path, identifiers: set[str]) -> int:
+    """Delete the e-mails written to ``folder`` (the no-SMTP fallback of the mail path) that are
+    addressed to or mention the person; returns how many."""
+    if not identifiers or not folder.is_dir():
+        return 0
+    needles = [i.lower().encode() for i in identifiers]
+    removed = 0
+    for path in folder.glob("*.eml"):
+        content = path.read_bytes().lower()
+        if any(needle in content for needle in needles):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def sweep(session: Session, now: datetime) -> int:

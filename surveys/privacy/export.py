@@ -2,8 +2,8 @@
 
 :func:`export_chunks` yields the document in pieces: each section (contacts, events,
 invitations, answers with their analyses, webhook messages mentioning them with their
-deliveries) is read by keyset in batches of :data:`BATCH` rows with Core statements (no identity
-map), so memory stays flat whether the person gave ten answers or ten thousand.
+deliveries) is read in batches of :data:`BATCH` rows through one server-side cursor a section,
+with Core statements (no identity map), so memory stays flat however many answers they gave.
 """
 
 import json
@@ -44,19 +44,13 @@ def _row(mapping) -> dict:
 
 
 def _keyset(session: Session, table, condition) -> Iterator[list[dict]]:
-    """Batches of ``table``'s rows matching ``condition``, by id."""
-    last = ""
-    while True:
-        rows = [
-            _row(r)
-            for r in session.execute(
-                select(table).where(condition, table.c.id > last).order_by(table.c.id).limit(BATCH)
-            ).mappings()
-        ]
-        if not rows:
-            return
-        yield rows
-        last = rows[-1]["id"]
+    """Batches of ``table``'s rows matching ``condition``, by id, from one query read through a
+    server-side cursor (one sort, however many batches)."""
+    result = session.execute(
+        select(table).where(condition).order_by(table.c.id).execution_options(yield_per=BATCH)
+    )
+    for batch in result.mappings().partitions(BATCH):
+        yield [_row(r) for r in batch]
 
 
 def _section(name: str, batches: Iterator[list[dict]], first: bool = False) -> Iterator[str]:

@@ -89,7 +89,11 @@ def test_erasure_while_work_is_queued_leaves_no_trace_anywhere(
     assert receiver.received, "deliveries were attempted"
 
     with app.app_context():  # the search sees her before
-        assert {hit[0] for hit in search_database(db.session, NEEDLES)} >= {"contacts", "responses", "events"}
+        assert {hit[0] for hit in search_database(db.session, NEEDLES)} >= {
+            "contacts",
+            "responses",
+            "analyses",
+        }
     accepted = _erase(client, workspace, email="  ann.PERSON@example.COM ")
     assert accepted["status"] == "pending" and set(accepted) == {"id", "status", "requested_at"}
     # A new event for her arrives before the job runs: acknowledged, nothing stored, no invitation.
@@ -183,3 +187,26 @@ def test_erasure_by_external_id_and_the_tick_retries_a_lost_job(
         assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
         # Running the job again does nothing.
         assert erasure.run_erasure(db.session, request_id=accepted["id"]).status == "done"
+
+
+def test_erasure_removes_the_mail_files_written_without_smtp(app, client, workspace, run_worker):
+    from surveys.invitation import mail
+    from vocservice.config import delivery_settings
+
+    with app.app_context():
+        folder = delivery_settings(app).outbox_dir
+    written = {}
+    for number, to in enumerate((ANN_EMAIL, "bob@example.org")):
+        message = mail.plain_message(to=to, subject="How did we do?", body="Tell us")
+        message["Message-ID"] = f"<privacy-test-{number}@voc.test>"
+        written[to] = mail.send_message(
+            message, smtp_url=None, mail_from="voc@example.com", outbox_dir=folder
+        )
+    h = workspace.headers
+    survey, _ = setup_survey(client, h)
+    answer_through_api(client, h, survey["id"], person(ANN_ID, ANN_EMAIL), 5, "ok")
+    _erase(client, workspace, email=ANN_EMAIL.lower())
+    run_worker()
+    assert not written[ANN_EMAIL].exists()
+    assert written["bob@example.org"].exists()
+    written["bob@example.org"].unlink()
