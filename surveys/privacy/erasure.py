@@ -186,11 +186,19 @@ def erase_subject(session: Session, *, workspace_id: str, subject: Subject, outc
                     for chunk in _chunks(values):
                         removed += session.execute(delete(table).where(table.c[column].in_(chunk))).rowcount
         elif decl.action == "mentions":
-            condition = mention_filter(session, table, decl.free_text, subject.identifiers, ids)
-            if condition is not None:
+            # PostgreSQL matches every id in one scan (a regular expression a chunk); SQLite has
+            # no regular expressions and a bounded expression depth, so a statement a chunk.
+            if is_postgres(session):
+                groups = [(subject.identifiers, ids)]
+            else:
+                groups = [(subject.identifiers, [])] + [(set(), chunk) for chunk in _chunks(ids)]
+            for needles, some_ids in groups:
+                condition = mention_filter(session, table, decl.free_text, needles, some_ids)
+                if condition is None:
+                    continue
                 if "workspace_id" in table.c:
                     condition = condition & (table.c.workspace_id == workspace_id)
-                removed = session.execute(delete(table).where(condition)).rowcount
+                removed += session.execute(delete(table).where(condition)).rowcount
         if removed:
             counts[name] = counts.get(name, 0) + removed
 
