@@ -13,6 +13,7 @@ from surveys.privacy import audit, erasure
 from surveys.privacy.export import export_chunks
 from surveys.privacy.models import ErasureRequest, PrivacyAudit
 from surveys.privacy.schemas import ErasureCreateSchema
+from surveys.workspace.models import ApiKey, User
 from surveys.workspace.schemas import WorkspaceUpdateSchema
 from vocservice.webapp import bp
 from vocservice.webapp.auth import admin_required
@@ -45,7 +46,19 @@ def _page(status: int = 200, **extra):
             select(ErasureRequest).where(ErasureRequest.id.in_([a.request_id for a in rows if a.request_id]))
         ).scalars()
     }
+    ids = [a.actor_id for a in rows if a.actor_id]
+    actors = {
+        **{
+            u.id: f"user {u.email}"
+            for u in db.session.execute(select(User).where(User.id.in_(ids))).scalars()
+        },
+        **{
+            k.id: f"API key {k.name or k.prefix}"
+            for k in db.session.execute(select(ApiKey).where(ApiKey.id.in_(ids))).scalars()
+        },
+    }
     context = {
+        "actors": actors,
         "entries": rows[:PAGE_SIZE],
         "older": rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
         "requests": requests,
