@@ -6,7 +6,8 @@ address, and without the secret a digest cannot be tested against guesses. ``cre
 the key over once (:func:`set_key`); the domain never reads configuration itself.
 
 Journey events for a suppressed person are acknowledged and dropped (no contact, no event, no
-invitation: :mod:`surveys.event.service` asks :func:`suppressed_keys`).
+invitation: :mod:`surveys.event.service` asks :func:`suppressed_keys`); answers posted for them
+through the API are refused (:func:`refusal`), so nothing of theirs is stored again.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from surveys.core.db import created_column, db, upsert_insert, utcnow
+from surveys.core.errors import Invalid
 
 _key: bytes = b"vocservice-unconfigured"
 
@@ -83,3 +85,11 @@ def suppressed_keys(session: Session, *, workspace_id: str, contacts: dict[str, 
     if not hits:
         return set()
     return {key for key, found in wanted.items() if hits.intersection(found)}
+
+
+def refusal() -> Invalid:
+    """The problem an answer posted for a suppressed person gets (its sender knows them already)."""
+    return Invalid(
+        "This person asked to be erased: nothing about them is stored.",
+        errors={"contact": ["erased at their request"]},
+    )

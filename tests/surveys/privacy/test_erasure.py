@@ -185,6 +185,14 @@ def test_erasure_by_external_id_and_the_tick_retries_a_lost_job(
         # Erased by external id, she is suppressed by her address too.
         assert _new_event(client, workspace, {"email": ANN_EMAIL})["invitations"] == []
         assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
+        # Answers posted for her are refused, one by one and in a batch; others are stored.
+        body = {"survey_id": survey["id"], "score": 1, "contact": {"email": ANN_EMAIL.upper()}}
+        refused = client.post("/api/v1/responses", json=body, headers=h)
+        assert refused.status_code == 422 and "erased" in refused.json["detail"]
+        other = {**body, "contact": {"external_id": "someone-else"}}
+        batch = client.post("/api/v1/responses/batch", json={"responses": [body, other]}, headers=h).json
+        assert (batch["rejected"], [item["status"] for item in batch["results"]]) == (1, [422, 201])
+        assert db.session.scalar(select(func.count()).select_from(Contact)) == 1
         # Running the job again does nothing.
         assert erasure.run_erasure(db.session, request_id=accepted["id"]).status == "done"
 
