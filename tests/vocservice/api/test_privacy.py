@@ -68,3 +68,11 @@ def test_retention_settings_are_off_by_default_and_can_be_set_and_cleared(client
     assert (set_.json["retention_days"], set_.json["retention_action"]) == (365, "delete")
     cleared = client.patch("/api/v1/workspace", json={"retention_days": None}, headers=workspace.headers)
     assert cleared.json["retention_days"] is None
+
+
+def test_privacy_export_query_never_reaches_a_log_line():
+    from vocservice.logs import safe_path
+
+    line = "GET /api/v1/privacy/export?email=ann%40example.com HTTP/1.1"
+    assert safe_path(line) == "GET /api/v1/privacy/export?[redacted] HTTP/1.1"
+    assert safe_path("/api/v1/responses?survey_id=sv_1") == "/api/v1/responses?survey_id=sv_1"
