@@ -5,11 +5,13 @@ Importing this module registers all mapped classes with the metadata; it defines
 
 from surveys.analysis import models as analysis_models
 from surveys.contact import models as contact_models
+from surveys.contact import suppression as contact_suppression
 from surveys.core import ledgers
 from surveys.digest import models as digest_models
 from surveys.event import models as event_models
 from surveys.invitation import models as invitation_models
 from surveys.metrics import models as metrics_models
+from surveys.privacy import models as privacy_models
 from surveys.response import models as response_models
 from surveys.roadmap import models as roadmap_models
 from surveys.segment import models as segment_models
@@ -22,6 +24,7 @@ MODULES = (
     workspace_models,
     workspace_sessions,
     contact_models,
+    contact_suppression,
     survey_models,
     event_models,
     invitation_models,
@@ -33,4 +36,5 @@ MODULES = (
     webhook_models,
     digest_models,
     ledgers,
+    privacy_models,
 )

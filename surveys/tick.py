@@ -16,6 +16,7 @@ from surveys.core.db import utcnow
 from surveys.core.ledgers import IdempotencyRecord, WebhookReceipt
 from surveys.digest import service as digests
 from surveys.invitation.models import Invitation
+from surveys.privacy import erasure, retention
 from surveys.response import finalise
 from surveys.response.models import Response
 from surveys.roadmap.mapping import sweep_remaps
@@ -129,6 +130,10 @@ def run_tick(
     counts["webhook_deliveries_pruned"] = webhook_delivery.prune(
         session, now=now, retention=webhook_retention
     )
+
+    # Erasures whose job was lost, and answers past their workspace's retention period.
+    counts["erasures_enqueued"] = erasure.sweep(session, now)
+    counts["retention_applied"] = retention.apply_retention(session, now=now)
 
     counts["receipts_pruned"] = session.execute(
         delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPT_TTL)

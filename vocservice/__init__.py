@@ -11,6 +11,7 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     from surveys import wiring
+    from surveys.contact import suppression
     from vocservice import cli, config, errors, health, logs, queue, safety, telemetry
     from vocservice.cli import rollups as rollups_cli
     from vocservice.extensions import api, db, limiter, migrate
@@ -56,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # What runs on flush, after commit and after analysis: see surveys/wiring.py and queue.py.
     wiring.install(db.session)
     queue.install(db.session)
+    # Erased people are remembered as HMACs keyed with the app secret (surveys.contact.suppression).
+    suppression.set_key(app.config["SECRET_KEY"])
     health.init_app(app)
     cli.init_app(app)
     rollups_cli.init_app(app)

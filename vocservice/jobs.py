@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from rq import Retry, get_current_job
+from rq import Queue, Retry, get_current_job
+from rq.serializers import JSONSerializer
 from sqlalchemy.exc import StatementError
 
 from surveys.core import jobs as port
@@ -217,6 +218,44 @@ def _tell_admins_disabled(session, endpoint_id: str) -> None:
             log.exception("could not tell %s that endpoint %s was disabled", member.email, endpoint_id)
 
 
+def erase_person(request_id: str, *, _app: Flask | None = None) -> dict:
+    """Carry out an erasure request, then drop queued jobs that name the erased rows (their
+    analyses and sends): the jobs would find nothing, but nothing of the person stays queued."""
+    from surveys.privacy import erasure
+
+    with _job_session(_app) as session:
+        outcome = erasure.run_erasure(session, request_id=request_id)
+        # The mail path's fallback folder (no SMTP_URL) keeps each message as a file.
+        outcome.counts["mail_files"] = erasure.forget_mail_files(
+            delivery_settings(current_app).outbox_dir, outcome.identifiers
+        )
+    job = get_current_job()
+    # In process (no Redis) there is no queue to clean.
+    dropped = drop_queued(job.connection, outcome.response_ids | outcome.invitation_ids) if job else 0
+    _log("erase_person", request_id, f"{outcome.status} {outcome.counts} dropped {dropped} jobs")
+    return {"status": outcome.status, "counts": outcome.counts, "jobs_dropped": dropped}
+
+
+def drop_queued(connection, ids: set[str]) -> int:
+    """Remove queued (not started) jobs whose arguments name any of ``ids``; returns how many.
+    A job holding other ids too goes as well: their answers stay pending in the database and
+    the tick's sweeper enqueues them again."""
+    if not ids:
+        return 0
+    dropped = 0
+    for name in sorted({spec.queue for _, spec in JOBS.values()}):
+        queue = Queue(name, connection=connection, serializer=JSONSerializer)
+        for job in queue.get_jobs():
+            named = set()
+            for arg in job.args:
+                named.update(str(a) for a in (arg if isinstance(arg, list | tuple) else [arg]))
+            if named & ids:
+                queue.remove(job)
+                job.delete()
+                dropped += 1
+    return dropped
+
+
 JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     # Delivery state lives on the invitation row, so a failed send is rescheduled there with
     # backoff instead of being retried blindly by RQ.
@@ -246,5 +285,7 @@ JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     ),
     # Delivery state lives on the digests row (attempts, backoff), like an invitation's.
     port.SEND_DIGEST: (send_digest, JobSpec(queue="default", timeout=120, max_retries=0)),
+    # The request row is the durable record: RQ retries a failure, the tick re-enqueues a lost job.
+    port.ERASE_PERSON: (erase_person, JobSpec(queue="default", timeout=600, max_retries=3)),
 }
 assert set(JOBS) == set(port.NAMES), "every name of the job port has a function here"

@@ -14,7 +14,8 @@ the request enqueues and restored in the worker while that job runs, so one id f
 from the HTTP request to the job's log lines.
 
 A survey link (``/s/<token>``, ``/u/<token>``) is a bearer credential: whoever reads it can answer
-or unsubscribe as that customer, so access logs show ``/s/[token]`` instead. Paths are also
+or unsubscribe as that customer, so access logs show ``/s/[token]`` instead; the query of a
+privacy export names a person, so it shows as ``[redacted]``. Paths are also
 escaped (``\\x1b`` instead of the byte), so a crafted URL cannot forge or hide log lines.
 :class:`GunicornLogger` applies both to gunicorn's access log (see the Procfile); the error log
 calls :func:`safe_path` itself.
@@ -36,6 +37,8 @@ from gunicorn.glogging import Logger
 from sqlalchemy.exc import StatementError
 
 _TOKEN_PATH = re.compile(r"(/(?:s|u)/)[^/?#\s]+")
+# Whom a privacy export is about is itself personal data: its query values never reach a log.
+_PRIVACY_QUERY = re.compile(r"(/privacy/[^?#\s]*\?)([^#\s]*)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
 _REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -53,7 +56,8 @@ def safe_path(text: str | None) -> str:
     """``text`` (a path, request line or URL) with survey tokens redacted and controls escaped."""
     if not text:
         return text or ""
-    return _CONTROL.sub(_escape, _TOKEN_PATH.sub(r"\1[token]", text))
+    text = _PRIVACY_QUERY.sub(r"\1[redacted]", _TOKEN_PATH.sub(r"\1[token]", text))
+    return _CONTROL.sub(_escape, text)
 
 
 def describe_database_error(error: StatementError) -> str:
@@ -107,6 +111,8 @@ class GunicornLogger(Logger):
         for key in ("r", "U", "q", "f", "{referer}i"):
             if isinstance(atoms.get(key), str):
                 atoms[key] = safe_path(atoms[key])
+        if "/privacy/" in str(atoms.get("U")) and atoms.get("q"):
+            atoms["q"] = "[redacted]"  # the query alone, without the path safe_path keys on
         if isinstance(atoms.get("a"), str):
             atoms["a"] = _CONTROL.sub(_escape, atoms["a"])
         return atoms

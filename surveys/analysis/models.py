@@ -18,6 +18,11 @@ from surveys.response.models import Response
 
 class Theme(db.Model):
     __tablename__ = "themes"
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["description", "keywords"],
+        "why": "staff-written taxonomy",
+    }
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
     id: Mapped[str] = id_column("th")
     # The unique (workspace_id, name) constraint already indexes workspace_id first.
@@ -32,6 +37,7 @@ class Theme(db.Model):
 
 class Analysis(db.Model):
     __tablename__ = "analyses"
+    __privacy__ = {"action": "delete", "response": "response_id", "free_text": ["themes", "noun_phrases"]}
     __table_args__ = (
         UniqueConstraint("response_id", "analyzer_version"),
         # Theme rollups fold in analyses stored since their last run (migration 0003).
@@ -56,6 +62,7 @@ class Analysis(db.Model):
 
 class ResponseTheme(db.Model):
     __tablename__ = "response_themes"
+    __privacy__ = {"action": "delete", "response": "response_id"}
     __table_args__ = (Index("ix_response_themes_workspace_theme", "workspace_id", "theme_id"),)
     response_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
@@ -73,6 +80,7 @@ ACTIONS = ("add", "remove")
 
 class TagCorrection(db.Model):
     __tablename__ = "tag_corrections"
+    __privacy__ = {"action": "delete", "response": "response_id"}
     __table_args__ = (
         UniqueConstraint("response_id", "theme_id"),
         CheckConstraint("action in ('add','remove')", name="action"),

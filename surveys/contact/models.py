@@ -13,6 +13,7 @@ from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column
 
 class Contact(db.Model):
     __tablename__ = "contacts"
+    __privacy__ = {"action": "delete", "free_text": ["external_id", "email", "name", "attributes"]}
     __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
     id: Mapped[str] = id_column("ct")
     # Indexed as the leading column of the (workspace_id, external_id) unique key.

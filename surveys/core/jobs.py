@@ -26,6 +26,8 @@ REMAP_ROADMAP_ITEM = "remap_roadmap_item"
 DELIVER_WEBHOOKS = "deliver_webhooks"
 # Send one digest email (the digests row says what and to whom).
 SEND_DIGEST = "send_digest"
+# Carry out one erasure request (surveys.privacy.erasure); its row says what is due.
+ERASE_PERSON = "erase_person"
 NAMES = (
     SEND_INVITATION,
     SEND_REMINDER,
@@ -34,6 +36,7 @@ NAMES = (
     REMAP_ROADMAP_ITEM,
     DELIVER_WEBHOOKS,
     SEND_DIGEST,
+    ERASE_PERSON,
 )
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a

@@ -19,6 +19,7 @@ from surveys.core.db import JSONType, created_column, db, fk_column
 
 class IdempotencyRecord(db.Model):
     __tablename__ = "idempotency_records"
+    __privacy__ = {"action": "mentions", "free_text": ["key", "body"]}
     __table_args__ = (UniqueConstraint("workspace_id", "key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = fk_column("workspaces.id")
@@ -33,6 +34,7 @@ class WebhookReceipt(db.Model):
     """Inbound Standard Webhooks message ids, kept at least 7 days to refuse replays."""
 
     __tablename__ = "webhook_receipts"
+    __privacy__ = {"action": "keep", "free_text": ["message_id"], "why": "senders' message ids"}
     __table_args__ = (UniqueConstraint("workspace_id", "message_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = fk_column("workspaces.id")

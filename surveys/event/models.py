@@ -14,6 +14,11 @@ from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column
 
 class Event(db.Model):
     __tablename__ = "events"
+    __privacy__ = {
+        "action": "delete",
+        "contact": "contact_id",
+        "free_text": ["external_id", "name", "properties"],
+    }
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
         # The funnel counts one workspace's events of a name over a date range.

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
 from surveys.contact.service import lock_contacts, lock_contacts_statement
+from surveys.contact.suppression import suppressed_keys
 from surveys.core import pipeline
 from surveys.core.bulk import copy_rows, insert_rows
 from surveys.core.db import is_postgres, new_id, upsert_insert, utcnow
@@ -39,6 +40,8 @@ class EventResult:
     duplicate: bool
     invitations: list[Invitation | Row] = field(default_factory=list)
     cancelled: int = 0
+    # The person asked to be erased: nothing was stored (no contact, event or invitation).
+    suppressed: bool = False
 
 
 def find_result(session: Session, workspace_id: str, external_id: str) -> EventResult | None:
@@ -100,6 +103,17 @@ def ingest_events(
     for external_id, item in zip(ids, items, strict=True):
         if external_id not in results and external_id not in fresh:
             fresh[external_id] = item
+    if fresh:
+        # An erased person is never invited again: their events are acknowledged and dropped,
+        # so neither a contact nor an invitation comes back (surveys.contact.suppression).
+        gone = suppressed_keys(
+            session, workspace_id=workspace.id, contacts={k: v.get("contact") or {} for k, v in fresh.items()}
+        )
+        for external_id in gone:
+            fresh.pop(external_id)
+            results[external_id] = EventResult(
+                Row(id=new_id("evt"), external_id=external_id), False, [], 0, suppressed=True
+            )
     if fresh:
         results.update(_store(session, workspace, fresh, now, touchpoints))
     out, seen = [], set()

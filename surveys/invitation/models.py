@@ -35,6 +35,7 @@ INVITATION_STATUSES = (
 
 class Invitation(db.Model):
     __tablename__ = "invitations"
+    __privacy__ = {"action": "delete", "contact": "contact_id", "free_text": ["last_error"]}
     __table_args__ = (
         UniqueConstraint("touchpoint_id", "event_id"),
         Index("ix_invitations_due", "status", "scheduled_for"),

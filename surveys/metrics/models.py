@@ -33,6 +33,11 @@ ScoreCounts = type(
 
 class DailyRollup(ScoreCounts, db.Model):
     __tablename__ = "daily_rollups"
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["value"],
+        "why": "counts; kept exact by the flush listeners",
+    }
     # The unique key leads with survey and day: every read filters on both.
     __table_args__ = (
         UniqueConstraint(
@@ -59,6 +64,7 @@ class DailyRollup(ScoreCounts, db.Model):
 
 class ThemeRollup(ScoreCounts, db.Model):
     __tablename__ = "theme_rollups"
+    __privacy__ = {"action": "keep", "why": "counts; kept exact by the flush listeners"}
     __table_args__ = (
         UniqueConstraint("survey_id", "day", "segment_key", "theme_id", name="uq_theme_rollups_survey_id"),
     )
@@ -81,6 +87,7 @@ class RollupDim(db.Model):
     from the raw rows when added, then kept by the same deltas as the built-in ones."""
 
     __tablename__ = "rollup_dims"
+    __privacy__ = {"action": "keep", "why": "dimension names"}
     workspace_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
     )
@@ -92,6 +99,7 @@ class RollupMark(db.Model):
     """How far a derived table is up to date, e.g. theme rollups up to an analysis time."""
 
     __tablename__ = "rollup_marks"
+    __privacy__ = {"action": "keep", "free_text": ["info"], "why": "bookkeeping of derived tables"}
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     info: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
 from surveys.contact.service import contact_key, lock_contacts
+from surveys.contact.suppression import refusal, suppressed_keys
 from surveys.core import jobs, pipeline
 from surveys.core.bulk import copy_rows, insert_rows
 from surveys.core.db import is_postgres, new_id, upsert_insert, utcnow
@@ -69,6 +70,11 @@ def create_responses(
             rows[index] = _row(item, surveys, workspace.id, now)
         except DomainError as err:
             outcomes[index] = err
+    # People erased at their request: their answers are refused, nothing of them stored again.
+    contacts = {str(i): items[i]["contact"] for i in rows if items[i].get("contact")}
+    for key in suppressed_keys(session, workspace_id=workspace.id, contacts=contacts) if contacts else ():
+        outcomes[int(key)] = refusal()
+        rows.pop(int(key))
     if not rows:
         return outcomes  # type: ignore[return-value]  # every item was refused
     refused: set[str] = set()  # contacts whose merged attributes would exceed the cap

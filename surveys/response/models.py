@@ -45,6 +45,12 @@ def has_text(comment: str | None) -> bool:
 
 class Response(db.Model):
     __tablename__ = "responses"
+    __privacy__ = {
+        "action": "delete",
+        "contact": "contact_id",
+        "orm": True,
+        "free_text": ["external_id", "comment", "metadata", "attributes", "event_snapshot", "analysis_error"],
+    }
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
         Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),

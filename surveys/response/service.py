@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from surveys.contact.service import find_contact, upsert_contact
+from surveys.contact.suppression import refusal, suppressed_keys
 from surveys.core.db import lock_rows, rfc3339, utcnow
 from surveys.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from surveys.core.schemas import MAX_ATTRIBUTES
@@ -211,6 +212,8 @@ def create_response(
         return existing, False
     contact = None
     if data.get("contact"):
+        if suppressed_keys(session, workspace_id=workspace.id, contacts={"c": data["contact"]}):
+            raise refusal()
         contact = upsert_contact(session, workspace_id=workspace.id, data=data["contact"])
     response = Response(
         workspace_id=workspace.id,

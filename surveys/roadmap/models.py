@@ -34,6 +34,11 @@ LINKED = ("auto", "manual")
 
 class RoadmapItem(db.Model):
     __tablename__ = "roadmap_items"
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["title", "description", "keywords", "external_ref"],
+        "why": "product plans written by staff",
+    }
     __table_args__ = (
         # NULLs are distinct, so items without an external reference never clash.
         UniqueConstraint("workspace_id", "external_ref"),
@@ -80,6 +85,7 @@ class RoadmapItemTheme(db.Model):
     """The themes an item addresses; a deleted theme drops out by cascade."""
 
     __tablename__ = "roadmap_item_themes"
+    __privacy__ = {"action": "keep", "why": "items to themes"}
     item_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("roadmap_items.id", ondelete="CASCADE"), primary_key=True
     )
@@ -90,6 +96,7 @@ class RoadmapItemTheme(db.Model):
 
 class RoadmapLink(db.Model):
     __tablename__ = "roadmap_links"
+    __privacy__ = {"action": "delete", "response": "response_id"}
     __table_args__ = (
         CheckConstraint("source in ('auto','manual','excluded')", name="source"),
         # Re-mapping and the response's "roadmap_items" look links up by response.
@@ -122,6 +129,7 @@ class RoadmapLinkFact(db.Model):
     listener subtracts them."""
 
     __tablename__ = "roadmap_link_facts"
+    __privacy__ = {"action": "delete", "response": "response_id", "contact": "contact_id"}
     __table_args__ = (
         Index("ix_roadmap_link_facts_response_id", "response_id"),
         # Filtered impact (a survey over a time window, as on the dashboard) reads this range,
@@ -153,6 +161,7 @@ class RoadmapItemCustomer(db.Model):
     """Per item and customer: the revenue of the customer's latest linked answer."""
 
     __tablename__ = "roadmap_item_customers"
+    __privacy__ = {"action": "delete", "contact": "contact_id"}
     item_id: Mapped[str] = _item_fk()
     contact_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     revenue: Mapped[float] = mapped_column(Float, nullable=False)
@@ -162,6 +171,7 @@ class RoadmapImpact(db.Model):
     """Per item, all time and every survey: the totals ``?sort=impact`` orders by."""
 
     __tablename__ = "roadmap_impacts"
+    __privacy__ = {"action": "keep", "why": "per-item totals, kept exact by the flush listeners"}
     __table_args__ = (Index("ix_roadmap_impacts_workspace_id", "workspace_id"),)
     item_id: Mapped[str] = _item_fk()
     workspace_id: Mapped[str] = mapped_column(String(40), nullable=False)

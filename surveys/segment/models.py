@@ -10,6 +10,11 @@ from surveys.core.db import JSONType, created_column, db, fk_column, id_column, 
 
 class Segment(db.Model):
     __tablename__ = "segments"
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["description", "conditions"],
+        "why": "staff-written definitions",
+    }
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
     id: Mapped[str] = id_column("seg")
     workspace_id: Mapped[str] = fk_column("workspaces.id")

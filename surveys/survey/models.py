@@ -23,6 +23,11 @@ CHANNELS = ("email", "link", "webhook")
 
 class Survey(db.Model):
     __tablename__ = "surveys"
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["name", "question", "comment_prompt", "translations"],
+        "why": "staff-written questions",
+    }
     __table_args__ = (CheckConstraint("kind in ('nps','csat','ces')", name="kind"),)
     id: Mapped[str] = id_column("sv")
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
@@ -39,6 +44,11 @@ class Survey(db.Model):
 
 class Touchpoint(db.Model):
     __tablename__ = "touchpoints"
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["name", "event", "webhook_url", "conditions", "cancel_on"],
+        "why": "configuration",
+    }
     id: Mapped[str] = id_column("tp")
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     survey_id: Mapped[str] = fk_column("surveys.id", index=True)

@@ -20,6 +20,8 @@ EVENT_TYPES: dict[str, str] = {
     "(link invitations are handed out in the answer to the event instead).",
     "invitation.failed": "A survey invitation could not be delivered after its retries.",
     "roadmap_item.status_changed": "A roadmap item moved between idea, planned, in_progress and shipped.",
+    "contact.erased": "A person was erased on request: every answer, event and invitation of theirs is gone "
+    "and they are never invited again. Carries the contact id only; delete what you hold of them.",
 }
 # Sent only by POST /api/v1/webhook-endpoints/{id}/test; no endpoint subscribes to it.
 PING = "ping"

@@ -21,6 +21,11 @@ DELIVERY_STATUSES = ("pending", "succeeded", "failed")
 
 class WebhookEndpoint(db.Model):
     __tablename__ = "webhook_endpoints"
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["url", "description", "events", "disabled_reason"],
+        "why": "configuration",
+    }
     id: Mapped[str] = id_column("ep")
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     url: Mapped[str] = mapped_column(Text, nullable=False)
@@ -42,6 +47,7 @@ class WebhookEndpoint(db.Model):
 
 class WebhookMessage(db.Model):
     __tablename__ = "webhook_messages"
+    __privacy__ = {"action": "mentions", "free_text": ["payload"]}
     __table_args__ = (Index("ix_webhook_messages_created", "created_at"),)
     id: Mapped[str] = id_column("msg")  # the webhook-id header: the receiver's deduplication key
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
@@ -53,6 +59,7 @@ class WebhookMessage(db.Model):
 
 class WebhookDelivery(db.Model):
     __tablename__ = "webhook_deliveries"
+    __privacy__ = {"action": "mentions", "free_text": ["last_error"]}
     __table_args__ = (
         # What the delivery job looks for: only pending rows are indexed.
         Index(
@@ -87,6 +94,7 @@ class WebhookDelivery(db.Model):
 
 class WebhookAttempt(db.Model):
     __tablename__ = "webhook_attempts"
+    __privacy__ = {"action": "mentions", "free_text": ["error", "response_excerpt"]}
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     delivery_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), nullable=False, index=True

@@ -170,6 +170,11 @@ class RoadmapStatusData(Schema):
     previous_status = fields.String()
 
 
+class ContactErasedData(Schema):
+    contact_id = fields.String(metadata={"description": "The erased contact's id (nothing else of them)."})
+    erased_at = Time()
+
+
 class PingData(Schema):
     message = fields.String()
     endpoint_id = fields.String()
@@ -184,6 +189,7 @@ PAYLOADS: dict[str, type[Schema]] = {
     "invitation.sent": InvitationEventData,
     "invitation.failed": InvitationEventData,
     "roadmap_item.status_changed": RoadmapStatusData,
+    "contact.erased": ContactErasedData,
     "ping": PingData,
 }
 assert set(PAYLOADS) == {*EVENT_TYPES, "ping"}

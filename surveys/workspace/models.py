@@ -21,6 +21,11 @@ DIGEST_FREQUENCIES = ("off", "daily", "weekly")
 
 class Workspace(db.Model):
     __tablename__ = "workspaces"
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["name", "allowed_origins", "branding"],
+        "why": "tenant settings",
+    }
     id: Mapped[str] = id_column("ws")
     slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -47,11 +52,22 @@ class Workspace(db.Model):
     taxonomy_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     allowed_origins: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     branding: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+    # Answers older than this many days lose their personal data (None: kept; surveys.privacy).
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    # "anonymise" (comment, snapshot and contact link removed, scores kept) or "delete".
+    retention_action: Mapped[str] = mapped_column(
+        String(10), default="anonymise", server_default="anonymise", nullable=False
+    )
     created_at: Mapped[datetime] = created_column()
 
 
 class User(db.Model):
     __tablename__ = "users"
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["email", "password_hash"],
+        "why": "staff accounts, not customers",
+    }
     __table_args__ = (
         UniqueConstraint("workspace_id", "email"),
         CheckConstraint("digest_frequency in ('off','daily','weekly')", name="digest_frequency"),
@@ -72,6 +88,7 @@ class User(db.Model):
 
 class ApiKey(db.Model):
     __tablename__ = "api_keys"
+    __privacy__ = {"action": "keep", "free_text": ["name"], "why": "staff credentials, no customer data"}
     id: Mapped[str] = id_column("key")
     workspace_id: Mapped[str] = fk_column("workspaces.id", index=True)
     name: Mapped[str] = mapped_column(String(200), default="", nullable=False)

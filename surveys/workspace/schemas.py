@@ -19,6 +19,8 @@ class WorkspaceSchema(Schema):
     revenue_attribute = fields.String()
     allowed_origins = fields.List(fields.String())
     branding = fields.Dict()
+    retention_days = fields.Integer(allow_none=True)
+    retention_action = fields.String()
 
 
 class WorkspaceUpdateSchema(Base):
@@ -34,6 +36,15 @@ class WorkspaceUpdateSchema(Base):
     branding = fields.Dict(
         keys=fields.String(validate=validate.OneOf(("color", "logo_url", "name"))),
         values=fields.String(validate=validate.Length(max=500)),
+    )
+    retention_days = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(1, 36500),
+        metadata={"description": "Days after which answers lose their personal data; null: kept."},
+    )
+    retention_action = fields.String(
+        validate=validate.OneOf(("anonymise", "delete")),
+        metadata={"description": "anonymise (scores kept in every figure) or delete (figures adjusted)."},
     )
 
 

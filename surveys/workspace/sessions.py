@@ -24,6 +24,7 @@ KEEP_ENDED = timedelta(days=30)
 
 class WebSession(db.Model):
     __tablename__ = "web_sessions"
+    __privacy__ = {"action": "keep", "free_text": ["user_agent"], "why": "staff sessions"}
     # SHA-256 hex of the token in the cookie.
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = fk_column("users.id", index=True)

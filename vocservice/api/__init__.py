@@ -31,6 +31,9 @@ def register(api: Api) -> None:
 
     for module in (webhooks, exports):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
+    from vocservice.api import privacy
+
+    api.register_blueprint(privacy.blp, url_prefix=f"/api/v1{privacy.PREFIX}")
     _document_webhook_events(api)
 
 

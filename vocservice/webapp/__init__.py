@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
         export,
         feedback,
         previews,
+        privacy,
         roadmap,
         roadmap_item,
         settings,

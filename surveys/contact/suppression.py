@@ -1,0 +1,95 @@
+"""People who asked to be erased, kept as keyed hashes so they are never invited again.
+
+A suppression is HMAC-SHA256(app secret, normalised identifier) per workspace, for the e-mail
+address (trimmed, lower-cased) and the external id (trimmed) alike: the table never holds the
+address, and without the secret a digest cannot be tested against guesses. ``create_app`` hands
+the key over once (:func:`set_key`); the domain never reads configuration itself.
+
+Journey events for a suppressed person are acknowledged and dropped (no contact, no event, no
+invitation: :mod:`surveys.event.service` asks :func:`suppressed_keys`); answers posted for them
+through the API are refused (:func:`refusal`), so nothing of theirs is stored again.
+"""
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from surveys.core.db import created_column, db, upsert_insert, utcnow
+from surveys.core.errors import Invalid
+
+_key: bytes = b"vocservice-unconfigured"
+
+
+class ContactSuppression(db.Model):
+    __tablename__ = "contact_suppressions"
+    __privacy__ = {"action": "keep", "why": "keyed hashes only: no address, no external id"}
+    workspace_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = created_column()
+
+
+def set_key(secret: str | bytes) -> None:
+    """The HMAC key (the app's SECRET_KEY); called by ``create_app``."""
+    global _key
+    _key = secret.encode() if isinstance(secret, str) else bytes(secret)
+
+
+def normalise_email(value: str) -> str:
+    return "".join(value.split()).lower()
+
+
+def normalise_external_id(value: str) -> str:
+    return value.strip()
+
+
+def digest(kind: str, value: str) -> str:
+    """The keyed hash of an identifier of ``kind`` ("email" or "external_id")."""
+    normal = normalise_email(value) if kind == "email" else normalise_external_id(value)
+    return hmac.new(_key, f"{kind}:{normal}".encode(), hashlib.sha256).hexdigest()
+
+
+def digests_of(contact: dict) -> list[str]:
+    found = []
+    if contact.get("email"):
+        found.append(digest("email", str(contact["email"])))
+    if contact.get("external_id"):
+        found.append(digest("external_id", str(contact["external_id"])))
+    return found
+
+
+def suppress(session: Session, *, workspace_id: str, digests: list[str]) -> None:
+    rows = [{"workspace_id": workspace_id, "digest": d, "created_at": utcnow()} for d in digests]
+    if rows:
+        stmt = upsert_insert(session, ContactSuppression.__table__).values(rows)
+        session.execute(stmt.on_conflict_do_nothing())
+
+
+def suppressed_keys(session: Session, *, workspace_id: str, contacts: dict[str, dict]) -> set[str]:
+    """Which of ``contacts`` (contact key -> contact data) name a suppressed person."""
+    wanted = {key: digests_of(data) for key, data in contacts.items()}
+    every = {d for found in wanted.values() for d in found}
+    if not every:
+        return set()
+    hits = set(
+        session.execute(
+            select(ContactSuppression.digest).where(
+                ContactSuppression.workspace_id == workspace_id, ContactSuppression.digest.in_(every)
+            )
+        ).scalars()
+    )
+    if not hits:
+        return set()
+    return {key for key, found in wanted.items() if hits.intersection(found)}
+
+
+def refusal() -> Invalid:
+    """The problem an answer posted for a suppressed person gets (its sender knows them already)."""
+    return Invalid(
+        "This person asked to be erased: nothing about them is stored.",
+        errors={"contact": ["erased at their request"]},
+    )
