@@ -19,6 +19,12 @@ STATUSES = ("pending", "sending", "sent", "skipped", "failed")
 
 class Digest(db.Model):
     __tablename__ = "digests"
+    # The email is built when it is sent and not kept: a row names a staff user and a period.
+    __privacy__ = {
+        "action": "keep",
+        "free_text": ["reason", "last_error"],
+        "why": "staff digests; no customer text is stored",
+    }
     __table_args__ = (
         CheckConstraint("frequency in ('daily','weekly')", name="frequency"),
         CheckConstraint("status in ('pending','sending','sent','skipped','failed')", name="status"),
