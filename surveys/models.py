@@ -3,6 +3,7 @@
 Importing this module registers all mapped classes with the metadata; it defines nothing itself.
 """
 
+from surveys.alert import models as alert_models
 from surveys.analysis import models as analysis_models
 from surveys.contact import models as contact_models
 from surveys.core import ledgers
@@ -30,5 +31,6 @@ MODULES = (
     metrics_models,
     roadmap_models,
     webhook_models,
+    alert_models,
     ledgers,
 )

@@ -21,6 +21,9 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
   ``after_flush`` listener and the ``responses_inserted`` hook
   (:mod:`surveys.response.webhooks`), analyses through ``after_analysis``
   (:mod:`surveys.analysis.webhooks`), the others where they happen (:mod:`surveys.webhook.outbox`);
+- answers made final at the unhappy end of their scale leave a detractor signal for the
+  workspace's detractor alert rules, in the same transaction (:mod:`surveys.alert.signals`);
+  the tick evaluates the alert rules (:mod:`surveys.alert.evaluate`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
   (:func:`surveys.analysis.themes.seed_themes`).
 """
@@ -28,6 +31,7 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session
 
+from surveys.alert import signals as alert_signals
 from surveys.analysis import tracking
 from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
@@ -48,6 +52,7 @@ SESSION_LISTENERS = (
     ("before_flush", roadmap_rollups.collect),
     ("after_flush", roadmap_rollups.apply_collected),
     ("after_flush", response_webhooks.track_flush),
+    ("after_flush", alert_signals.track_flush),
     ("after_rollback", rollups.drop_collected),
     ("after_rollback", roadmap_rollups.drop_collected),
 )
@@ -62,6 +67,7 @@ def install(session: scoped_session) -> None:
     after_analysis.register(analysis_webhooks.emit_analyzed)
     responses_inserted.register(rollups.count_inserted)
     responses_inserted.register(response_webhooks.on_inserted)
+    responses_inserted.register(alert_signals.on_inserted)
     segment_saved.register(dims.segment_saved)
     segment_deleted.register(dims.segment_deleted)
     workspace_created.register(seed_themes)

@@ -173,6 +173,21 @@ def deliver_webhooks(*, _app: Flask | None = None) -> dict:
     return vars(outcome)
 
 
+def send_alert_emails(*, _app: Flask | None = None) -> dict:
+    """Email the recipients of every alert whose email is pending (the alert row is the outbox)."""
+    from surveys.alert import notify
+
+    job = get_current_job()
+    if job is not None:  # started: from now on, new work needs a new job
+        job.connection.delete(queued_key(port.SEND_ALERT_EMAILS))
+    with _job_session(_app) as session:
+        outcome = notify.send_pending(
+            session, settings=delivery_settings(current_app), base_url=current_app.config["PUBLIC_BASE_URL"]
+        )
+    _log("send_alert_emails", "pending alerts", outcome)
+    return outcome
+
+
 def _tell_admins_disabled(session, endpoint_id: str) -> None:
     """Email the workspace's active admins that an endpoint was turned off (best effort: the
     endpoint page says so too)."""
@@ -233,6 +248,12 @@ JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     # costs nothing but time, since the tick asks for another while anything is due.
     port.DELIVER_WEBHOOKS: (
         deliver_webhooks,
+        JobSpec(queue="default", timeout=300, max_retries=0, coalesce=True),
+    ),
+    # Email state lives on the alert rows (pending, who was emailed): the tick asks again for
+    # alerts still pending, so RQ need not retry.
+    port.SEND_ALERT_EMAILS: (
+        send_alert_emails,
         JobSpec(queue="default", timeout=300, max_retries=0, coalesce=True),
     ),
 }

@@ -24,6 +24,8 @@ ANALYZE_PENDING = "analyze_pending"
 REMAP_ROADMAP_ITEM = "remap_roadmap_item"
 # Deliver the outbound webhooks that are due; no arguments (the delivery rows say what is due).
 DELIVER_WEBHOOKS = "deliver_webhooks"
+# Email the recipients of alerts whose email is pending; no arguments (the alert rows say what).
+SEND_ALERT_EMAILS = "send_alert_emails"
 NAMES = (
     SEND_INVITATION,
     SEND_REMINDER,
@@ -31,6 +33,7 @@ NAMES = (
     ANALYZE_PENDING,
     REMAP_ROADMAP_ITEM,
     DELIVER_WEBHOOKS,
+    SEND_ALERT_EMAILS,
 )
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a

@@ -20,6 +20,8 @@ EVENT_TYPES: dict[str, str] = {
     "(link invitations are handed out in the answer to the event instead).",
     "invitation.failed": "A survey invitation could not be delivered after its retries.",
     "roadmap_item.status_changed": "A roadmap item moved between idea, planned, in_progress and shipped.",
+    "alert.triggered": "An alert rule fired (a detractor, a significant score drop, a theme spike, a "
+    "silence): the figures, up to three quoted answers and a link to the evidence.",
 }
 # Sent only by POST /api/v1/webhook-endpoints/{id}/test; no endpoint subscribes to it.
 PING = "ping"

@@ -31,6 +31,10 @@ def register(api: Api) -> None:
 
     for module in (webhooks, exports):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
+    from vocservice.api import alerts
+
+    api.register_blueprint(alerts.blp, url_prefix=f"/api/v1{alerts.PREFIX}")
+    api.register_blueprint(alerts.alerts_blp, url_prefix=f"/api/v1{alerts.ALERTS_PREFIX}")
     _document_webhook_events(api)
 
 

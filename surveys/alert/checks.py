@@ -1,0 +1,421 @@
+"""What each kind of rule finds in one evaluation: a :class:`Finding` that fires or explains why
+not. Score windows read the daily rollups (:func:`surveys.metrics.service.buckets`), theme
+windows the theme rollups, silences the rollups' latest day; only the up to three quoted
+answers, the detractor signals since the last alert and a touchpoint's invitations in two
+windows are read row by row, each bounded by an index and a limit.
+
+Windows are whole UTC days ending at the start of today, so a partial day never makes a change.
+"""
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from surveys.alert.models import AlertRule, AlertSignal
+from surveys.analysis.models import ResponseTheme, Theme
+from surveys.invitation.models import Invitation
+from surveys.metrics.models import DailyRollup, ThemeRollup
+from surveys.metrics.rollups import Bucket, day_start, segment_dim
+from surveys.metrics.service import buckets, query_scope
+from surveys.metrics.significance import compare
+from surveys.response.models import Response
+from surveys.segment.service import filter_for
+from surveys.survey.models import Survey, Touchpoint
+
+BOTTOM = {"nps": (0, 6), "csat": (1, 2), "ces": (1, 3)}
+WORST = {"nps": "detractor", "csat": "dissatisfied", "ces": "difficult"}
+# Detractors arriving together make one alert: a rule waits until its oldest uncounted signal is
+# this old, then takes every signal up to now (a flood within a minute is one alert).
+COALESCE = timedelta(seconds=60)
+# A touchpoint's response rate counts answers within this long of sending, and its windows end
+# this long ago, so the latest invitations are not judged before their customers could answer.
+ANSWER_GRACE = timedelta(days=3)
+QUOTES = 3
+
+
+@dataclass
+class Finding:
+    fire: bool
+    outcome: dict
+    window_key: str = ""
+    window_from: datetime | None = None
+    window_to: datetime | None = None
+    title: str = ""
+    figures: dict = field(default_factory=dict)
+    p_value: float | None = None
+    difference: float | None = None
+    ci95: list | None = None
+    examples: list = field(default_factory=list)
+    evidence_path: str = ""
+    cursor: int | None = None  # detractor rules: the last signal counted
+
+
+def evidence(survey_id: str | None, first: date | None, last: date | None, **filters) -> str:
+    """The feedback page filtered to the answers behind an alert (``to`` is inclusive there)."""
+    query = {"survey": survey_id or "", **{k: v for k, v in filters.items() if v}}
+    if first:
+        query["from"] = first.isoformat()
+    if last:
+        query["to"] = last.isoformat()
+    return "/app/feedback?" + urlencode({k: v for k, v in query.items() if v})
+
+
+def _quotes(session: Session, rule: AlertRule, kind: str, start: datetime, end: datetime, extra=()) -> list:
+    low, high = BOTTOM[kind]
+    query = select(Response.id, Response.score, Response.comment).where(
+        Response.survey_id == rule.survey_id,
+        Response.completed.is_(True),
+        Response.score.between(low, high),
+        Response.comment.is_not(None),
+        Response.comment != "",
+        Response.submitted_at >= start,
+        Response.submitted_at < end,
+        *extra,
+    )
+    clause = filter_for(session, workspace_id=rule.workspace_id, segment_id=rule.segment_id)
+    if clause is not None:
+        query = query.where(clause)
+    rows = session.execute(query.order_by(Response.submitted_at.desc()).limit(QUOTES)).all()
+    return [{"response_id": r.id, "score": r.score, "comment": r.comment[:500]} for r in rows]
+
+
+def detractor(session: Session, rule: AlertRule, now: datetime) -> Finding:
+    survey = session.get(Survey, rule.survey_id)
+    scope = (
+        AlertSignal.workspace_id == rule.workspace_id,
+        AlertSignal.id > rule.signal_cursor,
+        AlertSignal.survey_id == rule.survey_id,
+    )
+    count, first_id, last_id, oldest = session.execute(
+        select(
+            func.count(), func.min(AlertSignal.id), func.max(AlertSignal.id), func.min(AlertSignal.created_at)
+        ).where(*scope)
+    ).one()
+    if not count:
+        return Finding(False, {"status": "quiet", "detail": "no new detractor-level answers"})
+    if oldest > now - COALESCE:
+        return Finding(False, {"status": "collecting", "detail": f"{count} new, waiting to gather a burst"})
+    query = (
+        select(
+            Response.score, func.count(), func.min(AlertSignal.created_at), func.max(AlertSignal.created_at)
+        )
+        .join(Response, Response.id == AlertSignal.response_id)
+        .where(*scope, AlertSignal.id <= last_id)
+        .group_by(Response.score)
+    )
+    clause = filter_for(session, workspace_id=rule.workspace_id, segment_id=rule.segment_id)
+    if clause is not None:
+        query = query.where(clause)
+    rows = session.execute(query).all()
+    total = sum(r[1] for r in rows)
+    if not total:
+        outcome = {"status": "quiet", "detail": "new detractor-level answers, none in the segment"}
+        return Finding(False, outcome, cursor=last_id)
+    start, end = min(r[2] for r in rows), max(r[3] for r in rows)
+    quoted = (
+        select(Response.id, Response.score, Response.comment)
+        .join(AlertSignal, AlertSignal.response_id == Response.id)
+        .where(*scope, AlertSignal.id <= last_id, Response.comment.is_not(None), Response.comment != "")
+        .order_by(AlertSignal.id.desc())
+        .limit(QUOTES)
+    )
+    if clause is not None:
+        quoted = quoted.where(clause)
+    examples = [
+        {"response_id": r.id, "score": r.score, "comment": r.comment[:500]} for r in session.execute(quoted)
+    ]
+    word = WORST[survey.kind]
+    title = f"{total} {word} answer{'s' if total != 1 else ''} on “{survey.name}”"
+    return Finding(
+        True,
+        {"status": "fired", "detail": title},
+        window_key=f"detractor:{first_id}-{last_id}",
+        window_from=start,
+        window_to=end,
+        title=title,
+        figures={
+            "answers": total,
+            "by_score": {str(r[0]): r[1] for r in sorted(rows)},
+            "survey_kind": survey.kind,
+        },
+        examples=examples,
+        evidence_path=evidence(survey.id, start.date(), end.date(), category=word, segment=rule.segment_id),
+        cursor=last_id,
+    )
+
+
+def _bucket(session: Session, rule: AlertRule, first: date, last: date) -> Bucket:
+    _, where, _, filter_dim = query_scope(
+        session,
+        workspace_id=rule.workspace_id,
+        survey_id=rule.survey_id,
+        segment_id=rule.segment_id,
+        rollups=True,
+    )
+    found, _ = buckets(
+        session,
+        survey_id=rule.survey_id,
+        start=day_start(first),
+        end=day_start(last),
+        where=where,
+        filter_dim=filter_dim,
+    )
+    return found.get(None, Bucket())
+
+
+def score_drop(session: Session, rule: AlertRule, now: datetime) -> Finding:
+    survey = session.get(Survey, rule.survey_id)
+    end = now.date()
+    width = timedelta(days=rule.window_days)
+    start = end - width
+    windows = 1 if rule.baseline == "previous" else rule.baseline_windows
+    base_start = start - width * windows
+    current = _bucket(session, rule, start, end)
+    previous = _bucket(session, rule, base_start, start)
+    result = compare(survey.kind, current, previous, alpha=rule.significance, min_sample=rule.min_responses)
+    figures = {
+        **result.as_dict(),
+        "window_days": rule.window_days,
+        "baseline": rule.baseline,
+        "baseline_from": base_start.isoformat(),
+        "baseline_to": start.isoformat(),
+    }
+    outcome = {"status": "no change", "comparison": result.as_dict()}
+    if not result.enough:
+        return Finding(False, {**outcome, "status": "too few answers", "detail": result.reason})
+    if not result.significant or (result.difference or 0) >= 0:
+        detail = (
+            f"{survey.kind.upper()} {result.current} against {result.previous}: "
+            f"p = {result.p_value}, not a significant drop at {rule.significance}"
+        )
+        return Finding(False, {**outcome, "detail": detail})
+    title = (
+        f"{survey.kind.upper()} of “{survey.name}” fell from {result.previous} to {result.current} "
+        f"({result.difference:+}, 95% CI {result.ci95[0]:+} to {result.ci95[1]:+}, p = {result.p_value})"
+    )
+    return Finding(
+        True,
+        {"status": "fired", "detail": title, "comparison": result.as_dict()},
+        window_key=f"score_drop:{start.isoformat()}/{end.isoformat()}",
+        window_from=day_start(start),
+        window_to=day_start(end),
+        title=title,
+        figures=figures,
+        p_value=result.p_value,
+        difference=result.difference,
+        ci95=list(result.ci95) if result.ci95 else None,
+        examples=_quotes(session, rule, survey.kind, day_start(start), day_start(end)),
+        evidence_path=evidence(survey.id, start, end - timedelta(days=1), segment=rule.segment_id),
+    )
+
+
+def spike(current: float, baseline: list[float], *, k: float, floor: float) -> dict:
+    """Is ``current`` beyond ``k`` standard deviations above the mean of ``baseline``? The
+    standard deviation is the baseline's sample one, but at least ``floor`` (a flat baseline
+    would otherwise make any rise infinitely many deviations)."""
+    mean = statistics.fmean(baseline) if baseline else 0.0
+    sd = statistics.stdev(baseline) if len(baseline) > 1 else 0.0
+    used = max(sd, floor)
+    z = (current - mean) / used if used else math.inf
+    return {
+        "current": round(current, 4),
+        "mean": round(mean, 4),
+        "sd": round(sd, 4),
+        "sd_used": round(used, 4),
+        "z": round(z, 2),
+        "threshold": round(mean + k * used, 4),
+        "beyond": z > k,
+    }
+
+
+def theme_spike(session: Session, rule: AlertRule, now: datetime) -> Finding:
+    survey, theme = session.get(Survey, rule.survey_id), session.get(Theme, rule.theme_id)
+    end = now.date()
+    weeks = rule.baseline_windows
+    first = end - timedelta(days=7 * (weeks + 1))
+    rows = session.execute(
+        select(ThemeRollup.day, func.sum(ThemeRollup.mentions), func.sum(ThemeRollup.negative))
+        .where(
+            ThemeRollup.survey_id == rule.survey_id,
+            ThemeRollup.theme_id == rule.theme_id,
+            ThemeRollup.segment_key == (rule.segment_id or ""),
+            ThemeRollup.day >= first,
+            ThemeRollup.day < end,
+        )
+        .group_by(ThemeRollup.day)
+    ).all()
+    mentions, negative = [0] * (weeks + 1), [0] * (weeks + 1)
+    for day, count, bad in rows:
+        week = (end - day).days // 7  # 0: the last seven days
+        mentions[week] += int(count or 0)
+        negative[week] += int(bad or 0)
+    if rule.measure == "mentions":
+        values = [float(m) for m in mentions]
+        floor = math.sqrt(max(statistics.fmean(values[1:]), 1.0))  # Poisson noise of a count
+    else:
+        values = [n / m if m else 0.0 for n, m in zip(negative, mentions, strict=True)]
+        p = statistics.fmean(values[1:])
+        floor = math.sqrt(max(p * (1 - p), 0.01) / max(mentions[0], 1))  # binomial noise of a share
+    test = spike(values[0], values[1:], k=rule.k_sigma, floor=floor)
+    figures = {
+        **test,
+        "measure": rule.measure,
+        "mentions": mentions[0],
+        "negative": negative[0],
+        "weekly_mentions": mentions[1:],
+        "k_sigma": rule.k_sigma,
+        "theme": theme.name,
+    }
+    if mentions[0] < rule.min_responses:
+        detail = (
+            f"{mentions[0]} mentions in the last 7 days; "
+            f"at least {rule.min_responses} are needed to call a spike"
+        )
+        return Finding(False, {"status": "too few mentions", "detail": detail, "figures": figures})
+    if not test["beyond"]:
+        detail = f"{rule.measure} {test['current']} within {rule.k_sigma} sd of {test['mean']}"
+        return Finding(False, {"status": "no change", "detail": detail, "figures": figures})
+    start = end - timedelta(days=7)
+    what = "mentions" if rule.measure == "mentions" else "negative share"
+    title = (
+        f"“{theme.name}” {what} spiked on “{survey.name}”: {test['current']} against a weekly "
+        f"{test['mean']} ± {test['sd_used']} ({test['z']} sd)"
+    )
+    quoted = _quotes(
+        session,
+        rule,
+        survey.kind,
+        day_start(start),
+        day_start(end),
+        extra=(Response.id.in_(select(ResponseTheme.response_id).where(ResponseTheme.theme_id == theme.id)),),
+    )
+    return Finding(
+        True,
+        {"status": "fired", "detail": title, "figures": figures},
+        window_key=f"theme_spike:{start.isoformat()}/{end.isoformat()}",
+        window_from=day_start(start),
+        window_to=day_start(end),
+        title=title,
+        figures=figures,
+        examples=quoted,
+        evidence_path=evidence(
+            survey.id, start, end - timedelta(days=1), theme=theme.id, segment=rule.segment_id
+        ),
+    )
+
+
+def no_response(session: Session, rule: AlertRule, now: datetime) -> Finding:
+    if rule.touchpoint_id:
+        return _response_rate(session, rule, now)
+    if rule.account:
+        dim, value = f"attributes.{rule.account['attribute']}", rule.account["value"]
+        who = f"{rule.account['attribute']} = {value}"
+        filters = {"attribute": rule.account["attribute"], "value": value}
+    else:
+        dim, value, who, filters = (
+            segment_dim(rule.segment_id),
+            "",
+            "the segment",
+            {"segment": rule.segment_id},
+        )
+    query = select(func.max(DailyRollup.day)).where(
+        DailyRollup.workspace_id == rule.workspace_id,
+        DailyRollup.dim == dim,
+        DailyRollup.value == value,
+        DailyRollup.responses > 0,
+    )
+    if rule.survey_id:
+        query = query.where(DailyRollup.survey_id == rule.survey_id)
+    last = session.execute(query).scalar()
+    if last is None:
+        return Finding(
+            False, {"status": "never answered", "detail": f"{who} has no answers yet: nothing went silent"}
+        )
+    silent = (now.date() - last).days - 1  # whole days since the last day with an answer
+    if silent < rule.window_days:
+        return Finding(False, {"status": "answering", "detail": f"{who} last answered on {last.isoformat()}"})
+    title = f"No answer from {who} for {silent} days (last on {last.isoformat()})"
+    return Finding(
+        True,
+        {"status": "fired", "detail": title},
+        window_key=f"no_response:{dim}={value}:{last.isoformat()}",
+        window_from=day_start(last + timedelta(days=1)),
+        window_to=day_start(now.date()),
+        title=title,
+        figures={"last_answer_day": last.isoformat(), "silent_days": silent, "window_days": rule.window_days},
+        evidence_path=evidence(rule.survey_id, last - timedelta(days=30), last, **filters),
+    )
+
+
+def _rate_bucket(session: Session, touchpoint_id: str, start: datetime, end: datetime) -> Bucket:
+    """Invitations sent in [start, end) as a two-valued bucket: answered within the grace (as a
+    5) or not (as a 1), so the CSAT comparison is exactly the two-proportion test on rates."""
+    sent, answered = session.execute(
+        select(
+            func.count(),
+            func.count(Invitation.responded_at).filter(
+                Invitation.responded_at <= Invitation.sent_at + ANSWER_GRACE
+            ),
+        ).where(
+            Invitation.touchpoint_id == touchpoint_id, Invitation.sent_at >= start, Invitation.sent_at < end
+        )
+    ).one()
+    counts = [0] * 11
+    counts[5], counts[1] = answered, sent - answered
+    return Bucket(counts=counts)
+
+
+def _response_rate(session: Session, rule: AlertRule, now: datetime) -> Finding:
+    touchpoint = session.get(Touchpoint, rule.touchpoint_id)
+    end = day_start(now.date()) - ANSWER_GRACE
+    width = timedelta(days=rule.window_days)
+    current = _rate_bucket(session, touchpoint.id, end - width, end)
+    previous = _rate_bucket(session, touchpoint.id, end - 2 * width, end - width)
+    result = compare("csat", current, previous, alpha=rule.significance, min_sample=rule.min_responses)
+    figures = {
+        **result.as_dict(),
+        "test": "two-proportion z test",
+        "sent": current.n,
+        "sent_before": previous.n,
+        "answered": current.counts[5],
+        "answered_before": previous.counts[5],
+        "answer_grace_days": ANSWER_GRACE.days,
+        "measure": "response rate (%)",
+    }
+    if not result.enough:
+        reason = (result.reason or "").replace("answers", "invitations")
+        return Finding(False, {"status": "too few invitations", "detail": reason, "figures": figures})
+    if not result.significant or (result.difference or 0) >= 0:
+        detail = f"response rate {result.current}% against {result.previous}%: p = {result.p_value}"
+        return Finding(False, {"status": "no change", "detail": detail, "figures": figures})
+    title = (
+        f"Response rate of “{touchpoint.name}” fell from {result.previous}% to {result.current}% "
+        f"({result.difference:+} points, 95% CI {result.ci95[0]:+} to {result.ci95[1]:+}, "
+        f"p = {result.p_value})"
+    )
+    return Finding(
+        True,
+        {"status": "fired", "detail": title, "figures": figures},
+        window_key=f"no_response:rate:{(end - width).date().isoformat()}/{end.date().isoformat()}",
+        window_from=end - width,
+        window_to=end,
+        title=title,
+        figures=figures,
+        p_value=result.p_value,
+        difference=result.difference,
+        ci95=list(result.ci95) if result.ci95 else None,
+        evidence_path=evidence(touchpoint.survey_id, (end - width).date(), end.date()),
+    )
+
+
+CHECKS = {
+    "detractor": detractor,
+    "score_drop": score_drop,
+    "theme_spike": theme_spike,
+    "no_response": no_response,
+}
