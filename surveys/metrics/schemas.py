@@ -28,6 +28,23 @@ class MetricsArgsSchema(_RangeArgs):
             GROUP_BY, error="one of attributes.NAME, segment, week, month, theme, touchpoint"
         ),
     )
+    compare = fields.String(
+        load_default=None,
+        validate=validate.OneOf(("previous",)),
+        metadata={
+            "description": "previous: add the same-length period just before [from, to) and whether "
+            "the change is significant (needs from and to; not with week or month)."
+        },
+    )
+
+    @validates_schema
+    def check_compare(self, data, **kwargs):
+        if data.get("compare") and not (data.get("start") and data.get("end")):
+            raise ValidationError("compare=previous needs both 'from' and 'to'", "compare")
+        if data.get("compare") and data.get("group_by") in ("week", "month"):
+            raise ValidationError(
+                "compare=previous compares periods already: not with week or month", "compare"
+            )
 
 
 class ThemeInsightsArgsSchema(_RangeArgs):
