@@ -71,7 +71,7 @@ def upgrade():
         sa.Column("email_error", sa.String(500)),
         sa.Column("email_enqueued_at", _TIME),
         sa.Column("email_attempts", sa.Integer(), nullable=False),
-        sa.UniqueConstraint("rule_id", "window_key", name="uq_alerts_rule_id"),
+        sa.UniqueConstraint("rule_id", "window_key", name="uq_alerts_rule_id_window_key"),
     )
     op.create_index("ix_alerts_rule_id", "alerts", ["rule_id"])
     op.create_index("ix_alerts_workspace_id_id", "alerts", ["workspace_id", "id"])
