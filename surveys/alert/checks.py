@@ -355,16 +355,18 @@ def no_response(session: Session, rule: AlertRule, now: datetime) -> Finding:
 def _rate_bucket(session: Session, touchpoint_id: str, start: datetime, end: datetime) -> Bucket:
     """Invitations sent in [start, end) as a two-valued bucket: answered within the grace (as a
     5) or not (as a 1), so the CSAT comparison is exactly the two-proportion test on rates."""
-    sent, answered = session.execute(
-        select(
-            func.count(),
-            func.count(Invitation.responded_at).filter(
-                Invitation.responded_at <= Invitation.sent_at + ANSWER_GRACE
-            ),
-        ).where(
-            Invitation.touchpoint_id == touchpoint_id, Invitation.sent_at >= start, Invitation.sent_at < end
+    scope = (Invitation.touchpoint_id == touchpoint_id, Invitation.sent_at >= start, Invitation.sent_at < end)
+    sent = session.execute(select(func.count()).where(*scope)).scalar_one()
+    # The grace is compared here, not in SQL: interval arithmetic is spelt differently on SQLite.
+    answered = sum(
+        1
+        for sent_at, responded_at in session.execute(
+            select(Invitation.sent_at, Invitation.responded_at).where(
+                *scope, Invitation.responded_at.is_not(None)
+            )
         )
-    ).one()
+        if responded_at <= sent_at + ANSWER_GRACE
+    )
     counts = [0] * 11
     counts[5], counts[1] = answered, sent - answered
     return Bucket(counts=counts)
