@@ -4,7 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from surveys.core.schemas import Time
+from surveys.core.schemas import EARLIEST, Time
 
 GROUP_BY = re.compile(r"^(attributes\.[A-Za-z0-9_\-]{1,100}|segment|week|month|theme|touchpoint)\Z")
 
@@ -45,6 +45,9 @@ class MetricsArgsSchema(_RangeArgs):
             raise ValidationError(
                 "compare=previous compares periods already: not with week or month", "compare"
             )
+        start, end = data.get("start"), data.get("end")
+        if data.get("compare") and start < end and start - (end - start) < EARLIEST:
+            raise ValidationError("the previous period would start before 1900-01-01", "compare")
 
 
 class ThemeInsightsArgsSchema(_RangeArgs):

@@ -98,6 +98,12 @@ def test_compare_needs_a_range_and_no_period_grouping(client, workspace):
             "group_by": "week",
         },
         {"survey_id": survey["id"], "compare": "next", "from": START.isoformat(), "to": END.isoformat()},
+        {
+            "survey_id": survey["id"],
+            "compare": "previous",
+            "from": "1901-01-01T00:00:00Z",
+            "to": "2999-01-01T00:00:00Z",
+        },
     ):
         answer = client.get("/api/v1/metrics", query_string=query, headers=workspace.headers)
         assert answer.status_code == 422, query
