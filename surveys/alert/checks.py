@@ -65,8 +65,12 @@ def evidence(survey_id: str | None, first: date | None, last: date | None, **fil
     return "/app/feedback?" + urlencode({k: v for k, v in query.items() if v})
 
 
-def _quotes(session: Session, rule: AlertRule, kind: str, start: datetime, end: datetime, extra=()) -> list:
-    low, high = BOTTOM[kind]
+def _quotes(
+    session: Session, rule: AlertRule, kind: str | None, start: datetime, end: datetime, extra=()
+) -> list:
+    """Up to three commented answers of the window, newest first: at the unhappy end of ``kind``'s
+    scale (None: any score), narrowed by ``extra``."""
+    low, high = BOTTOM[kind] if kind else (0, 10)
     query = select(Response.id, Response.score, Response.comment).where(
         Response.survey_id == rule.survey_id,
         Response.completed.is_(True),
@@ -286,13 +290,12 @@ def theme_spike(session: Session, rule: AlertRule, now: datetime) -> Finding:
         f"“{theme.name}” {what} spiked on “{survey.name}”: {test['current']} against a weekly "
         f"{test['mean']} ± {test['sd_used']} ({test['z']} sd)"
     )
+    # Quotes: answers whose words about this theme were negative, whatever their score.
+    negative = select(ResponseTheme.response_id).where(
+        ResponseTheme.theme_id == theme.id, ResponseTheme.sentiment_label == "negative"
+    )
     quoted = _quotes(
-        session,
-        rule,
-        survey.kind,
-        day_start(start),
-        day_start(end),
-        extra=(Response.id.in_(select(ResponseTheme.response_id).where(ResponseTheme.theme_id == theme.id)),),
+        session, rule, None, day_start(start), day_start(end), extra=(Response.id.in_(negative),)
     )
     return Finding(
         True,

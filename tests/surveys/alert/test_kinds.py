@@ -11,10 +11,11 @@ from scipy import stats
 from sqlalchemy import select
 
 from surveys.alert.models import Alert, AlertRule
-from surveys.analysis.models import Theme
+from surveys.analysis.models import ResponseTheme, Theme
 from surveys.core.db import db
 from surveys.invitation.models import Invitation
 from surveys.metrics.models import ThemeRollup
+from surveys.response.models import Response
 from tests.support.helpers import make_invitation, tick
 from tests.surveys.alert.conftest import make_rule, post_answers
 
@@ -63,6 +64,27 @@ def test_theme_spike_fires_beyond_k_sigma_of_the_weekly_baseline(app, client, wo
     assert rule["baseline_windows"] == 8 and rule["min_responses"] == 10 and rule["k_sigma"] == 2
     baseline = [10, 12, 9, 11, 10, 13, 8, 11]
     _weeks(db_session, workspace.workspace.id, survey["id"], theme.id, [40, *baseline])
+    post_answers(
+        client,
+        workspace,
+        survey["id"],
+        [9, 2],
+        at=NOW - timedelta(days=2),
+        comment="Billing is a mess",
+        prefix="q",
+    )
+    answers = db_session.execute(select(Response.id, Response.score).order_by(Response.score)).all()
+    for (response_id, _), label in zip(answers, ("negative", "positive"), strict=True):
+        db_session.add(
+            ResponseTheme(
+                response_id=response_id,
+                theme_id=theme.id,
+                workspace_id=workspace.workspace.id,
+                sentiment_label=label,
+                sentiment_compound=0.0,
+            )
+        )
+    db_session.commit()
     assert _evaluate(app, rule["id"]) is not None
     alert = db_session.execute(select(Alert)).scalar_one()
     mean, sd = statistics.fmean(baseline), statistics.stdev(baseline)  # 10.5, 1.6036
@@ -70,6 +92,7 @@ def test_theme_spike_fires_beyond_k_sigma_of_the_weekly_baseline(app, client, wo
     assert alert.figures["sd_used"] == round(max(sd, math.sqrt(mean)), 4)  # Poisson floor 3.24
     assert alert.figures["z"] == round((40 - mean) / math.sqrt(mean), 2)
     assert f"theme={theme.id}" in alert.evidence_path
+    assert [e["score"] for e in alert.examples] == [2]  # the answer negative about the theme
 
 
 def test_theme_within_noise_or_below_the_minimum_does_not_fire(app, client, workspace, survey, db_session):
