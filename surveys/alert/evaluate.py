@@ -15,11 +15,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from surveys.alert import checks, notify
+from surveys.alert import checks, notify, silence
 from surveys.alert.models import Alert, AlertRule
 from surveys.core.db import lock_rows, new_id, upsert_insert
 
 log = logging.getLogger(__name__)
+CHECKS = {
+    "detractor": checks.detractor,
+    "score_drop": checks.score_drop,
+    "theme_spike": checks.theme_spike,
+    "no_response": silence.no_response,
+}
 EVERY = timedelta(minutes=10)
 BATCH = 500  # rules per tick; the rest wait for the next tick, oldest evaluated first
 
@@ -64,7 +70,7 @@ def evaluate_rule(session: Session, *, rule_id: str, now: datetime, base_url: st
         if rule is None or not rule.enabled:
             session.rollback()
             return None
-        finding = checks.CHECKS[rule.kind](session, rule, now)
+        finding = CHECKS[rule.kind](session, rule, now)
         alert_id = _record(session, rule, finding, now, base_url) if finding.fire else None
         if finding.cursor is not None:
             rule.signal_cursor = finding.cursor
