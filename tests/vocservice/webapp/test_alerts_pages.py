@@ -102,3 +102,16 @@ def test_history_shows_escaped_quotes_and_the_evidence(app, client, admin, works
     assert "2 detractor answers" in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "/app/feedback?survey=" in page
+
+
+def test_analysts_read_alerts_but_do_not_manage_rules(app, client, workspace, db_session):
+    make_user(app, workspace.workspace.id, role="analyst", email="analyst@acme.test")
+    token = login(client, email="analyst@acme.test")
+    page = client.get("/app/alerts")
+    assert page.status_code == 200 and "Add a rule" not in page.text and "Ask an admin" in page.text
+    survey = create_survey(client, workspace.headers, name="NPS", kind="nps")
+    denied = client.post(
+        "/app/alerts/rules",
+        data={"csrf_token": token, "name": "x", "kind": "detractor", "survey_id": survey["id"]},
+    )
+    assert denied.status_code == 403 and table_count(db_session, AlertRule) == 0
