@@ -36,6 +36,7 @@ SCRIPTS = [
     "export_stream",  # reads the database metrics_scale leaves
     "dashboard_page",
     "privacy",
+    "alerts_eval",
 ]
 
 

@@ -3,6 +3,7 @@
 Importing this module registers all mapped classes with the metadata; it defines nothing itself.
 """
 
+from surveys.alert import models as alert_models
 from surveys.analysis import models as analysis_models
 from surveys.contact import models as contact_models
 from surveys.contact import suppression as contact_suppression
@@ -35,6 +36,7 @@ MODULES = (
     roadmap_models,
     webhook_models,
     digest_models,
+    alert_models,
     ledgers,
     privacy_models,
 )

@@ -11,6 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from surveys.alert import evaluate as alert_evaluate
+from surveys.alert import notify as alert_notify
+from surveys.alert import signals as alert_signals
 from surveys.core import jobs
 from surveys.core.db import utcnow
 from surveys.core.ledgers import IdempotencyRecord, WebhookReceipt
@@ -66,12 +69,17 @@ def run_tick(
     now: datetime | None = None,
     finalise_after: timedelta = finalise.DEFAULT_AFTER,
     webhook_retention: timedelta = WEBHOOK_RETENTION,
+    public_base_url: str = "",
 ) -> TickResult:
     """Do what is due and commit; the jobs it defers go on their queues after that commit.
 
     ``finalise_after``: how long a scored partial answer may sit untouched before it counts as
     answered (:func:`surveys.response.finalise.finalise_partial_answers`); ``webhook_retention``:
-    how long the webhook delivery log is kept."""
+    how long the webhook delivery log is kept; ``public_base_url``: the web app's address, for the
+    evidence links of alerts.
+
+    Alert rules are evaluated last, each in its own transaction (:mod:`surveys.alert.evaluate`),
+    over the rollups this tick brought up to date."""
     now = now or utcnow()
     result = TickResult()
     counts = result.counts
@@ -141,7 +149,16 @@ def run_tick(
     counts["idempotency_pruned"] = session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - IDEMPOTENCY_TTL)
     ).rowcount
+    counts["alert_signals_pruned"] = alert_signals.prune(session, now=now)
+    # Alert emails still pending (a lost job, a failing SMTP server) are asked for again.
+    counts["alert_emails_due"] = alert_notify.due_count(session, now=now)
+    if counts["alert_emails_due"]:
+        jobs.defer_once(session, jobs.SEND_ALERT_EMAILS)
     session.commit()
+
+    evaluation = alert_evaluate.evaluate_rules(session, now=now, base_url=public_base_url)
+    counts["alert_rules_evaluated"] = evaluation.evaluated
+    counts["alerts_fired"] = len(evaluation.fired)
     return result
 
 

@@ -25,6 +25,9 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
   (:mod:`surveys.digest.sections`): score, themes and roadmap (:mod:`surveys.digest.builtin`);
 - a roadmap re-survey's invitation email says what shipped
   (:func:`surveys.roadmap.resurvey.shipped_note` on ``invitation_notes``);
+- answers made final at the unhappy end of their scale leave a detractor signal for the
+  workspace's detractor alert rules, in the same transaction (:mod:`surveys.alert.signals`);
+  the tick evaluates the alert rules (:mod:`surveys.alert.evaluate`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
   (:func:`surveys.analysis.themes.seed_themes`).
 """
@@ -32,11 +35,13 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session
 
+from surveys.alert import signals as alert_signals
 from surveys.analysis import tracking
 from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
 from surveys.digest import builtin as digest_builtin
+from surveys.digest import loop as digest_loop
 from surveys.digest.sections import digest_sections
 from surveys.invitation.mail import invitation_notes
 from surveys.metrics import dims, rollups, theme_rollups
@@ -56,6 +61,7 @@ SESSION_LISTENERS = (
     ("before_flush", roadmap_rollups.collect),
     ("after_flush", roadmap_rollups.apply_collected),
     ("after_flush", response_webhooks.track_flush),
+    ("after_flush", alert_signals.track_flush),
     ("after_rollback", rollups.drop_collected),
     ("after_rollback", roadmap_rollups.drop_collected),
 )
@@ -70,6 +76,7 @@ def install(session: scoped_session) -> None:
     after_analysis.register(analysis_webhooks.emit_analyzed)
     responses_inserted.register(rollups.count_inserted)
     responses_inserted.register(response_webhooks.on_inserted)
+    responses_inserted.register(alert_signals.on_inserted)
     segment_saved.register(dims.segment_saved)
     segment_deleted.register(dims.segment_deleted)
     workspace_created.register(seed_themes)
@@ -78,5 +85,6 @@ def install(session: scoped_session) -> None:
         digest_builtin.score_section,
         digest_builtin.themes_section,
         digest_builtin.roadmap_section,
+        digest_loop.alerts_section,
     ):
         digest_sections.register(section)

@@ -183,6 +183,21 @@ def send_digest(digest_id: str, *, _app: Flask | None = None) -> str:
     return outcome
 
 
+def send_alert_emails(*, _app: Flask | None = None) -> dict:
+    """Email the recipients of every alert whose email is pending (the alert row is the outbox)."""
+    from surveys.alert import notify
+
+    job = get_current_job()
+    if job is not None:  # started: from now on, new work needs a new job
+        job.connection.delete(queued_key(port.SEND_ALERT_EMAILS))
+    with _job_session(_app) as session:
+        outcome = notify.send_pending(
+            session, settings=delivery_settings(current_app), base_url=current_app.config["PUBLIC_BASE_URL"]
+        )
+    _log("send_alert_emails", "pending alerts", outcome)
+    return outcome
+
+
 def _tell_admins_disabled(session, endpoint_id: str) -> None:
     """Email the workspace's active admins that an endpoint was turned off (best effort: the
     endpoint page says so too)."""
@@ -287,5 +302,11 @@ JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     port.SEND_DIGEST: (send_digest, JobSpec(queue="default", timeout=120, max_retries=0)),
     # The request row is the durable record: RQ retries a failure, the tick re-enqueues a lost job.
     port.ERASE_PERSON: (erase_person, JobSpec(queue="default", timeout=600, max_retries=3)),
+    # Email state lives on the alert rows (pending, who was emailed): the tick asks again for
+    # alerts still pending, so RQ need not retry.
+    port.SEND_ALERT_EMAILS: (
+        send_alert_emails,
+        JobSpec(queue="default", timeout=300, max_retries=0, coalesce=True),
+    ),
 }
 assert set(JOBS) == set(port.NAMES), "every name of the job port has a function here"

@@ -28,6 +28,8 @@ DELIVER_WEBHOOKS = "deliver_webhooks"
 SEND_DIGEST = "send_digest"
 # Carry out one erasure request (surveys.privacy.erasure); its row says what is due.
 ERASE_PERSON = "erase_person"
+# Email the recipients of alerts whose email is pending; no arguments (the alert rows say what).
+SEND_ALERT_EMAILS = "send_alert_emails"
 NAMES = (
     SEND_INVITATION,
     SEND_REMINDER,
@@ -37,6 +39,7 @@ NAMES = (
     DELIVER_WEBHOOKS,
     SEND_DIGEST,
     ERASE_PERSON,
+    SEND_ALERT_EMAILS,
 )
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a

@@ -4,7 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from surveys.core.schemas import Time
+from surveys.core.schemas import EARLIEST, Time
 
 GROUP_BY = re.compile(r"^(attributes\.[A-Za-z0-9_\-]{1,100}|segment|week|month|theme|touchpoint)\Z")
 
@@ -28,6 +28,26 @@ class MetricsArgsSchema(_RangeArgs):
             GROUP_BY, error="one of attributes.NAME, segment, week, month, theme, touchpoint"
         ),
     )
+    compare = fields.String(
+        load_default=None,
+        validate=validate.OneOf(("previous",)),
+        metadata={
+            "description": "previous: add the same-length period just before [from, to) and whether "
+            "the change is significant (needs from and to; not with week or month)."
+        },
+    )
+
+    @validates_schema
+    def check_compare(self, data, **kwargs):
+        if data.get("compare") and not (data.get("start") and data.get("end")):
+            raise ValidationError("compare=previous needs both 'from' and 'to'", "compare")
+        if data.get("compare") and data.get("group_by") in ("week", "month"):
+            raise ValidationError(
+                "compare=previous compares periods already: not with week or month", "compare"
+            )
+        start, end = data.get("start"), data.get("end")
+        if data.get("compare") and start < end and start - (end - start) < EARLIEST:
+            raise ValidationError("the previous period would start before 1900-01-01", "compare")
 
 
 class ThemeInsightsArgsSchema(_RangeArgs):

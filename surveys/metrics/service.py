@@ -414,6 +414,86 @@ def compute_metrics(
     return result
 
 
+def with_previous(
+    session: Session,
+    result: dict,
+    *,
+    workspace_id: str,
+    start: datetime,
+    end: datetime,
+    segment_id: str | None = None,
+    group_by: str | None = None,
+) -> dict:
+    """``result`` (of :func:`compute_metrics` over ``[start, end)``) with the same-length period
+    just before it: ``previous`` figures, and per group and overall a ``change`` from
+    :func:`surveys.metrics.significance.compare` (difference, 95% interval, p-value, test,
+    ``significant`` and the ``reason`` when too few answers)."""
+    from surveys.metrics.significance import compare
+
+    before = compute_metrics(
+        session,
+        workspace_id=workspace_id,
+        survey_id=result["survey_id"],
+        start=start - (end - start),
+        end=start,
+        segment_id=segment_id,
+        group_by=group_by,
+    )
+    current_buckets = _group_buckets(session, result, workspace_id, start, end, segment_id, group_by)
+    previous_buckets = _group_buckets(
+        session, before, workspace_id, start - (end - start), start, segment_id, group_by
+    )
+    kind = result["kind"]
+
+    def change(key) -> dict:
+        return compare(
+            kind, current_buckets.get(key, Bucket()), previous_buckets.get(key, Bucket())
+        ).as_dict()
+
+    out = {**result, "previous": {"from": start - (end - start), "to": start, "overall": before["overall"]}}
+    out["overall"] = {**result["overall"], "change": change(None)}
+    earlier = {g["key"]: g for g in before["groups"]}
+    out["groups"] = [
+        {
+            **g,
+            "previous": {k: v for k, v in earlier.get(g["key"], {}).items() if k != "key"} or None,
+            "change": change(("group", g["key"])),
+        }
+        for g in result["groups"]
+    ]
+    return out
+
+
+def _group_buckets(session, result, workspace_id, start, end, segment_id, group_by) -> dict:
+    """The buckets behind ``result``'s figures: None for overall, ("group", key) per group."""
+    survey, where, dims, filter_dim = query_scope(
+        session, workspace_id=workspace_id, survey_id=result["survey_id"], segment_id=segment_id, rollups=True
+    )
+    found = {
+        None: buckets(session, survey_id=survey.id, start=start, end=end, where=where, filter_dim=filter_dim)[
+            0
+        ].get(None, Bucket())
+    }
+    if group_by in ("theme", "segment"):
+        rows = _special_groups(
+            session, survey=survey, group_by=group_by, start=start, end=end, where=where, dims=dims
+        )
+        found.update({("group", key): bucket for key, _, bucket in rows})
+    elif group_by:
+        grouped, _ = buckets(
+            session,
+            survey_id=survey.id,
+            start=start,
+            end=end,
+            group_by=group_by,
+            where=where,
+            filter_dim=filter_dim,
+            dims=dims,
+        )
+        found.update({("group", key): bucket for key, bucket in grouped.items()})
+    return found
+
+
 def response_rates(
     session: Session, *, workspace_id: str, start: datetime | None = None, end: datetime | None = None
 ) -> dict:

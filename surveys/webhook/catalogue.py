@@ -22,6 +22,8 @@ EVENT_TYPES: dict[str, str] = {
     "roadmap_item.status_changed": "A roadmap item moved between idea, planned, in_progress and shipped.",
     "contact.erased": "A person was erased on request: every answer, event and invitation of theirs is gone "
     "and they are never invited again. Carries the contact id only; delete what you hold of them.",
+    "alert.triggered": "An alert rule fired (a detractor, a significant score drop, a theme spike, a "
+    "silence): the figures, up to three quoted answers and a link to the evidence.",
 }
 # Sent only by POST /api/v1/webhook-endpoints/{id}/test; no endpoint subscribes to it.
 PING = "ping"

@@ -175,6 +175,30 @@ class ContactErasedData(Schema):
     erased_at = Time()
 
 
+class AlertData(Schema):
+    id = fields.String()
+    rule_id = fields.String()
+    rule_name = fields.String()
+    kind = fields.String(metadata={"description": "detractor, score_drop, theme_spike or no_response"})
+    title = fields.String(metadata={"description": "One line saying what happened, with the figures."})
+    fired_at = Time()
+    window = fields.Dict(metadata={"description": "{from, to}: the period the alert is about."})
+    figures = fields.Dict(metadata={"description": "The rule kind's figures (counts, the test, its result)."})
+    p_value = fields.Float(allow_none=True)
+    difference = fields.Float(allow_none=True)
+    ci95 = fields.List(
+        fields.Float(), allow_none=True, metadata={"description": "95% interval of the difference."}
+    )
+    examples = fields.List(
+        fields.Dict(), metadata={"description": "Up to three {response_id, score, comment}."}
+    )
+    evidence_url = fields.String(metadata={"description": "The answers behind the alert in the web app."})
+
+
+class AlertEventData(Schema):
+    alert = fields.Nested(AlertData)
+
+
 class PingData(Schema):
     message = fields.String()
     endpoint_id = fields.String()
@@ -190,6 +214,7 @@ PAYLOADS: dict[str, type[Schema]] = {
     "invitation.failed": InvitationEventData,
     "roadmap_item.status_changed": RoadmapStatusData,
     "contact.erased": ContactErasedData,
+    "alert.triggered": AlertEventData,
     "ping": PingData,
 }
 assert set(PAYLOADS) == {*EVENT_TYPES, "ping"}

@@ -15,6 +15,7 @@ _TITLES = {
     "invitation.sent": "Invitation sent",
     "invitation.failed": "Invitation failed",
     "roadmap_item.status_changed": "Roadmap item status changed",
+    "alert.triggered": "Alert",
     "ping": "Test message",
 }
 
@@ -47,12 +48,37 @@ def _response_lines(response: dict, analysis: dict | None, answer_url: str) -> l
     return lines
 
 
+def _alert_lines(alert: dict) -> list[str]:
+    lines = [f"*{escape(str(alert.get('title', '')))}*"]
+    if alert.get("difference") is not None and alert.get("ci95"):
+        test = (alert.get("figures") or {}).get("test")
+        low, high = alert["ci95"]
+        lines.append(
+            escape(
+                f"{test}: difference {alert['difference']:+} (95% CI {low:+} to {high:+}), "
+                f"p = {alert.get('p_value')}"
+            )
+        )
+    for example in (alert.get("examples") or [])[:3]:
+        comment = str(example.get("comment") or "").strip()[:500]
+        lines.append(
+            f"Score {escape(str(example.get('score')))}:\n"
+            + "\n".join("> " + escape(line) for line in comment.splitlines() or [""])
+        )
+    url = str(alert.get("evidence_url") or "")
+    if url.startswith(("http://", "https://")):
+        lines.append(f"<{url}|See the answers in vocservice>")  # our own address, query encoded
+    return lines
+
+
 def message(envelope: dict, *, answer_url: str) -> dict:
     event_type = envelope.get("type", "")
     data = envelope.get("data") or {}
     title = _TITLES.get(event_type, event_type)
     if "response" in data:
         lines = _response_lines(data["response"], data.get("analysis"), answer_url)
+    elif "alert" in data:
+        lines = _alert_lines(data["alert"])
     elif "roadmap_item" in data:
         item = data["roadmap_item"]
         lines = [

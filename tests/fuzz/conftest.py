@@ -54,6 +54,17 @@ def real_ids(client, workspace) -> dict[str, str]:
         headers=headers,
     )
     assert segment.status_code == 201, segment.json
+    rule = client.post(
+        "/api/v1/alert-rules",
+        json={
+            "name": "Drops",
+            "kind": "score_drop",
+            "survey_id": survey["id"],
+            "segment_id": segment.json["id"],
+        },
+        headers=headers,
+    )
+    assert rule.status_code == 201, rule.json
     return {
         "survey_id": survey["id"],
         "touchpoint_id": touchpoint["id"],
@@ -62,4 +73,5 @@ def real_ids(client, workspace) -> dict[str, str]:
         "theme_id": theme.json["id"],
         "item_id": item.json["id"],
         "segment_id": segment.json["id"],
+        "rule_id": rule.json["id"],
     }

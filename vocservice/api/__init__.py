@@ -34,6 +34,10 @@ def register(api: Api) -> None:
     from vocservice.api import privacy
 
     api.register_blueprint(privacy.blp, url_prefix=f"/api/v1{privacy.PREFIX}")
+    from vocservice.api import alerts
+
+    api.register_blueprint(alerts.blp, url_prefix=f"/api/v1{alerts.PREFIX}")
+    api.register_blueprint(alerts.alerts_blp, url_prefix=f"/api/v1{alerts.ALERTS_PREFIX}")
     _document_webhook_events(api)
 
 

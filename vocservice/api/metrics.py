@@ -5,7 +5,7 @@ from flask import g
 
 from surveys.core.db import db, rfc3339
 from surveys.metrics.schemas import MetricsArgsSchema, ResponseRateArgsSchema
-from surveys.metrics.service import compute_metrics, response_rates
+from surveys.metrics.service import compute_metrics, response_rates, with_previous
 from vocservice.api.common import Blueprint
 from vocservice.auth import READ, require
 
@@ -23,6 +23,12 @@ def get_metrics(args):
     ``promoters``/``passives``/``detractors`` are the kind's top, middle and bottom categories:
     9-10/7-8/0-6 for NPS, 4-5/3/1-2 for CSAT, 5-7/4/1-3 for CES. ``small_sample`` flags fewer
     than 30 answers; ``source`` says whether rollups or raw rows answered.
+
+    ``compare=previous`` (with ``from`` and ``to``) adds ``previous`` (the same-length period just
+    before) and, overall and per group, ``change``: the previous score, the difference, its 95%
+    interval, the p-value, the test (NPS: z test on the difference of two NPS values; CSAT:
+    two-proportion z test; CES: Welch's t test), ``significant`` at 0.05 and, when either period
+    has fewer than 30 answers, the ``reason`` it cannot be called.
     """
     result = compute_metrics(
         db.session,
@@ -33,6 +39,18 @@ def get_metrics(args):
         segment_id=args["segment_id"],
         group_by=args["group_by"],
     )
+    if args["compare"]:
+        result = with_previous(
+            db.session,
+            result,
+            workspace_id=g.workspace.id,
+            start=args["start"],
+            end=args["end"],
+            segment_id=args["segment_id"],
+            group_by=args["group_by"],
+        )
+        previous = result["previous"]
+        previous["from"], previous["to"] = rfc3339(previous["from"]), rfc3339(previous["to"])
     return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}
 
 

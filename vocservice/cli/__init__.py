@@ -269,6 +269,7 @@ def _tick_once() -> dict:
         db.session,
         finalise_after=timedelta(minutes=minutes),
         webhook_retention=timedelta(days=current_app.config.get("VOC_WEBHOOK_RETENTION_DAYS", 30)),
+        public_base_url=current_app.config["PUBLIC_BASE_URL"],
     ).counts
 
 

@@ -43,7 +43,10 @@ class TrendChart:
     height: int
     line: str
     band: str
-    dots: list[tuple[float, float, str]]
+    # (x, y, tooltip, css class): "dot", or "dot muted" for a period with fewer than 30 answers
+    # or still partial, whose score says little; those also get a whisker (x, y of lo, y of hi).
+    dots: list[tuple[float, float, str, str]]
+    whiskers: list[tuple[float, float, float]]
     yticks: list[tuple[float, str]]
     xticks: list[tuple[float, str]]
     left: int
@@ -52,7 +55,10 @@ class TrendChart:
 
 
 def trend(points: list[dict], kind: str, *, width: int = 720, height: int = 240) -> TrendChart | None:
-    """``points``: ``{"label", "score", "ci95": [lo, hi]}`` in time order (scored ones only)."""
+    """``points``: ``{"label", "score", "ci95": [lo, hi], "small", "partial"}`` in time order.
+
+    Periods with a small sample or still under way are drawn muted, with their interval as a
+    whisker, off the line and the band: the line never ends in a fall that one answer made."""
     points = [p for p in points if p.get("score") is not None]
     if not points:
         return None
@@ -69,16 +75,30 @@ def trend(points: list[dict], kind: str, *, width: int = 720, height: int = 240)
         v = min(max(v, lo), hi)
         return round(top + (height - top - bottom) * (hi - v) / (hi - lo), 1)
 
-    line = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(p['score'])}" for i, p in enumerate(points))
-    upper = [(x(i), y((p.get("ci95") or [p["score"]] * 2)[1])) for i, p in enumerate(points)]
-    lower = [(x(i), y((p.get("ci95") or [p["score"]] * 2)[0])) for i, p in enumerate(points)]
+    solid = [i for i, p in enumerate(points) if not (p.get("small") or p.get("partial"))]
+    line = " ".join(
+        f"{'M' if n == 0 else 'L'}{x(i):.1f},{y(points[i]['score'])}" for n, i in enumerate(solid)
+    )
+    upper = [(x(i), y((points[i].get("ci95") or [points[i]["score"]] * 2)[1])) for i in solid]
+    lower = [(x(i), y((points[i].get("ci95") or [points[i]["score"]] * 2)[0])) for i in solid]
     band = ("M" + " L".join(f"{a:.1f},{b}" for a, b in upper + lower[::-1]) + " Z") if upper else ""
     yticks = [(y(lo + step * k), fmt(kind, lo + step * k)) for k in range(int(round((hi - lo) / step)) + 1)]
     every = max(1, math.ceil(len(points) / 6))
     xticks = [(x(i), p["label"]) for i, p in enumerate(points) if i % every == 0]
-    dots = [(x(i), y(p["score"]), f"{p['label']}: {fmt(kind, p['score'])}") for i, p in enumerate(points)]
+    dots, whiskers = [], []
+    for i, p in enumerate(points):
+        muted = i not in solid
+        notes = [f"n={p.get('responses')}"]
+        if p.get("small"):
+            notes.append("small sample")
+        if p.get("partial"):
+            notes.append("period not complete")
+        text = f"{p['label']}: {fmt(kind, p['score'])} ({', '.join(notes)})"
+        dots.append((x(i), y(p["score"]), text, "dot muted" if muted else "dot"))
+        if muted and p.get("ci95"):
+            whiskers.append((x(i), y(p["ci95"][0]), y(p["ci95"][1])))
     zero = y(0) if kind == "nps" and lo < 0 < hi else None
-    return TrendChart(width, height, line, band, dots, yticks, xticks, left, width - right, zero)
+    return TrendChart(width, height, line, band, dots, whiskers, yticks, xticks, left, width - right, zero)
 
 
 @dataclass

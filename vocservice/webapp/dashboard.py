@@ -116,6 +116,12 @@ def _headline(
     }
 
 
+def _partial(week: str, start: datetime, cut: datetime) -> bool:
+    """The week (its Monday) is cut by the range or is still under way."""
+    monday = datetime.combine(date.fromisoformat(week), clock(), UTC)
+    return monday < start or monday + timedelta(days=7) > cut
+
+
 @bp.get("/")
 def dashboard_slash():
     # The query string is passed on as is: url_for(**request.args) would take keys such as
@@ -148,10 +154,19 @@ def dashboard():
         kind = survey.kind
         overall = sources.score(workspace.id, survey.id, start, end)["overall"]
         weekly = sources.score(workspace.id, survey.id, start, end, group_by="week")["groups"]
+        cut = min(end, datetime.now(UTC))
         points = [
-            {"label": g_["key"], "score": g_["score"], "ci95": g_["ci95"], "responses": g_["responses"]}
+            {
+                "label": g_["key"],
+                "score": g_["score"],
+                "ci95": g_["ci95"],
+                "responses": g_["responses"],
+                "small": g_["small_sample"],
+                "partial": _partial(g_["key"], start, cut),
+            }
             for g_ in weekly
         ]
+        change = sources.change(workspace.id, survey.id, start, end)
         by_segment = sources.score(workspace.id, survey.id, start, end, group_by="segment")
         by_attribute = sources.score(workspace.id, survey.id, start, end, group_by=f"attributes.{attribute}")
         segment_bars, segment_zero = charts.bars(_labelled(by_segment["groups"]), kind)
@@ -168,6 +183,7 @@ def dashboard():
             overall=overall,
             fmt=charts.fmt,
             points=points,
+            change=change,
             trend=charts.trend(points, kind),
             trend_narrow=charts.trend(points, kind, width=360, height=260),
             segment_bars=segment_bars,
