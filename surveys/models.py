@@ -4,6 +4,7 @@ Importing this module registers all mapped classes with the metadata; it defines
 """
 
 from surveys.analysis import models as analysis_models
+from surveys.case import models as case_models
 from surveys.contact import models as contact_models
 from surveys.core import ledgers
 from surveys.event import models as event_models
@@ -30,5 +31,6 @@ MODULES = (
     metrics_models,
     roadmap_models,
     webhook_models,
+    case_models,
     ledgers,
 )

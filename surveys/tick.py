@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from surveys.case import service as case_service
 from surveys.core import jobs
 from surveys.core.db import utcnow
 from surveys.core.ledgers import IdempotencyRecord, WebhookReceipt
@@ -126,6 +127,11 @@ def run_tick(
     counts["webhook_deliveries_pruned"] = webhook_delivery.prune(
         session, now=now, retention=webhook_retention
     )
+
+    # Cases past their SLA are reported once; owner emails go out coalesced, one per owner.
+    counts["cases_overdue"] = case_service.mark_overdue(session, now=now)
+    if case_service.notices_pending(session):
+        jobs.defer_once(session, jobs.NOTIFY_CASE_OWNERS)
 
     counts["receipts_pruned"] = session.execute(
         delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPT_TTL)

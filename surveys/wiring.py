@@ -22,7 +22,9 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
   (:mod:`surveys.response.webhooks`), analyses through ``after_analysis``
   (:mod:`surveys.analysis.webhooks`), the others where they happen (:mod:`surveys.webhook.outbox`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
-  (:func:`surveys.analysis.themes.seed_themes`).
+  (:func:`surveys.analysis.themes.seed_themes`) and the default case rule;
+- final answers (flush, set-based inserts) and analyses that qualify them open cases, once per
+  answer; a removed user's open cases are reassigned (:mod:`surveys.case.steps`).
 """
 
 from sqlalchemy import event
@@ -32,13 +34,14 @@ from surveys.analysis import tracking
 from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
+from surveys.case import steps as case_steps
 from surveys.metrics import dims, rollups, theme_rollups
 from surveys.response import webhooks as response_webhooks
 from surveys.response.steps import responses_inserted
 from surveys.roadmap import rollups as roadmap_rollups
 from surveys.roadmap.mapping import map_responses
 from surveys.segment.steps import segment_deleted, segment_saved
-from surveys.workspace.service import workspace_created
+from surveys.workspace.service import user_removed, workspace_created
 
 SESSION_LISTENERS = (
     ("before_flush", tracking.track_responses),
@@ -48,6 +51,7 @@ SESSION_LISTENERS = (
     ("before_flush", roadmap_rollups.collect),
     ("after_flush", roadmap_rollups.apply_collected),
     ("after_flush", response_webhooks.track_flush),
+    ("after_flush", case_steps.track_flush),
     ("after_rollback", rollups.drop_collected),
     ("after_rollback", roadmap_rollups.drop_collected),
 )
@@ -65,3 +69,9 @@ def install(session: scoped_session) -> None:
     segment_saved.register(dims.segment_saved)
     segment_deleted.register(dims.segment_deleted)
     workspace_created.register(seed_themes)
+    # Cases: opened on final answers (flush, set-based inserts) and on analyses that qualify
+    # them; every workspace starts with the default rule; a removed user's cases move on.
+    after_analysis.register(case_steps.on_analysed)
+    responses_inserted.register(case_steps.on_inserted)
+    workspace_created.register(case_steps.seed_rule)
+    user_removed.register(case_steps.on_user_removed)

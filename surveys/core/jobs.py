@@ -24,6 +24,8 @@ ANALYZE_PENDING = "analyze_pending"
 REMAP_ROADMAP_ITEM = "remap_roadmap_item"
 # Deliver the outbound webhooks that are due; no arguments (the delivery rows say what is due).
 DELIVER_WEBHOOKS = "deliver_webhooks"
+# Email case owners what was assigned to them or went overdue, one email each; no arguments.
+NOTIFY_CASE_OWNERS = "notify_case_owners"
 NAMES = (
     SEND_INVITATION,
     SEND_REMINDER,
@@ -31,6 +33,7 @@ NAMES = (
     ANALYZE_PENDING,
     REMAP_ROADMAP_ITEM,
     DELIVER_WEBHOOKS,
+    NOTIFY_CASE_OWNERS,
 )
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a

@@ -20,6 +20,9 @@ EVENT_TYPES: dict[str, str] = {
     "(link invitations are handed out in the answer to the event instead).",
     "invitation.failed": "A survey invitation could not be delivered after its retries.",
     "roadmap_item.status_changed": "A roadmap item moved between idea, planned, in_progress and shipped.",
+    "case.opened": "A case rule opened a follow-up case on a detractor-level answer (with the answer).",
+    "case.status_changed": "A case moved between open, contacted, resolved and closed_no_action.",
+    "case.overdue": "A case is still open (nobody contacted the customer) past its SLA due time; sent once.",
 }
 # Sent only by POST /api/v1/webhook-endpoints/{id}/test; no endpoint subscribes to it.
 PING = "ping"

@@ -31,6 +31,11 @@ def register(api: Api) -> None:
 
     for module in (webhooks, exports):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
+    # Issue 10: cases and case rules.
+    from vocservice.api import cases
+
+    api.register_blueprint(cases.blp, url_prefix=f"/api/v1{cases.PREFIX}")
+    api.register_blueprint(cases.rules_blp, url_prefix=f"/api/v1{cases.RULES_PREFIX}")
     _document_webhook_events(api)
 
 
