@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from surveys.case.models import Case, CaseRule
 from surveys.core.db import db
@@ -18,7 +18,9 @@ def _answer(client, headers, survey_id, score, contact="cust-1", **extra):
 
 def _cases(app):
     with app.app_context():
-        rows = db.session.execute(select(Case.response_id, Case.status, Case.owner_id, Case.due_at, Case.created_at)).all()
+        rows = db.session.execute(
+            select(Case.response_id, Case.status, Case.owner_id, Case.due_at, Case.created_at)
+        ).all()
         db.session.remove()
     return rows
 
