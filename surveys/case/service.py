@@ -333,7 +333,6 @@ def mark_overdue(session: Session, *, now: datetime) -> int:
                 event_type="case.overdue",
                 items=[{"case": case_data(_row_of(case), users)} for case in cases],
                 endpoint_ids=endpoint_ids,
-                now=now,
             )
     if any(case.overdue_notice_pending for case in found):
         jobs.defer_once(session, jobs.NOTIFY_CASE_OWNERS)

@@ -44,11 +44,12 @@ def _users() -> dict[str, str]:
 
 
 def _author() -> str:
-    return f"API key {g.api_key.prefix}…"
+    return f"API key {g.api_key.id} ({g.api_key.role})"
 
 
-def _dump(case: Case) -> dict:
-    return CaseSchema().dump(case_view(case, _users()))
+def _view(case: Case) -> dict:
+    """The case as ``CaseSchema`` reads it (dumped by the view's response schema)."""
+    return case_view(case, _users())
 
 
 @blp.route("", methods=["GET"])
@@ -87,7 +88,7 @@ def stats(args):
 @require(READ)
 @blp.response(200, CaseSchema)
 def get_case(case_id):
-    return _dump(service.get_case(db.session, workspace_id=g.workspace.id, case_id=case_id))
+    return _view(service.get_case(db.session, workspace_id=g.workspace.id, case_id=case_id))
 
 
 @blp.route("/<case_id>", methods=["PATCH"])
@@ -101,7 +102,7 @@ def update_case(data, case_id):
         db.session, workspace_id=g.workspace.id, case_id=case_id, data=data, author=_author()
     )
     db.session.commit()
-    return _dump(case)
+    return _view(case)
 
 
 @blp.route("/<case_id>/notes", methods=["POST"])
