@@ -179,7 +179,7 @@ def update_case(
     author_id: str | None = None,
     now: datetime | None = None,
 ) -> Case:
-    """Apply a change (``status``, ``owner_id``, ``resolution``, ``due_at``), each recorded as a
+    """Apply a change (``status``, ``owner_id``, ``resolution``, ``due_at``), recorded as one
     note by ``author``. Closing (``resolved``, ``closed_no_action``) needs a resolution reason."""
     now = now or utcnow()
     case = None
@@ -224,10 +224,9 @@ def update_case(
         changes.append(f"Due {rfc3339(case.due_at)}.")
     if "resolution" in data and data["resolution"] is not None:
         changes.append(f"Resolution: {data['resolution']}")
-    for change in changes:
-        session.add(
-            CaseNote(case_id=case.id, author=author, author_id=author_id, body=change, created_at=now)
-        )
+    if changes:  # one note for the changes made together
+        note = CaseNote(case_id=case.id, author=author, author_id=author_id, body=" ".join(changes))
+        session.add(note)
     session.flush()
     if status != previous:
         outbox.emit(
