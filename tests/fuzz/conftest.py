@@ -54,6 +54,11 @@ def real_ids(client, workspace) -> dict[str, str]:
         headers=headers,
     )
     assert segment.status_code == 201, segment.json
+    # A detractor-level answer opens a case under the workspace's default rule.
+    low = client.post("/api/v1/responses", json={"survey_id": survey["id"], "score": 2}, headers=headers)
+    assert low.status_code == 201, low.json
+    case = client.get("/api/v1/cases", headers=headers).json["items"][0]
+    rule = client.get("/api/v1/case-rules", headers=headers).json["items"][0]
     return {
         "survey_id": survey["id"],
         "touchpoint_id": touchpoint["id"],
@@ -62,4 +67,6 @@ def real_ids(client, workspace) -> dict[str, str]:
         "theme_id": theme.json["id"],
         "item_id": item.json["id"],
         "segment_id": segment.json["id"],
+        "case_id": case["id"],
+        "rule_id": rule["id"],
     }
