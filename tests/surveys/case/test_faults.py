@@ -198,3 +198,21 @@ def test_partial_answers_open_a_case_only_when_final(app, client, db_session, wo
         == 200
     )
     assert _count(app) == 3
+
+
+def test_csv_import_opens_cases_once(app, db_session, workspace):
+    import io
+
+    from surveys.response.importer import import_responses
+    from surveys.survey.models import Survey
+
+    ws = db_session.get(Workspace, workspace.workspace.id)
+    survey = Survey(workspace_id=ws.id, name="NPS", kind="nps", question="Q?")
+    db_session.add(survey)
+    db_session.commit()
+    csv_text = "id,score,external_id\n" + "".join(f"r-{n},{n % 11},c-{n}\n" for n in range(40))
+    for _ in range(2):  # the same file twice: known rows open nothing new
+        import_responses(db_session, workspace=ws, survey_id=survey.id, stream=io.StringIO(csv_text))
+        db_session.commit()
+    opened = db_session.execute(select(Response.external_id).join(Case, Case.response_id == Response.id))
+    assert sorted(opened.scalars()) == sorted(f"r-{n}" for n in range(40) if n % 11 <= 6)
