@@ -154,10 +154,13 @@ def _open_for_rule(
     return [row._asdict() for row in session.execute(statement)]
 
 
-def bump_cursor(session: Session, rule_id: str, by: int) -> None:
-    session.execute(
+def claim_turns(session: Session, rule_id: str, count: int) -> int:
+    """Take ``count`` round-robin turns of a rule; returns the first one."""
+    taken = session.execute(
         update(CaseRule)
         .where(CaseRule.id == rule_id)
-        .values(rr_cursor=CaseRule.rr_cursor + by)
+        .values(rr_cursor=CaseRule.rr_cursor + count)
+        .returning(CaseRule.rr_cursor)
         .execution_options(synchronize_session=False)
-    )
+    ).scalar_one()
+    return taken - count

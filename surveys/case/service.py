@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from surveys.case.models import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseNote, CaseRule
-from surveys.case.rules import bump_cursor, open_cases
+from surveys.case.rules import claim_turns, open_cases
 from surveys.core import jobs
 from surveys.core.db import lock_rows, rfc3339, utcnow, workspace_row
 from surveys.core.errors import Invalid, NotFound
@@ -73,26 +73,25 @@ def _assign_new(session: Session, workspace_id: str, opened: list[dict]) -> None
         attributes = dict(
             session.execute(select(Response.id, Response.attributes).where(Response.id.in_(ids))).all()
         )
-    turns: dict[str, int] = {}
-    updates = []
+    waiting: dict[str, list[dict]] = {}  # rule id -> its new cases to give out in turn
     for row in opened:
         rule = rules[row["rule_id"]]
-        owner = None
+        row["owner_id"] = None
         if rule.assign == "attribute" and rule.owner_attribute:
             named = (attributes.get(row["response_id"]) or {}).get(rule.owner_attribute)
             if isinstance(named, str):
-                owner = by_email.get(normalise_email(named))
-        if owner is None and rule.assign in ("round_robin", "attribute"):
-            pool = [user_id for user_id in rule.assignee_ids or () if user_id in users]
-            if pool:
-                turn = turns.get(rule.id, 0)
-                owner = pool[(rule.rr_cursor + turn) % len(pool)]
-                turns[rule.id] = turn + 1
-        row["owner_id"] = owner
-        if owner:
-            updates.append({"case_id": row["id"], "owner": owner})
-    for rule_id, taken in turns.items():
-        bump_cursor(session, rule_id, taken)
+                row["owner_id"] = by_email.get(normalise_email(named))
+        if row["owner_id"] is None and rule.assign in ("round_robin", "attribute"):
+            waiting.setdefault(rule.id, []).append(row)
+    for rule_id, rows in waiting.items():
+        pool = [user_id for user_id in rules[rule_id].assignee_ids or () if user_id in users]
+        if pool:
+            # Turns are claimed by one UPDATE (the rule's row stays locked to commit), so two
+            # transactions opening cases at once never hand out the same turn.
+            first = claim_turns(session, rule_id, len(rows))
+            for turn, row in enumerate(rows):
+                row["owner_id"] = pool[(first + turn) % len(pool)]
+    updates = [{"case_id": row["id"], "owner": row["owner_id"]} for row in opened if row["owner_id"]]
     if updates:
         table = Case.__table__
         session.execute(
@@ -282,8 +281,7 @@ def reassign_removed_user(session: Session, *, user: User) -> int:
         pool = [i for i in (rule.assignee_ids if rule else ()) if i in users]
         owner = None
         if pool:
-            owner = pool[rule.rr_cursor % len(pool)]
-            rule.rr_cursor += 1
+            owner = pool[claim_turns(session, rule.id, 1) % len(pool)]
         case.owner_id = owner
         case.assignment_notice_pending = owner is not None
         note = f"Reassigned to {users[owner]}" if owner else "Unassigned"
