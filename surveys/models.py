@@ -5,6 +5,7 @@ Importing this module registers all mapped classes with the metadata; it defines
 
 from surveys.alert import models as alert_models
 from surveys.analysis import models as analysis_models
+from surveys.case import models as case_models
 from surveys.contact import models as contact_models
 from surveys.contact import suppression as contact_suppression
 from surveys.core import ledgers
@@ -37,6 +38,7 @@ MODULES = (
     webhook_models,
     digest_models,
     alert_models,
+    case_models,
     ledgers,
     privacy_models,
 )

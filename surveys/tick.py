@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from surveys.alert import evaluate as alert_evaluate
 from surveys.alert import notify as alert_notify
 from surveys.alert import signals as alert_signals
+from surveys.case import service as case_service
 from surveys.core import jobs
 from surveys.core.db import utcnow
 from surveys.core.ledgers import IdempotencyRecord, WebhookReceipt
@@ -142,6 +143,10 @@ def run_tick(
     # Erasures whose job was lost, and answers past their workspace's retention period.
     counts["erasures_enqueued"] = erasure.sweep(session, now)
     counts["retention_applied"] = retention.apply_retention(session, now=now)
+    # Cases past their SLA are reported once; owner emails go out coalesced, one per owner.
+    counts["cases_overdue"] = case_service.mark_overdue(session, now=now)
+    if case_service.notices_pending(session):
+        jobs.defer_once(session, jobs.NOTIFY_CASE_OWNERS)
 
     counts["receipts_pruned"] = session.execute(
         delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPT_TTL)

@@ -29,7 +29,9 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
   workspace's detractor alert rules, in the same transaction (:mod:`surveys.alert.signals`);
   the tick evaluates the alert rules (:mod:`surveys.alert.evaluate`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
-  (:func:`surveys.analysis.themes.seed_themes`).
+  (:func:`surveys.analysis.themes.seed_themes`) and the default case rule;
+- final answers (flush, set-based inserts) and analyses that qualify them open cases, once per
+  answer; a removed user's open cases are reassigned (:mod:`surveys.case.steps`).
 """
 
 from sqlalchemy import event
@@ -40,6 +42,7 @@ from surveys.analysis import tracking
 from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
+from surveys.case import steps as case_steps
 from surveys.digest import builtin as digest_builtin
 from surveys.digest import loop as digest_loop
 from surveys.digest.sections import digest_sections
@@ -51,7 +54,7 @@ from surveys.roadmap import rollups as roadmap_rollups
 from surveys.roadmap.mapping import map_responses
 from surveys.roadmap.resurvey import shipped_note
 from surveys.segment.steps import segment_deleted, segment_saved
-from surveys.workspace.service import workspace_created
+from surveys.workspace.service import user_removed, workspace_created
 
 SESSION_LISTENERS = (
     ("before_flush", tracking.track_responses),
@@ -62,6 +65,7 @@ SESSION_LISTENERS = (
     ("after_flush", roadmap_rollups.apply_collected),
     ("after_flush", response_webhooks.track_flush),
     ("after_flush", alert_signals.track_flush),
+    ("after_flush", case_steps.track_flush),
     ("after_rollback", rollups.drop_collected),
     ("after_rollback", roadmap_rollups.drop_collected),
 )
@@ -85,6 +89,13 @@ def install(session: scoped_session) -> None:
         digest_builtin.score_section,
         digest_builtin.themes_section,
         digest_builtin.roadmap_section,
+        digest_loop.cases_section,
         digest_loop.alerts_section,
     ):
         digest_sections.register(section)
+    # Cases: opened on final answers (flush, set-based inserts) and on analyses that qualify
+    # them; every workspace starts with the default rule; a removed user's cases move on.
+    after_analysis.register(case_steps.on_analysed)
+    responses_inserted.register(case_steps.on_inserted)
+    workspace_created.register(case_steps.seed_rule)
+    user_removed.register(case_steps.on_user_removed)

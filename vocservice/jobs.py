@@ -271,6 +271,21 @@ def drop_queued(connection, ids: set[str]) -> int:
     return dropped
 
 
+def notify_case_owners(*, _app: Flask | None = None) -> dict:
+    """One email per case owner listing their newly assigned and overdue cases."""
+    from surveys.case.notices import send_owner_notices
+
+    job = get_current_job()
+    if job is not None:  # started: from now on, new work needs a new job
+        job.connection.delete(queued_key(port.NOTIFY_CASE_OWNERS))
+    with _job_session(_app) as session:
+        outcome = send_owner_notices(
+            session, settings=delivery_settings(current_app), base_url=current_app.config["PUBLIC_BASE_URL"]
+        )
+    _log("notify_case_owners", "pending notices", outcome)
+    return vars(outcome)
+
+
 JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     # Delivery state lives on the invitation row, so a failed send is rescheduled there with
     # backoff instead of being retried blindly by RQ.
@@ -306,6 +321,12 @@ JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     # alerts still pending, so RQ need not retry.
     port.SEND_ALERT_EMAILS: (
         send_alert_emails,
+        JobSpec(queue="default", timeout=300, max_retries=0, coalesce=True),
+    ),
+    # The notice flags live on the case rows: a lost or failed run costs time only, since the
+    # tick asks for another while any notice is pending.
+    port.NOTIFY_CASE_OWNERS: (
+        notify_case_owners,
         JobSpec(queue="default", timeout=300, max_retries=0, coalesce=True),
     ),
 }

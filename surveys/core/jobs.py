@@ -30,6 +30,8 @@ SEND_DIGEST = "send_digest"
 ERASE_PERSON = "erase_person"
 # Email the recipients of alerts whose email is pending; no arguments (the alert rows say what).
 SEND_ALERT_EMAILS = "send_alert_emails"
+# Email case owners what was assigned to them or went overdue, one email each; no arguments.
+NOTIFY_CASE_OWNERS = "notify_case_owners"
 NAMES = (
     SEND_INVITATION,
     SEND_REMINDER,
@@ -40,6 +42,7 @@ NAMES = (
     SEND_DIGEST,
     ERASE_PERSON,
     SEND_ALERT_EMAILS,
+    NOTIFY_CASE_OWNERS,
 )
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
 from surveys.core.db import utcnow
+from surveys.demo.cases import seed_cases
 from surveys.demo.funnel import seed_funnel
 from surveys.invitation.models import Invitation
 from surveys.response.models import Response
@@ -114,8 +115,12 @@ def seed_demo(session: Session, *, responses: int = 2000, base_url: str) -> Demo
     if created:
         workspace = create_workspace(session, name="Demo Company", slug=SLUG, taxonomy="saas")
         workspace.branding = {"color": "#4f46e5", "name": "Demo Company"}
-        create_user(session, workspace=workspace, email=DEMO_EMAIL, role="admin", password=DEMO_PASSWORD)
+        user = create_user(
+            session, workspace=workspace, email=DEMO_EMAIL, role="admin", password=DEMO_PASSWORD
+        )
         _seed_content(session, workspace, responses)
+        # Issue 10: the inbox has cases, some worked and some waiting.
+        seed_cases(session, workspace_id=workspace.id, owner_id=user.id)
     # A fresh key each time so `make run` can always print one; the previous one is revoked.
     for old in session.execute(
         select(ApiKey).where(

@@ -24,6 +24,9 @@ EVENT_TYPES: dict[str, str] = {
     "and they are never invited again. Carries the contact id only; delete what you hold of them.",
     "alert.triggered": "An alert rule fired (a detractor, a significant score drop, a theme spike, a "
     "silence): the figures, up to three quoted answers and a link to the evidence.",
+    "case.opened": "A case rule opened a follow-up case on a detractor-level answer (with the answer).",
+    "case.status_changed": "A case moved between open, contacted, resolved and closed_no_action.",
+    "case.overdue": "A case is still open (nobody contacted the customer) past its SLA due time; sent once.",
 }
 # Sent only by POST /api/v1/webhook-endpoints/{id}/test; no endpoint subscribes to it.
 PING = "ping"

@@ -199,6 +199,37 @@ class AlertEventData(Schema):
     alert = fields.Nested(AlertData)
 
 
+class CaseOwnerData(Schema):
+    id = fields.String()
+    email = fields.String(allow_none=True)
+
+
+class CaseData(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"description": "open, contacted, resolved or closed_no_action"})
+    rule_id = fields.String(allow_none=True)
+    response_id = fields.String()
+    contact_id = fields.String(allow_none=True)
+    survey_id = fields.String()
+    owner = fields.Nested(CaseOwnerData, allow_none=True)
+    due_at = Time()
+    first_contacted_at = Time(allow_none=True)
+    closed_at = Time(allow_none=True)
+    resolution = fields.String(allow_none=True)
+
+
+class CaseEventData(Schema):
+    case = fields.Nested(CaseData)
+
+
+class CaseOpenedData(CaseEventData):
+    response = fields.Nested(ResponseData)
+
+
+class CaseStatusData(CaseEventData):
+    previous_status = fields.String()
+
+
 class PingData(Schema):
     message = fields.String()
     endpoint_id = fields.String()
@@ -215,6 +246,9 @@ PAYLOADS: dict[str, type[Schema]] = {
     "roadmap_item.status_changed": RoadmapStatusData,
     "contact.erased": ContactErasedData,
     "alert.triggered": AlertEventData,
+    "case.opened": CaseOpenedData,
+    "case.status_changed": CaseStatusData,
+    "case.overdue": CaseEventData,
     "ping": PingData,
 }
 assert set(PAYLOADS) == {*EVENT_TYPES, "ping"}

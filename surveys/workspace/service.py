@@ -273,9 +273,15 @@ def enable_user(session: Session, *, user: User) -> None:
     session.flush()
 
 
+# Other domains' steps before a user is deleted (cases held are reassigned):
+# ``step(session, user=...)``, registered by surveys.wiring.
+user_removed = Hook("user_removed")
+
+
 def remove_user(session: Session, *, user: User, actor: User | None = None) -> int:
     """Delete a user and their sessions; returns how many live sessions that ended."""
     _keep_an_admin(session, user=user, actor=actor, verb="remove")
+    user_removed.run(session, user=user)
     ended = end_user_sessions(session, user_id=user.id, reason="removed")
     # Explicit rather than left to ON DELETE CASCADE, which SQLite skips without its pragma.
     session.execute(delete(WebSession).where(WebSession.user_id == user.id))

@@ -54,7 +54,7 @@ def real_ids(client, workspace) -> dict[str, str]:
         headers=headers,
     )
     assert segment.status_code == 201, segment.json
-    rule = client.post(
+    alert_rule = client.post(
         "/api/v1/alert-rules",
         json={
             "name": "Drops",
@@ -64,7 +64,12 @@ def real_ids(client, workspace) -> dict[str, str]:
         },
         headers=headers,
     )
-    assert rule.status_code == 201, rule.json
+    assert alert_rule.status_code == 201, alert_rule.json
+    # A detractor-level answer opens a case under the workspace's default rule.
+    low = client.post("/api/v1/responses", json={"survey_id": survey["id"], "score": 2}, headers=headers)
+    assert low.status_code == 201, low.json
+    case = client.get("/api/v1/cases", headers=headers).json["items"][0]
+    case_rule = client.get("/api/v1/case-rules", headers=headers).json["items"][0]
     return {
         "survey_id": survey["id"],
         "touchpoint_id": touchpoint["id"],
@@ -73,5 +78,7 @@ def real_ids(client, workspace) -> dict[str, str]:
         "theme_id": theme.json["id"],
         "item_id": item.json["id"],
         "segment_id": segment.json["id"],
-        "rule_id": rule.json["id"],
+        "rule_id": alert_rule.json["id"],
+        "case_id": case["id"],
+        "case_rule_id": case_rule["id"],
     }

@@ -38,6 +38,11 @@ def register(api: Api) -> None:
 
     api.register_blueprint(alerts.blp, url_prefix=f"/api/v1{alerts.PREFIX}")
     api.register_blueprint(alerts.alerts_blp, url_prefix=f"/api/v1{alerts.ALERTS_PREFIX}")
+    # Issue 10: cases and case rules.
+    from vocservice.api import cases
+
+    api.register_blueprint(cases.blp, url_prefix=f"/api/v1{cases.PREFIX}")
+    api.register_blueprint(cases.rules_blp, url_prefix=f"/api/v1{cases.RULES_PREFIX}")
     _document_webhook_events(api)
 
 

@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     from vocservice.webapp import (  # noqa: F401 - registers the views on the blueprint
         alerts,
         auth,
+        cases,
         dashboard,
         digest_settings,
         export,

@@ -9,6 +9,7 @@ from datetime import time as clock
 
 from flask import g, redirect, render_template, request, url_for
 
+from surveys.case.stats import case_stats
 from surveys.core.db import db
 from surveys.core.errors import Invalid
 from surveys.metrics.funnel import funnel
@@ -194,6 +195,7 @@ def dashboard():
             emerging=sources.emerging_phrases(workspace.id, survey.id, start, end),
             roadmap=ranked[:5],
             funnel=funnel(db.session, workspace_id=workspace.id, survey_id=survey.id, start=start, end=end),
+            stats=case_stats(db.session, workspace_id=workspace.id, start=start, end=end),
         )
     elapsed = (time.perf_counter() - started) * 1000
     response = render_template("app/dashboard.html", **context)

@@ -77,3 +77,46 @@ def test_no_alerts_no_section(app, workspace):
         )
         assert "alerts" not in {s.key for s in collect(db.session, context)}
         db.session.remove()
+
+
+def test_cases_section_counts_new_and_overdue_with_the_readers_first(app, client, workspace):
+    from surveys.case.models import Case
+    from tests.support.helpers import create_survey
+
+    user_id = make_user(app, workspace.workspace.id, role="analyst")
+    survey = create_survey(client, workspace.headers)
+    for score in (1, 2, 3, 9):  # three detractors open three cases under the default rule
+        answer = client.post(
+            "/api/v1/responses", json={"survey_id": survey["id"], "score": score}, headers=workspace.headers
+        )
+        assert answer.status_code == 201, answer.json
+    period = Period.latest("daily", utcnow() + timedelta(days=1))  # today, as a daily period
+    with app.app_context():
+        cases = db.session.query(Case).order_by(Case.id).all()
+        assert len(cases) == 3
+        cases[0].due_at = utcnow() - timedelta(hours=2)  # overdue, nobody's
+        cases[1].due_at = utcnow() - timedelta(hours=1)  # overdue, the reader's
+        cases[1].owner_id = user_id
+        cases[2].status = "contacted"  # due but contacted: not overdue
+        cases[2].due_at = utcnow() - timedelta(hours=3)
+        db.session.commit()
+        context = DigestContext(
+            workspace=db.session.get(Workspace, workspace.workspace.id),
+            user=db.session.get(User, user_id),
+            period=period,
+            base_url="https://voc.example",
+        )
+        section = {s.key: s for s in collect(db.session, context)}["cases"]
+        assert section.summary == "3 opened in this period (1 assigned to you); 2 overdue now (1 yours)."
+        assert [e.url for e in section.entries] == [
+            f"https://voc.example/app/cases/{cases[1].id}",
+            f"https://voc.example/app/cases/{cases[0].id}",
+        ]
+        assert section.entries[0].text.endswith("(yours)")
+        # A period before the cases were opened: only the overdue ones are reported.
+        earlier = DigestContext(
+            context.workspace, context.user, Period.latest("weekly", utcnow() - timedelta(days=14)), ""
+        )
+        section = {s.key: s for s in collect(db.session, earlier)}["cases"]
+        assert section.summary.startswith("0 opened in this period (0 assigned to you); 2 overdue now")
+        db.session.remove()
