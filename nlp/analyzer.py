@@ -16,10 +16,12 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from nlp import intent as intent_mod
 from nlp import sentiment as sent_mod
+from nlp.complaints import COMPLAINT_KINDS
 from nlp.phrases import noun_phrases
 from nlp.pipeline import get_nlp
-from nlp.results import Analysis, Evidence, Sentiment, ThemeHit
+from nlp.results import NEGATIVE, POSITIVE, Analysis, Cue, Evidence, Sentiment, ThemeHit
 from nlp.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
     from spacy.tokens import Doc
 
-ANALYZER_VERSION = "1.1.0"
+ANALYZER_VERSION = "1.2.0"
 DEFAULT_MAX_CHARS = 5000
 MAX_CHARS_ENV = "VOC_NLP_MAX_CHARS"
 DEFAULT_BATCH_SIZE = 64
@@ -66,6 +68,10 @@ def defuse(text: str) -> str:
     return _LONG_RUN.sub(
         lambda m: m.group()[:MAX_TOKEN_CHARS] + " " * (len(m.group()) - MAX_TOKEN_CHARS), text
     )
+
+
+def _complains(cues: Sequence[sent_mod.Cue]) -> bool:
+    return any(c.kind in COMPLAINT_KINDS for c in cues)
 
 
 class Analyzer:
@@ -134,10 +140,21 @@ class Analyzer:
 
     def _analyze_doc(self, doc: Doc, text: str) -> Analysis:
         scores = sent_mod.DocScores()
-        overall = sent_mod.make_sentiment(scores.doc(doc))
+        requests = [s for s in doc.sents if intent_mod.sentence_request(s)]
+        overall_key: tuple[int, ...] = (0, len(doc))
+        compound = scores.doc(doc)
+        if requests and compound > 0:
+            # A request's kind words ("would love ...") are not praise: score the rest alone.
+            asked = {t.i for s in requests for t in s}
+            rest = [t for t in doc if t.i not in asked]
+            compound = min(0.0, compound) if not rest else scores.tokens(rest)
+            overall_key = tuple(t.i for t in rest)
+        overall = sent_mod.make_sentiment(compound)
+        cues = self._quote_cues(doc, text, scores.cues_of(overall_key), overall.label)
+        intent = intent_mod.intent_of(doc.sents, overall.label, _complains(scores.cues_of(overall_key)))
         matches = self._matches(doc)
         if not matches:
-            return Analysis(overall, (), noun_phrases(doc))
+            return Analysis(overall, (), noun_phrases(doc), intent, cues)
         clauses: list[tuple[int, int]] = []
         for sent in doc.sents:
             clauses.extend(sent_mod.clause_bounds(sent))
@@ -157,34 +174,67 @@ class Analyzer:
                 )
                 if scope not in scopes.setdefault(name, []):
                     scopes[name].append(scope)
+        request_starts = {s.start for s in requests}
         hits = []
         for theme in self.taxonomy.themes:
             if theme.name not in evidence:
                 continue
+            sentiment, keys = self._scoped_sentiment(
+                doc, scopes[theme.name], overall.compound, scores, request_starts
+            )
+            sents = {doc[start].sent.start: doc[start].sent for start, _, _ in scopes[theme.name]}
+            found = [c for key in keys for c in scores.cues_of(key)]
             hits.append(
                 ThemeHit(
                     theme.name,
-                    self._scoped_sentiment(doc, scopes[theme.name], overall.compound, scores),
+                    sentiment,
                     tuple(evidence[theme.name]),
+                    intent_mod.intent_of(sents.values(), sentiment.label, _complains(found)),
+                    self._quote_cues(doc, text, found, sentiment.label),
                 )
             )
-        return Analysis(overall, tuple(hits), noun_phrases(doc))
+        return Analysis(overall, tuple(hits), noun_phrases(doc), intent, cues)
+
+    @staticmethod
+    def _quote_cues(doc: Doc, text: str, cues: Sequence[sent_mod.Cue], label: str) -> tuple[Cue, ...]:
+        """The cues that lean the way the sentiment came out, quoted from the original text."""
+        sign = -1 if label == NEGATIVE else 1 if label == POSITIVE else 0
+        quoted: dict[tuple[int, int], Cue] = {}
+        for cue in cues:
+            if sign == 0 or cue.valence * sign <= 0:
+                continue
+            span = doc[cue.start : cue.end]
+            key = (span.start_char, span.end_char)
+            quoted.setdefault(key, Cue(cue.kind, text[key[0] : key[1]], *key))
+        return tuple(quoted[k] for k in sorted(quoted))
 
     def _scoped_sentiment(
-        self, doc: Doc, scopes: Sequence[Scope], fallback: float, scores: sent_mod.DocScores
-    ) -> Sentiment:
-        """Mean compound of the scopes mentioning a theme. A scope without any opinion widens:
-        from the mention's predicate to its clause, and from a clause ("We ordered the pasta,
-        but ...") to its sentence."""
+        self,
+        doc: Doc,
+        scopes: Sequence[Scope],
+        fallback: float,
+        scores: sent_mod.DocScores,
+        request_starts: set[int],
+    ) -> tuple[Sentiment, list[tuple[int, ...]]]:
+        """Mean compound of the scopes mentioning a theme, and the keys of the scopes scored. A
+        scope without any opinion widens: from the mention's predicate to its clause, and from a
+        clause ("We ordered the pasta, but ...") to its sentence. A scope in a request is at
+        most neutral: "would love a Slack integration" asks, it does not praise."""
         compounds = []
+        keys: list[tuple[int, ...]] = []
         for start, end, narrowed in scopes:
             compound = 0.0
+            key: tuple[int, ...] = narrowed
             if narrowed:
                 compound = scores.tokens([doc[i] for i in narrowed])
             if abs(compound) < sent_mod.OPINION_MIN:
                 span = doc[start:end]
-                compound = scores.span(span)
+                compound, key = scores.span(span), (span.start, span.end)
                 if abs(compound) < sent_mod.OPINION_MIN and span.sent != span:
-                    compound = scores.span(span.sent)
+                    compound, key = scores.span(span.sent), (span.sent.start, span.sent.end)
+            if doc[start].sent.start in request_starts:
+                compound = min(0.0, compound)
             compounds.append(compound)
-        return sent_mod.make_sentiment(sum(compounds) / len(compounds) if compounds else fallback)
+            keys.append(key)
+        value = sum(compounds) / len(compounds) if compounds else fallback
+        return sent_mod.make_sentiment(value), keys
