@@ -112,10 +112,18 @@ def _verb_cue(tok: Token, lexicon: dict[str, float]) -> Cue | None:
         if subject is not None and subject.lemma_.lower() in _DROP_SUBJECTS:
             return _cue(FAILURE_VALENCE, "failure", subject, tok)
     if lemma in _CHARGE_VERBS:
-        mods = [t for t in tok.doc[tok.i + 1 : tok.i + 4] if t.lower_ in _CHARGE_MODS]
-        mods += [t for t in tok.doc[max(tok.sent.start, tok.i - 2) : tok.i] if t.lower_ in _CHARGE_MODS]
-        if mods:
-            return _cue(MONEY_VALENCE, "money", tok, *mods)
+        # "charged me twice", "double charged": the nearest modifier within the same phrase.
+        after = []
+        for t in tok.doc[tok.i + 1 : min(tok.sent.end, tok.i + 4)]:
+            if t.pos_ in {"CCONJ", "PUNCT"}:
+                break
+            after.append(t)
+        before = tok.doc[tok.i - 1] if tok.i > tok.sent.start else None
+        mod = next((t for t in after if t.lower_ in _CHARGE_MODS), None)
+        if mod is None and before is not None and before.lower_ in _CHARGE_MODS:
+            mod = before
+        if mod is not None:
+            return _cue(MONEY_VALENCE, "money", tok, mod)
     if lemma == "take" and any(c.dep_ == "dobj" and c.lemma_.lower() == "money" for c in tok.children):
         return _cue(MONEY_VALENCE, "money", tok, next(c for c in tok.children if c.dep_ == "dobj"))
     if lemma == "wait" and any(c.lower_ == "still" for c in tok.children):

@@ -18,18 +18,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nlp.results import NEGATIVE, OTHER, POSITIVE
+from nlp.results import COMPLAINT, INTENTS, NEGATIVE, OTHER, POSITIVE, PRAISE, QUESTION, REQUEST
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from spacy.tokens import Span, Token
 
-PRAISE = "praise"
-COMPLAINT = "complaint"
-REQUEST = "request"
-QUESTION = "question"
-INTENTS = (PRAISE, COMPLAINT, REQUEST, QUESTION, OTHER)
+__all__ = ["INTENTS", "comment_intent", "intent_of", "sentence_question", "sentence_request"]
 _COMMENT_ORDER = (REQUEST, COMPLAINT, QUESTION, PRAISE, OTHER)
 
 # Verbs of asking for something new; "fix" is deliberately absent (a defect report), and so are

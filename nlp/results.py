@@ -18,7 +18,12 @@ NEUTRAL = "neutral"
 NEGATIVE = "negative"
 LABELS = (POSITIVE, NEUTRAL, NEGATIVE)
 # Intents (see nlp.intent); stored analyses made before intents existed read back as OTHER.
+PRAISE = "praise"
+COMPLAINT = "complaint"
+REQUEST = "request"
+QUESTION = "question"
 OTHER = "other"
+INTENTS = (PRAISE, COMPLAINT, REQUEST, QUESTION, OTHER)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,17 @@ than a scan of JSON.
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.core.db import JSONType, created_column, db, fk_column, id_column, updated_column
@@ -48,6 +58,11 @@ class Analysis(db.Model):
     # nlp ThemeHit.to_dict() items: name, sentiment and the quoted evidence with offsets.
     themes: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     noun_phrases: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    # What the comment wants (praise|complaint|request|question|other, see nlp.intent); null when
+    # there is no comment or the analysis predates intents (migration 0021).
+    intent: Mapped[str | None] = mapped_column(String(10), index=True)
+    # nlp Cue.to_dict() items: the quoted words behind a sentiment no word states.
+    cues: Mapped[list] = mapped_column(JSONType, default=list, server_default=text("'[]'"), nullable=False)
     # When this analysis was made; a re-analysis replaces the row and this time with it.
     created_at: Mapped[datetime] = created_column()
     # Lazy by default: list endpoints ask for selectinload so a page costs one extra query.

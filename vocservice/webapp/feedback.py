@@ -59,6 +59,8 @@ def _item(response: Response) -> dict:
         "pieces": pieces(response.comment, themes),
         "themes": themes,
         "sentiment": analysis.sentiment_label if analysis is not None else None,
+        "intent": analysis.intent if analysis is not None else None,
+        "cues": list(analysis.cues or []) if analysis is not None else [],
         "theme_names": {t["name"] for t in themes},
     }
 
