@@ -12,6 +12,7 @@ negative against positive whole-comment sentiment (share labelled as the stars s
 share of 1-2 star reviews labelled negative), per CLAP label and overall.
 Intent: request-vs-rest precision/recall/F1 on every CLAP review with FEATURE as the proxy for a
 request, and accuracy and per-intent figures on the hand labels in ``bench/data/intent_labels.csv``.
+Language: the share of the (all English) dev texts the detector lets through as English.
 SemEval-2015 categories map FOOD#* and DRINKS#* (2014 counted drinks and wine as food) to food,
 SERVICE#* to service, *#PRICES to price (before the entity rule, so FOOD#PRICES is price) and
 AMBIENCE#* to ambience; RESTAURANT#GENERAL/MISCELLANEOUS and LOCATION#* are ignored. A category
@@ -285,6 +286,27 @@ def report_intent(data: Path, labels: Path) -> None:
         print(f"  {intent:<10} {p:6.3f} {r:6.3f} {f:6.3f} {gold.count(intent):8d}")
 
 
+def report_language(data: Path) -> None:
+    """Every dev text is English: the share the detector calls English (the costly error is an
+    English comment set aside without sentiment), and what it calls the rest."""
+    from collections import Counter
+
+    from nlp.language import detect
+
+    with (data / "clap_app_reviews.csv").open(newline="", encoding="utf-8") as handle:
+        texts = [r["text"] for r in csv.DictReader(handle)]
+    for name in ("semeval2014_restaurants_train.xml", "semeval2015_restaurants_train.xml"):
+        texts += [s.findtext("text") or "" for s in ET.parse(data / name).getroot().iter("sentence")]
+    started = time.perf_counter()
+    found = Counter(detect(t) for t in texts)
+    elapsed = time.perf_counter() - started
+    english = found["en"] + found["und"]
+    print(
+        f"\n== Language of the {len(texts)} English dev texts: {english / len(texts):.4f} analysed as "
+        f"English ({dict(found)}; {elapsed * 1e6 / len(texts):.0f} us per text)"
+    )
+
+
 def main() -> int:
     data = eval_dir()
     restaurant = Analyzer("restaurant")
@@ -301,6 +323,7 @@ def main() -> int:
     )
     report_clap(data / "clap_app_reviews.csv", Analyzer("app-reviews"))
     report_intent(data, Path(__file__).resolve().parent / "data" / "intent_labels.csv")
+    report_language(data)
     return 0
 
 

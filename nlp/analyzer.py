@@ -7,6 +7,10 @@ shared pipeline (in batches through ``nlp.pipe``), matched, and scored with VADE
 theme on the clauses that mention it (see :mod:`nlp.sentiment`). Overlapping matches keep the
 longest span, so "service charge" is price, not service. Bump :data:`ANALYZER_VERSION` whenever
 the output for the same input and taxonomy may change.
+
+Since 1.2.0 a comment also gets its language (:mod:`nlp.language`; one not English keeps its
+keyword themes but gets no English sentiment), its intent (:mod:`nlp.intent`; a request's kind
+words do not count as praise) and the cues of factual complaints (:mod:`nlp.complaints`).
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from typing import TYPE_CHECKING
 from nlp import intent as intent_mod
 from nlp import sentiment as sent_mod
 from nlp.complaints import COMPLAINT_KINDS
+from nlp.language import ENGLISH, UNDETERMINED, detect
 from nlp.phrases import noun_phrases
 from nlp.pipeline import get_nlp
-from nlp.results import NEGATIVE, POSITIVE, Analysis, Cue, Evidence, Sentiment, ThemeHit
+from nlp.results import NEGATIVE, NEUTRAL, POSITIVE, Analysis, Cue, Evidence, Sentiment, ThemeHit
 from nlp.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -34,6 +39,9 @@ DEFAULT_MAX_CHARS = 5000
 MAX_CHARS_ENV = "VOC_NLP_MAX_CHARS"
 DEFAULT_BATCH_SIZE = 64
 MAX_TOKEN_CHARS = 64
+# Languages analysed as English: English, and text without letters (emoji, "10/10").
+ENGLISH_LIKE = frozenset({ENGLISH, UNDETERMINED})
+NO_SENTIMENT = Sentiment(NEUTRAL, 0.0)
 # A theme's sentiment scope: clause (start, end) token indices and, when the clause also mentions
 # another theme, the token indices of the mention's governing predicate (else empty).
 Scope = tuple[int, int, tuple[int, ...]]
@@ -121,7 +129,7 @@ class Analyzer:
                 raise TypeError(f"text must be a string, not {type(text).__name__}")
             prepared.append(truncate(text, self.max_chars))
         docs = self.nlp.pipe((defuse(t) for t in prepared), batch_size=batch_size)
-        return [self._analyze_doc(doc, text) for doc, text in zip(docs, prepared, strict=True)]
+        return [self._analyze_doc(doc, text, detect(text)) for doc, text in zip(docs, prepared, strict=True)]
 
     def _matches(self, doc: Doc) -> dict[tuple[int, int], set[str]]:
         found: dict[tuple[int, int], set[str]] = {}
@@ -138,7 +146,9 @@ class Analyzer:
                 taken.update(range(*span))
         return kept
 
-    def _analyze_doc(self, doc: Doc, text: str) -> Analysis:
+    def _analyze_doc(self, doc: Doc, text: str, language: str) -> Analysis:
+        if language not in ENGLISH_LIKE:
+            return self._foreign(doc, text, language)
         scores = sent_mod.DocScores()
         requests = [s for s in doc.sents if intent_mod.sentence_request(s)]
         overall_key: tuple[int, ...] = (0, len(doc))
@@ -154,7 +164,7 @@ class Analyzer:
         intent = intent_mod.intent_of(doc.sents, overall.label, _complains(scores.cues_of(overall_key)))
         matches = self._matches(doc)
         if not matches:
-            return Analysis(overall, (), noun_phrases(doc), intent, cues)
+            return Analysis(overall, (), noun_phrases(doc), intent, cues, language)
         clauses: list[tuple[int, int]] = []
         for sent in doc.sents:
             clauses.extend(sent_mod.clause_bounds(sent))
@@ -193,7 +203,23 @@ class Analyzer:
                     self._quote_cues(doc, text, found, sentiment.label),
                 )
             )
-        return Analysis(overall, tuple(hits), noun_phrases(doc), intent, cues)
+        return Analysis(overall, tuple(hits), noun_phrases(doc), intent, cues, language)
+
+    def _foreign(self, doc: Doc, text: str, language: str) -> Analysis:
+        """A comment in another language: themes still found by their keywords (product names,
+        "API", "Slack" are written the same), but no English sentiment, intent or phrases."""
+        hits = []
+        evidence: dict[str, list[Evidence]] = {}
+        for (start, end), names in sorted(self._matches(doc).items()):
+            span = doc[start:end]
+            for name in names:
+                evidence.setdefault(name, []).append(
+                    Evidence(text[span.start_char : span.end_char], span.start_char, span.end_char)
+                )
+        for theme in self.taxonomy.themes:
+            if theme.name in evidence:
+                hits.append(ThemeHit(theme.name, NO_SENTIMENT, tuple(evidence[theme.name])))
+        return Analysis(NO_SENTIMENT, tuple(hits), (), language=language)
 
     @staticmethod
     def _quote_cues(doc: Doc, text: str, cues: Sequence[sent_mod.Cue], label: str) -> tuple[Cue, ...]:

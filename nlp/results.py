@@ -117,6 +117,8 @@ class Analysis:
     noun_phrases: tuple[str, ...] = ()
     intent: str = OTHER
     cues: tuple[Cue, ...] = ()
+    # ISO 639-1 code (nlp.language); only English ("en", or "und" without letters) gets sentiment.
+    language: str = "en"
 
     @property
     def theme_names(self) -> tuple[str, ...]:
@@ -132,6 +134,7 @@ class Analysis:
             "noun_phrases": list(self.noun_phrases),
             "intent": self.intent,
             "cues": [c.to_dict() for c in self.cues],
+            "language": self.language,
         }
 
     @classmethod
@@ -142,4 +145,5 @@ class Analysis:
             tuple(str(p) for p in data.get("noun_phrases", ())),
             str(data.get("intent") or OTHER),
             tuple(Cue.from_dict(c) for c in data.get("cues", ())),
+            str(data.get("language") or "en"),
         )

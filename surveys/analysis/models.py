@@ -61,6 +61,8 @@ class Analysis(db.Model):
     # What the comment wants (praise|complaint|request|question|other, see nlp.intent); null when
     # there is no comment or the analysis predates intents (migration 0021).
     intent: Mapped[str | None] = mapped_column(String(10), index=True)
+    # ISO 639-1 code of the comment's language (nlp.language); only English gets sentiment.
+    language: Mapped[str | None] = mapped_column(String(12))
     # nlp Cue.to_dict() items: the quoted words behind a sentiment no word states.
     cues: Mapped[list] = mapped_column(JSONType, default=list, server_default=text("'[]'"), nullable=False)
     # When this analysis was made; a re-analysis replaces the row and this time with it.

@@ -152,6 +152,7 @@ _UPDATED = (
     "noun_phrases",
     "intent",
     "cues",
+    "language",
     "created_at",
 )
 
@@ -247,6 +248,7 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
                 "noun_phrases": data["noun_phrases"] if data else [],
                 "intent": data["intent"] if data else None,
                 "cues": data["cues"] if data else [],
+                "language": data["language"] if data else None,
                 "created_at": now,
             }
         )
@@ -459,7 +461,8 @@ def current_analysis(response: Response) -> Analysis | None:
 
 def serialize_analysis(response: Response) -> dict:
     """DESIGN.md's ``analysis`` member of a response: status, overall sentiment, themes, and
-    (added by issue 13) the comment's intent and the cues behind a sentiment no word states."""
+    (added by issue 13) the comment's intent, language and the cues behind a sentiment no word
+    states."""
     row = current_analysis(response)
     sentiment = None
     if row is not None and row.sentiment_label is not None:
@@ -469,5 +472,6 @@ def serialize_analysis(response: Response) -> dict:
         "sentiment": sentiment,
         "intent": row.intent if row is not None else None,
         "cues": list(row.cues or []) if row is not None else [],
+        "language": row.language if row is not None else None,
         "themes": list(row.themes) if row is not None else [],
     }

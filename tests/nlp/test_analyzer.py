@@ -157,7 +157,8 @@ VERSIONED_OUTPUT = {
             "noun_phrases": ["billing", "support"],
         },
     },
-    # 1.2.0: factual-complaint cues, intent per comment and mention, "support" no longer praise.
+    # 1.2.0: factual-complaint cues, intent per comment and mention, "support" no longer praise,
+    # the comment's language.
     "1.2.0": {
         "restaurant": {
             "sentiment": {"label": "negative", "compound": -0.4404},
@@ -187,6 +188,7 @@ VERSIONED_OUTPUT = {
             "noun_phrases": ["great food", "slow service", "price"],
             "intent": "complaint",
             "cues": [],
+            "language": "en",
         },
         "saas": {
             "sentiment": {"label": "positive", "compound": 0.4215},
@@ -223,6 +225,7 @@ VERSIONED_OUTPUT = {
             "noun_phrases": ["billing", "support"],
             "intent": "praise",
             "cues": [],
+            "language": "en",
         },
     },
 }

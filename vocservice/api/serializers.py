@@ -50,6 +50,13 @@ class ResponseAnalysisSchema(Schema):
         allow_none=True,
         metadata={"description": "praise, complaint, request, question or other; null without a comment"},
     )
+    language = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "ISO 639-1 code of the comment's language ('und' without letters); "
+            "a comment not in English gets no sentiment (neutral)"
+        },
+    )
     cues = fields.List(
         fields.Nested(CueSchema),
         metadata={"description": "the words behind a sentiment no sentiment word states"},

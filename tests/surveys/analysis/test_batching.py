@@ -50,6 +50,7 @@ def test_answers_without_a_comment_never_cost_a_job(app, client, workspace, run_
         "sentiment": None,
         "intent": None,
         "cues": [],
+        "language": None,
         "themes": [],
         "roadmap_items": [],
     }

@@ -48,6 +48,7 @@ def test_analysis_stored_with_evidence_through_api_and_worker(app, client, works
         "sentiment": None,
         "intent": None,
         "cues": [],
+        "language": None,
         "themes": [],
         "roadmap_items": [],
     }

@@ -158,6 +158,7 @@ def test_responses_batch_analyses_only_commented_answers(app, client, workspace,
         "sentiment": None,
         "intent": None,
         "cues": [],
+        "language": None,
         "themes": [],
         "roadmap_items": [],
     }
