@@ -471,7 +471,7 @@ def serialize_analysis(response: Response) -> dict:
         "status": response.analysis_status,
         "sentiment": sentiment,
         "intent": row.intent if row is not None else None,
-        "cues": list(row.cues or []) if row is not None else [],
         "language": row.language if row is not None else None,
+        "cues": list(row.cues or []) if row is not None else [],
         "themes": list(row.themes) if row is not None else [],
     }
