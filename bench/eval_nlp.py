@@ -240,7 +240,8 @@ def report_clap(path: Path, analyzer: Analyzer) -> dict:
     gold = [{r["label"]} for r in rows]
 
     def predicted(items: Sequence[Analysis]) -> list[set[str]]:
-        return [{t.upper() for t in a.theme_names} or {"OTHER"} for a in items]
+        # A theme outside CLAP's labels (the generic "overall") is no CLAP label: OTHER.
+        return [{t.upper() for t in a.theme_names} & set(APP_LABELS) or {"OTHER"} for a in items]
 
     pred, before = predicted(analyses), predicted(previous)
     scores = theme_scores(gold, pred, APP_LABELS)

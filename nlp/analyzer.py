@@ -24,6 +24,7 @@ from nlp import intent as intent_mod
 from nlp import sentiment as sent_mod
 from nlp.complaints import COMPLAINT_KINDS
 from nlp.language import ENGLISH, UNDETERMINED, detect
+from nlp.learning import is_excluded
 from nlp.phrases import noun_phrases
 from nlp.pipeline import get_nlp
 from nlp.results import NEGATIVE, NEUTRAL, POSITIVE, Analysis, Cue, Evidence, Sentiment, ThemeHit
@@ -116,6 +117,7 @@ class Analyzer:
             if base_forms:
                 self._lemma.add(theme.name, base_forms)
         self.covered_terms: frozenset[str] = frozenset(terms)
+        self._excludes = {t.name: t.excludes for t in self.taxonomy.themes if t.excludes}
 
     def analyze(self, text: str) -> Analysis:
         """Analyse one comment."""
@@ -137,6 +139,17 @@ class Analyzer:
         for matcher in (self._lower, self._lemma):
             for match_id, start, end in matcher(doc):
                 found.setdefault((start, end), set()).add(strings[match_id])
+        if self._excludes:
+            text = doc.text
+            for span in list(found):
+                start, end = doc[span[0]].idx, doc[span[1] - 1].idx + len(doc[span[1] - 1])
+                found[span] = {
+                    name
+                    for name in found[span]
+                    if not is_excluded(text, start, end, self._excludes.get(name, ()))
+                }
+                if not found[span]:
+                    del found[span]
         # Longest span wins where matches overlap; ties go to the earlier span.
         kept: dict[tuple[int, int], set[str]] = {}
         taken: set[int] = set()

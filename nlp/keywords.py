@@ -33,7 +33,7 @@ class KeywordMatch:
     words: tuple[tuple[str, int, int], ...]  # (text, start, end) in the comment
 
 
-def _base(word: str) -> str:
+def base_form(word: str) -> str:
     """A keyword word given inflected ("exports", "exporting") back to a base form."""
     for suffix, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us", "is")):
@@ -48,7 +48,7 @@ def _word_pattern(word: str) -> str:
     """A regex for ``word`` and its regular inflections (alphabetic words only)."""
     if not word.isalpha() or len(word) < 3:
         return re.escape(word)
-    base = _base(word)
+    base = base_form(word)
     forms = {re.escape(word), re.escape(base) + "(?:s|es|ed|ing|d)?"}
     if base.endswith("e"):
         forms.add(re.escape(base[:-1]) + "(?:ing|ed)")
@@ -61,7 +61,7 @@ def _word_pattern(word: str) -> str:
 
 
 def _stem(word: str) -> str:
-    base = _base(word.lower()) if word.isalpha() else word.lower()
+    base = base_form(word.lower()) if word.isalpha() else word.lower()
     return base[:-1] if base.isalpha() and len(base) > 3 and base[-1] in "ey" else base
 
 
