@@ -28,6 +28,7 @@ CONTEXT_WORDS = 1
 WINDOW_WORDS = 2
 # A phrase in more than this share of a workspace's comments is too common to name a theme.
 COMMON_SHARE = 0.01
+MIN_COMMENTS = 100
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'+#-]*|[.!?;\n]")
 # Function words never make a context on their own (a short list, so contexts stay specific).
 STOPWORDS = frozenset(
@@ -109,15 +110,20 @@ def propose_phrase(
     return None
 
 
-def common_phrases(noun_phrases: Iterable[Sequence[str]], max_share: float = COMMON_SHARE) -> frozenset[str]:
-    """Phrases found in more than ``max_share`` of the comments whose noun phrases are given."""
+def common_phrases(
+    noun_phrases: Iterable[Sequence[str]], max_share: float = COMMON_SHARE, min_comments: int = MIN_COMMENTS
+) -> frozenset[str]:
+    """Phrases found in more than ``max_share`` of the comments whose noun phrases are given
+    (none below ``min_comments`` comments: too few to tell a common phrase from a topic)."""
     counts: dict[str, int] = {}
     total = 0
     for phrases in noun_phrases:
         total += 1
         for phrase in set(phrases):
             counts[phrase] = counts.get(phrase, 0) + 1
-    return frozenset(p for p, n in counts.items() if total and n / total > max_share)
+    if total < min_comments:
+        return frozenset()
+    return frozenset(p for p, n in counts.items() if n / total > max_share)
 
 
 def apply_rules(

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveys.core.db import JSONType, created_column, db, fk_column, id_column, updated_column
+from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column, id_column, updated_column
 from surveys.response.models import Response
 
 
@@ -102,3 +102,38 @@ class TagCorrection(db.Model):
     action: Mapped[str] = mapped_column(String(8), nullable=False)
     user_id: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
     created_at: Mapped[datetime] = created_column()
+
+
+RULE_KINDS = ("exclude", "keyword")
+RULE_STATUSES = ("proposed", "active", "undone")
+
+
+class LearnedRule(db.Model):
+    """What corrections taught a workspace about one theme (surveys.analysis.learning): a negative
+    context (``exclude``, from removals) or a phrase (``keyword``, proposed on additions)."""
+
+    __tablename__ = "learned_rules"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "theme_id", "kind", "phrase"),
+        CheckConstraint("kind in ('exclude','keyword')", name="kind"),
+        CheckConstraint("status in ('proposed','active','undone')", name="status"),
+    )
+    id: Mapped[str] = id_column("lr")
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
+    theme_id: Mapped[str] = fk_column("themes.id", index=True)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    phrase: Mapped[str] = mapped_column(String(200), nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False)
+    # How many corrections taught it, and which answers they were made on (most recent last).
+    corrections: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    response_ids: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    created_by: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
+    decided_by: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+    theme: Mapped[Theme] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def theme_name(self) -> str:
+        return self.theme.name

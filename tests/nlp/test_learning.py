@@ -55,7 +55,9 @@ def test_learning_taxonomy_round_trips_excludes_and_rejects_bad_ones() -> None:
 
 def test_learning_proposes_the_first_specific_uncovered_phrase() -> None:
     phrases = ("place", "pad thai", "price")
-    common = common_phrases([("place",), ("place", "price"), ("place",), ("pad thai",)], max_share=0.5)
+    comments = [("place",), ("place", "price"), ("place",), ("pad thai",)]
+    common = common_phrases(comments, max_share=0.5, min_comments=4)
     assert common == {"place"}
+    assert common_phrases(comments, max_share=0.5) == frozenset()  # too few comments to tell
     assert propose_phrase(phrases, covered_terms={"price"}, common=common) == "pad thai"
     assert propose_phrase(("price",), covered_terms={"price"}) is None

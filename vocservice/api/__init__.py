@@ -31,6 +31,9 @@ def register(api: Api) -> None:
 
     for module in (webhooks, exports):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
+    from vocservice.api import learning
+
+    api.register_blueprint(learning.blp, url_prefix=f"/api/v1{learning.PREFIX}")
     _document_webhook_events(api)
 
 

@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
         dashboard,
         export,
         feedback,
+        learning,
         previews,
         roadmap,
         settings,
