@@ -46,14 +46,15 @@ Rule = tuple[str, str, str]  # (kind: keyword|exclude, theme, phrase)
 
 
 def corrections(
-    texts: list[str], gold: list[set[str]], analyses: list[Analysis], covered
+    texts: list[str], gold: list[set[str]], analyses: list[Analysis], covered, labels
 ) -> list[list[Rule]]:
-    """One entry per wrong tag, in the analyst's order: the rules that correction teaches."""
+    """One entry per wrong tag, in the analyst's order: the rules that correction teaches (only
+    themes the data set labels; the generic ``overall`` theme is never judged)."""
     common = common_phrases(a.noun_phrases for a in analyses)
     out: list[list[Rule]] = []
     for text, expected, analysis in zip(texts, gold, analyses, strict=True):
         for hit in analysis.themes:
-            if hit.name not in expected:
+            if hit.name in labels and hit.name not in expected:
                 contexts = (exclusion_context(text, e.start, e.end) for e in hit.evidence)
                 out.append([("exclude", hit.name, c) for c in contexts if c])
         for name in sorted(expected - set(analysis.theme_names)):
@@ -110,14 +111,11 @@ def curve(title: str, taxonomy_name: str, texts: list[str], gold: list[set[str]]
     analyzer = Analyzer(base)
     pool_texts = [texts[i] for i in pool]
     pool_analyses = analyzer.analyze_many(pool_texts)
-    taught = corrections(pool_texts, [gold[i] for i in pool], pool_analyses, analyzer.covered_terms)
+    taught = corrections(pool_texts, [gold[i] for i in pool], pool_analyses, analyzer.covered_terms, labels)
     rest_texts, rest_gold = [texts[i] for i in rest], [gold[i] for i in rest]
 
     def f1(taxonomy) -> tuple[float, float, float]:
-        predicted = [
-            {n.upper() if labels is APP_LABELS else n for n in a.theme_names}
-            for a in Analyzer(taxonomy).analyze_many(rest_texts)
-        ]
+        predicted = [set(a.theme_names) for a in Analyzer(taxonomy).analyze_many(rest_texts)]
         p, r, f, _ = theme_scores(rest_gold, predicted, labels)["micro"]
         return p, r, f
 
@@ -156,8 +154,8 @@ def main() -> int:
         "CLAP app reviews",
         "app-reviews",
         [r["text"] for r in rows],
-        [{r["label"]} - {"OTHER"} for r in rows],
-        APP_LABELS,
+        [{r["label"].lower()} - {"other"} for r in rows],
+        tuple(label.lower() for label in APP_LABELS),
     )
     print(f"\n({time.perf_counter() - started:.0f}s)")
     return 0
