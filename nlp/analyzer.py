@@ -28,7 +28,7 @@ from nlp.learning import is_excluded
 from nlp.phrases import noun_phrases
 from nlp.pipeline import get_nlp
 from nlp.results import NEGATIVE, NEUTRAL, POSITIVE, Analysis, Cue, Evidence, Sentiment, ThemeHit
-from nlp.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
+from nlp.taxonomy import DEFAULT_TAXONOMY, GENERIC_THEME, Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -105,13 +105,18 @@ class Analyzer:
                 continue
             lowered = [k.lower() for k in theme.keywords]
             self._lower.add(theme.name, [self.nlp.make_doc(k) for k in lowered])
-            terms.update(lowered)
+            # The generic theme's words ("app", "product") do not cover "calendar app": a phrase
+            # that only shares them may still be an emerging topic.
+            covers = theme.name != GENERIC_THEME
+            if covers:
+                terms.update(lowered)
             # Only keywords given in base form also match inflections ("bill" finds "billed");
             # an inflected keyword ("seating") matches only as written, not every "seat".
             base_forms = []
             for doc in self.nlp.pipe(lowered):
                 lemmas = [t.lemma_.lower() for t in doc]
-                terms.add(" ".join(lemmas))  # so "crashes" also covers the phrase "crash"
+                if covers:
+                    terms.add(" ".join(lemmas))  # so "crashes" also covers the phrase "crash"
                 if lemmas == [t.lower_ for t in doc]:
                     base_forms.append(doc)
             if base_forms:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TAXONOMY = "saas"
+# The built-in taxonomies' theme for generic praise or blame ("love the app", "lovely place").
+GENERIC_THEME = "overall"
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,8 @@ def test_taxonomy_from_dicts_builds_from_rows() -> None:
     assert taxonomy.theme_names == ("Billing", "Refunds")
     assert taxonomy.themes[1].parent == "Billing"
     assert Taxonomy.from_dicts("copy", taxonomy.to_dict()["themes"]).themes == taxonomy.themes
+
+
+def test_taxonomy_generic_theme_words_do_not_hide_emerging_phrases() -> None:
+    analyzer = Analyzer("saas")
+    assert "app" not in analyzer.covered_terms and "invoice" in analyzer.covered_terms
