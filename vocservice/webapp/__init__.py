@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     from vocservice.webapp import (  # noqa: F401 - registers the views on the blueprint
         auth,
         dashboard,
+        emerging,
         export,
         feedback,
         learning,
