@@ -7,6 +7,10 @@ shared pipeline (in batches through ``nlp.pipe``), matched, and scored with VADE
 theme on the clauses that mention it (see :mod:`nlp.sentiment`). Overlapping matches keep the
 longest span, so "service charge" is price, not service. Bump :data:`ANALYZER_VERSION` whenever
 the output for the same input and taxonomy may change.
+
+Since 1.2.0 a comment also gets its language (:mod:`nlp.language`; one not English keeps its
+keyword themes but gets no English sentiment), its intent (:mod:`nlp.intent`; a request's kind
+words do not count as praise) and the cues of factual complaints (:mod:`nlp.complaints`).
 """
 
 from __future__ import annotations
@@ -16,22 +20,29 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from nlp import intent as intent_mod
 from nlp import sentiment as sent_mod
+from nlp.complaints import COMPLAINT_KINDS
+from nlp.language import ENGLISH, UNDETERMINED, detect
+from nlp.learning import is_excluded
 from nlp.phrases import noun_phrases
 from nlp.pipeline import get_nlp
-from nlp.results import Analysis, Evidence, Sentiment, ThemeHit
-from nlp.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
+from nlp.results import NEGATIVE, NEUTRAL, POSITIVE, Analysis, Cue, Evidence, Sentiment, ThemeHit
+from nlp.taxonomy import DEFAULT_TAXONOMY, GENERIC_THEME, Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from spacy.tokens import Doc
 
-ANALYZER_VERSION = "1.1.0"
+ANALYZER_VERSION = "1.2.0"
 DEFAULT_MAX_CHARS = 5000
 MAX_CHARS_ENV = "VOC_NLP_MAX_CHARS"
 DEFAULT_BATCH_SIZE = 64
 MAX_TOKEN_CHARS = 64
+# Languages analysed as English: English, and text without letters (emoji, "10/10").
+ENGLISH_LIKE = frozenset({ENGLISH, UNDETERMINED})
+NO_SENTIMENT = Sentiment(NEUTRAL, 0.0)
 # A theme's sentiment scope: clause (start, end) token indices and, when the clause also mentions
 # another theme, the token indices of the mention's governing predicate (else empty).
 Scope = tuple[int, int, tuple[int, ...]]
@@ -68,6 +79,10 @@ def defuse(text: str) -> str:
     )
 
 
+def _complains(cues: Sequence[sent_mod.Cue]) -> bool:
+    return any(c.kind in COMPLAINT_KINDS for c in cues)
+
+
 class Analyzer:
     """Tags comments with a taxonomy's themes and scores their sentiment."""
 
@@ -90,18 +105,24 @@ class Analyzer:
                 continue
             lowered = [k.lower() for k in theme.keywords]
             self._lower.add(theme.name, [self.nlp.make_doc(k) for k in lowered])
-            terms.update(lowered)
+            # The generic theme's words ("app", "product") do not cover "calendar app": a phrase
+            # that only shares them may still be an emerging topic.
+            covers = theme.name != GENERIC_THEME
+            if covers:
+                terms.update(lowered)
             # Only keywords given in base form also match inflections ("bill" finds "billed");
             # an inflected keyword ("seating") matches only as written, not every "seat".
             base_forms = []
             for doc in self.nlp.pipe(lowered):
                 lemmas = [t.lemma_.lower() for t in doc]
-                terms.add(" ".join(lemmas))  # so "crashes" also covers the phrase "crash"
+                if covers:
+                    terms.add(" ".join(lemmas))  # so "crashes" also covers the phrase "crash"
                 if lemmas == [t.lower_ for t in doc]:
                     base_forms.append(doc)
             if base_forms:
                 self._lemma.add(theme.name, base_forms)
         self.covered_terms: frozenset[str] = frozenset(terms)
+        self._excludes = {t.name: t.excludes for t in self.taxonomy.themes if t.excludes}
 
     def analyze(self, text: str) -> Analysis:
         """Analyse one comment."""
@@ -115,7 +136,7 @@ class Analyzer:
                 raise TypeError(f"text must be a string, not {type(text).__name__}")
             prepared.append(truncate(text, self.max_chars))
         docs = self.nlp.pipe((defuse(t) for t in prepared), batch_size=batch_size)
-        return [self._analyze_doc(doc, text) for doc, text in zip(docs, prepared, strict=True)]
+        return [self._analyze_doc(doc, text, detect(text)) for doc, text in zip(docs, prepared, strict=True)]
 
     def _matches(self, doc: Doc) -> dict[tuple[int, int], set[str]]:
         found: dict[tuple[int, int], set[str]] = {}
@@ -123,6 +144,17 @@ class Analyzer:
         for matcher in (self._lower, self._lemma):
             for match_id, start, end in matcher(doc):
                 found.setdefault((start, end), set()).add(strings[match_id])
+        if self._excludes:
+            text = doc.text
+            for span in list(found):
+                start, end = doc[span[0]].idx, doc[span[1] - 1].idx + len(doc[span[1] - 1])
+                found[span] = {
+                    name
+                    for name in found[span]
+                    if not is_excluded(text, start, end, self._excludes.get(name, ()))
+                }
+                if not found[span]:
+                    del found[span]
         # Longest span wins where matches overlap; ties go to the earlier span.
         kept: dict[tuple[int, int], set[str]] = {}
         taken: set[int] = set()
@@ -132,12 +164,25 @@ class Analyzer:
                 taken.update(range(*span))
         return kept
 
-    def _analyze_doc(self, doc: Doc, text: str) -> Analysis:
+    def _analyze_doc(self, doc: Doc, text: str, language: str) -> Analysis:
+        if language not in ENGLISH_LIKE:
+            return self._foreign(doc, text, language)
         scores = sent_mod.DocScores()
-        overall = sent_mod.make_sentiment(scores.doc(doc))
+        requests = [s for s in doc.sents if intent_mod.sentence_request(s)]
+        overall_key: tuple[int, ...] = (0, len(doc))
+        compound = scores.doc(doc)
+        if requests and compound > 0:
+            # A request's kind words ("would love ...") are not praise: score the rest alone.
+            asked = {t.i for s in requests for t in s}
+            rest = [t for t in doc if t.i not in asked]
+            compound = min(0.0, compound) if not rest else scores.tokens(rest)
+            overall_key = tuple(t.i for t in rest)
+        overall = sent_mod.make_sentiment(compound)
+        cues = self._quote_cues(doc, text, scores.cues_of(overall_key), overall.label)
+        intent = intent_mod.intent_of(doc.sents, overall.label, _complains(scores.cues_of(overall_key)))
         matches = self._matches(doc)
         if not matches:
-            return Analysis(overall, (), noun_phrases(doc))
+            return Analysis(overall, (), noun_phrases(doc), intent, cues, language)
         clauses: list[tuple[int, int]] = []
         for sent in doc.sents:
             clauses.extend(sent_mod.clause_bounds(sent))
@@ -157,34 +202,83 @@ class Analyzer:
                 )
                 if scope not in scopes.setdefault(name, []):
                     scopes[name].append(scope)
+        request_starts = {s.start for s in requests}
         hits = []
         for theme in self.taxonomy.themes:
             if theme.name not in evidence:
                 continue
+            sentiment, keys = self._scoped_sentiment(
+                doc, scopes[theme.name], overall.compound, scores, request_starts
+            )
+            sents = {doc[start].sent.start: doc[start].sent for start, _, _ in scopes[theme.name]}
+            found = [c for key in keys for c in scores.cues_of(key)]
             hits.append(
                 ThemeHit(
                     theme.name,
-                    self._scoped_sentiment(doc, scopes[theme.name], overall.compound, scores),
+                    sentiment,
                     tuple(evidence[theme.name]),
+                    intent_mod.intent_of(sents.values(), sentiment.label, _complains(found)),
+                    self._quote_cues(doc, text, found, sentiment.label),
                 )
             )
-        return Analysis(overall, tuple(hits), noun_phrases(doc))
+        return Analysis(overall, tuple(hits), noun_phrases(doc), intent, cues, language)
+
+    def _foreign(self, doc: Doc, text: str, language: str) -> Analysis:
+        """A comment in another language: themes still found by their keywords (product names,
+        "API", "Slack" are written the same), but no English sentiment, intent or phrases."""
+        hits = []
+        evidence: dict[str, list[Evidence]] = {}
+        for (start, end), names in sorted(self._matches(doc).items()):
+            span = doc[start:end]
+            for name in names:
+                evidence.setdefault(name, []).append(
+                    Evidence(text[span.start_char : span.end_char], span.start_char, span.end_char)
+                )
+        for theme in self.taxonomy.themes:
+            if theme.name in evidence:
+                hits.append(ThemeHit(theme.name, NO_SENTIMENT, tuple(evidence[theme.name])))
+        return Analysis(NO_SENTIMENT, tuple(hits), (), language=language)
+
+    @staticmethod
+    def _quote_cues(doc: Doc, text: str, cues: Sequence[sent_mod.Cue], label: str) -> tuple[Cue, ...]:
+        """The cues that lean the way the sentiment came out, quoted from the original text."""
+        sign = -1 if label == NEGATIVE else 1 if label == POSITIVE else 0
+        quoted: dict[tuple[int, int], Cue] = {}
+        for cue in cues:
+            if sign == 0 or cue.valence * sign <= 0:
+                continue
+            span = doc[cue.start : cue.end]
+            key = (span.start_char, span.end_char)
+            quoted.setdefault(key, Cue(cue.kind, text[key[0] : key[1]], *key))
+        return tuple(quoted[k] for k in sorted(quoted))
 
     def _scoped_sentiment(
-        self, doc: Doc, scopes: Sequence[Scope], fallback: float, scores: sent_mod.DocScores
-    ) -> Sentiment:
-        """Mean compound of the scopes mentioning a theme. A scope without any opinion widens:
-        from the mention's predicate to its clause, and from a clause ("We ordered the pasta,
-        but ...") to its sentence."""
+        self,
+        doc: Doc,
+        scopes: Sequence[Scope],
+        fallback: float,
+        scores: sent_mod.DocScores,
+        request_starts: set[int],
+    ) -> tuple[Sentiment, list[tuple[int, ...]]]:
+        """Mean compound of the scopes mentioning a theme, and the keys of the scopes scored. A
+        scope without any opinion widens: from the mention's predicate to its clause, and from a
+        clause ("We ordered the pasta, but ...") to its sentence. A scope in a request is at
+        most neutral: "would love a Slack integration" asks, it does not praise."""
         compounds = []
+        keys: list[tuple[int, ...]] = []
         for start, end, narrowed in scopes:
             compound = 0.0
+            key: tuple[int, ...] = narrowed
             if narrowed:
                 compound = scores.tokens([doc[i] for i in narrowed])
             if abs(compound) < sent_mod.OPINION_MIN:
                 span = doc[start:end]
-                compound = scores.span(span)
+                compound, key = scores.span(span), (span.start, span.end)
                 if abs(compound) < sent_mod.OPINION_MIN and span.sent != span:
-                    compound = scores.span(span.sent)
+                    compound, key = scores.span(span.sent), (span.sent.start, span.sent.end)
+            if doc[start].sent.start in request_starts:
+                compound = min(0.0, compound)
             compounds.append(compound)
-        return sent_mod.make_sentiment(sum(compounds) / len(compounds) if compounds else fallback)
+            keys.append(key)
+        value = sum(compounds) / len(compounds) if compounds else fallback
+        return sent_mod.make_sentiment(value), keys

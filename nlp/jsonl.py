@@ -1,10 +1,11 @@
 """The offline ``vocservice analyze`` command: JSON lines in, one JSON line of analysis out each.
 
 Input lines are ``{"id": ..., "text": ...}``; output lines are ``{"id", "sentiment", "themes"}``
-in input order (DESIGN.md section 3). Valid lines are analysed in batches through
-``Analyzer.analyze_many``; a malformed line (bad JSON, not an object, missing or non-string text)
-yields ``{"id": <its id or null>, "error": "..."}`` in its place and processing continues. Blank
-lines are skipped. No database, network or model download is involved.
+(plus ``intent``, ``language`` and ``cues``) in input order (DESIGN.md section 3). Valid lines
+are analysed in batches through ``Analyzer.analyze_many``; a malformed line (bad JSON, not an
+object, missing or non-string text) yields ``{"id": <its id or null>, "error": "..."}`` in its
+place and processing continues. Blank lines are skipped. No database, network or model download
+is involved.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def _flush(batch: list[_Item], analyzer: Analyzer, out_stream: IO[str], batch_si
         else:
             result = next(analyses).to_dict()
             row = {"id": item_id, "sentiment": result["sentiment"], "themes": result["themes"]}
+            # DESIGN.md section 3's keys, then what issue 13 added: intent, language and cues.
+            row.update({key: result[key] for key in ("intent", "language", "cues")})
         out_stream.write(json.dumps(row, ensure_ascii=False) + "\n")
     out_stream.flush()
     batch.clear()

@@ -115,6 +115,9 @@ DOMAIN_LEXICON: dict[str, float] = {
     "incredible": 2.8,
     "unique": 1.2,
     # lukewarm verdicts: "the app is ok" is a neutral verdict, not praise (VADER: 0.9-1.2)
+    # "support" is a team customers contact ("support never replied"), not approval.
+    "support": 0.0,
+    "supported": 0.0,
     "ok": 0.0,
     "okay": 0.0,
     # quality and effort complaints common to any product or service

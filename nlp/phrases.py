@@ -3,15 +3,27 @@
 :func:`noun_phrases` reduces a parsed comment's noun chunks to lemmatised, lower-case phrases
 without stopwords, determiners, pronouns or punctuation. :func:`emerging_phrases` counts, over many
 analysed comments, how many comments contain each phrase, drops phrases that contain any taxonomy
-keyword (in surface or lemma form), and returns those recurring in at least ``min_count`` comments,
-most frequent first, each with a few example texts.
+keyword (in surface or lemma form) and those recurring in fewer than ``min_count`` comments, and
+ranks the rest by how much more often they occur than in everyday English
+(:mod:`nlp.background`), not by raw count, so "widget" or "weather widget" come before "time",
+"hour" and "month", which every customer uses. Variants (one phrase's words inside another's:
+"widget", "weather widget") are grouped under the better-ranked one.
+
+The lift is conservative twice over: the background rate of a phrase is that of its rarest word
+(an upper bound on the phrase's own), and the observed count is the lower end of its one-sided
+90% Poisson interval, so a phrase seen three times does not outrank one seen thirty times on
+luck. ``lift`` reports that bound: "at least N times more often than in everyday English".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from scipy.stats import chi2
+
+from nlp.background import phrase_probability
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -24,14 +36,24 @@ _SKIP_POS = frozenset({"DET", "PRON", "PUNCT", "NUM", "SYM", "PART", "ADP", "CCO
 
 @dataclass(frozen=True)
 class EmergingPhrase:
-    """A phrase, the number of comments it occurs in, and a few of those comments."""
+    """A phrase, the number of comments it occurs in, a few of those comments, how many times
+    more often than in everyday English it occurs at least (``lift``), and its variants (other
+    recurring phrases sharing its words) with their comment counts."""
 
     phrase: str
     count: int
     examples: tuple[str, ...]
+    lift: float = 0.0
+    variants: tuple[tuple[str, int], ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, object]:
-        return {"phrase": self.phrase, "count": self.count, "examples": list(self.examples)}
+        return {
+            "phrase": self.phrase,
+            "count": self.count,
+            "examples": list(self.examples),
+            "lift": round(self.lift, 1),
+            "variants": [{"phrase": p, "count": n} for p, n in self.variants],
+        }
 
 
 def noun_phrases(doc: Doc) -> tuple[str, ...]:
@@ -53,6 +75,22 @@ def _covered(phrase: str, covered_terms: Iterable[str]) -> bool:
     return any(f" {term} " in padded for term in covered_terms if term)
 
 
+def _low_count(count: int) -> float:
+    """Lower end of the one-sided 90% Poisson interval of an observed ``count`` (>= 1)."""
+    return float(chi2.ppf(0.10, 2 * count)) / 2
+
+
+def lift_bound(phrase: str, count: int, words: int) -> float:
+    """At least how many times more often ``phrase`` occurs in ``count`` of the comments (of
+    ``words`` running words in all) than its rarest word does in everyday English."""
+    return _low_count(count) / (words * phrase_probability(phrase))
+
+
+def _related(a: str, b: str) -> bool:
+    wa, wb = set(a.split()), set(b.split())
+    return wa <= wb or wb <= wa
+
+
 def emerging_phrases(
     texts: Sequence[str],
     analyses: Sequence[Analysis],
@@ -62,7 +100,8 @@ def emerging_phrases(
     max_examples: int = 3,
     limit: int = 50,
 ) -> list[EmergingPhrase]:
-    """Phrases recurring in >= ``min_count`` comments that contain no covered term.
+    """Phrases recurring in >= ``min_count`` comments that contain no covered term, ranked by
+    their lift over everyday English (see the module doc), variants grouped.
 
     ``covered_terms`` are lower-case keywords and their lemma forms, such as
     ``Analyzer.covered_terms``; a phrase is covered if it contains one as whole words.
@@ -78,8 +117,29 @@ def emerging_phrases(
             bucket = examples.setdefault(phrase, [])
             if len(bucket) < max_examples:
                 bucket.append(text)
-    ranked = sorted(
-        (p for p, n in counts.items() if n >= min_count and not _covered(p, terms)),
-        key=lambda p: (-counts[p], p),
-    )
-    return [EmergingPhrase(p, counts[p], tuple(examples[p])) for p in ranked[:limit]]
+    words = max(sum(len(text.split()) for text in texts), 1)
+    lifts = {
+        p: lift_bound(p, n, words)
+        for p, n in counts.items()
+        if n >= max(min_count, 1) and not _covered(p, terms)
+    }
+    ranked = sorted(lifts, key=lambda p: (-lifts[p], -counts[p], len(p.split()), p))
+    heads: list[str] = []
+    variants: dict[str, list[str]] = {}
+    for phrase in ranked:
+        head = next((h for h in heads if _related(h, phrase)), None)
+        if head is None:
+            heads.append(phrase)
+            variants[phrase] = []
+        else:
+            variants[head].append(phrase)
+    return [
+        EmergingPhrase(
+            h,
+            counts[h],
+            tuple(examples[h]),
+            lifts[h],
+            tuple((v, counts[v]) for v in sorted(variants[h], key=lambda v: (-counts[v], v))),
+        )
+        for h in heads[:limit]
+    ]

@@ -17,6 +17,13 @@ POSITIVE = "positive"
 NEUTRAL = "neutral"
 NEGATIVE = "negative"
 LABELS = (POSITIVE, NEUTRAL, NEGATIVE)
+# Intents (see nlp.intent); stored analyses made before intents existed read back as OTHER.
+PRAISE = "praise"
+COMPLAINT = "complaint"
+REQUEST = "request"
+QUESTION = "question"
+OTHER = "other"
+INTENTS = (PRAISE, COMPLAINT, REQUEST, QUESTION, OTHER)
 
 
 @dataclass(frozen=True)
@@ -51,18 +58,43 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """Why a sentiment leans as it does when no sentiment word says so: the kind of structure
+    found (``failure``, ``wait``, ``money``, ``not_received``, ``unmet_expectation``, ...; see
+    :mod:`nlp.complaints` and :mod:`nlp.sentiment`) and the quoted words, as character offsets."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Cue:
+        return cls(str(data["kind"]), str(data["text"]), int(data["start"]), int(data["end"]))
+
+
+@dataclass(frozen=True)
 class ThemeHit:
-    """One theme found in a comment, with the sentiment of the clauses that mention it."""
+    """One theme found in a comment, with the sentiment of the clauses that mention it, what the
+    mention wants (``intent``: praise|complaint|request|question|other) and the cues behind a
+    sentiment no word states."""
 
     name: str
     sentiment: Sentiment
     evidence: tuple[Evidence, ...]
+    intent: str = OTHER
+    cues: tuple[Cue, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "sentiment": self.sentiment.to_dict(),
             "evidence": [e.to_dict() for e in self.evidence],
+            "intent": self.intent,
+            "cues": [c.to_dict() for c in self.cues],
         }
 
     @classmethod
@@ -71,6 +103,8 @@ class ThemeHit:
             str(data["name"]),
             Sentiment.from_dict(data["sentiment"]),
             tuple(Evidence.from_dict(e) for e in data.get("evidence", ())),
+            str(data.get("intent") or OTHER),
+            tuple(Cue.from_dict(c) for c in data.get("cues", ())),
         )
 
 
@@ -81,6 +115,10 @@ class Analysis:
     sentiment: Sentiment
     themes: tuple[ThemeHit, ...]
     noun_phrases: tuple[str, ...] = ()
+    intent: str = OTHER
+    cues: tuple[Cue, ...] = ()
+    # ISO 639-1 code (nlp.language); only English ("en", or "und" without letters) gets sentiment.
+    language: str = "en"
 
     @property
     def theme_names(self) -> tuple[str, ...]:
@@ -94,6 +132,9 @@ class Analysis:
             "sentiment": self.sentiment.to_dict(),
             "themes": [t.to_dict() for t in self.themes],
             "noun_phrases": list(self.noun_phrases),
+            "intent": self.intent,
+            "cues": [c.to_dict() for c in self.cues],
+            "language": self.language,
         }
 
     @classmethod
@@ -102,4 +143,7 @@ class Analysis:
             Sentiment.from_dict(data["sentiment"]),
             tuple(ThemeHit.from_dict(t) for t in data.get("themes", ())),
             tuple(str(p) for p in data.get("noun_phrases", ())),
+            str(data.get("intent") or OTHER),
+            tuple(Cue.from_dict(c) for c in data.get("cues", ())),
+            str(data.get("language") or "en"),
         )

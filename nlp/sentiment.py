@@ -13,8 +13,10 @@ VADER scores words, so a few opinions carried by structure are added as cues on 
 (:func:`cue_valence`, combined with VADER's sum by :func:`with_cues`; no extra VADER call): "too
 <adjective>", a negated action VADER has no word for ("the waiter never came back"), "could have
 been better", a duration complaint ("took 40 minutes"), an imperative recommendation ("Try the
-curry"). A few set phrases that mislead VADER word by word ("to die for") are rewritten before
-scoring (:data:`IDIOMS`).
+curry"), and the factual complaints of :mod:`nlp.complaints` ("never arrived", "charged twice",
+"on hold"). Each cue is a :class:`~nlp.complaints.Cue` with its kind and token range, so the words
+behind a sentiment no word states can be quoted. A few set phrases that mislead VADER word by
+word ("to die for") are rewritten before scoring (:data:`IDIOMS`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import math
 import re
 from typing import TYPE_CHECKING
 
+from nlp import complaints
+from nlp.complaints import Cue
 from nlp.pipeline import get_vader
 from nlp.results import NEGATIVE, NEUTRAL, POSITIVE, Sentiment
 
@@ -191,10 +195,10 @@ def _normalize(total: float) -> float:
     return total / math.sqrt(total * total + _NORM_ALPHA)
 
 
-def _negation_cue(tok: Token, lexicon: dict[str, float]) -> float:
+def _negation_cue(tok: Token, lexicon: dict[str, float]) -> Cue | None:
     head = tok.head
     if head.lemma_ in _NEGATED_PRAISE:
-        return NEGATED_PRAISE_VALENCE
+        return Cue(NEGATED_PRAISE_VALENCE, "negated_praise", min(tok.i, head.i), max(tok.i, head.i) + 1)
     doc = tok.doc
     # VADER negates a lexicon word up to three words after "not" itself; only a negated action
     # with no opinion word at all is left for us ("never too large" is praise, not a complaint).
@@ -205,40 +209,57 @@ def _negation_cue(tok: Token, lexicon: dict[str, float]) -> float:
         and head.lemma_ not in _NEUTRAL_VERBS
         and not any(t.lower_ in lexicon or t.lower_ == "too" for t in doc[tok.i + 1 : tok.i + 4])
     ):
-        return NEGATED_ACTION_VALENCE
-    return 0.0
+        expected = complaints.negated_expectation(tok)
+        if expected is not None:
+            return expected
+        return Cue(NEGATED_ACTION_VALENCE, "negated_action", min(tok.i, head.i), max(tok.i, head.i) + 1)
+    return None
 
 
-def _token_cue(tok: Token, lexicon: dict[str, float]) -> float:
+def _token_cue(tok: Token, lexicon: dict[str, float]) -> Cue | None:
     lower = tok.lower_
+    i = tok.i
     if lower == "too" and tok.dep_ == "advmod" and tok.head.pos_ in {"ADJ", "ADV"}:
         negated = tok.i > 0 and tok.doc[tok.i - 1].lower_ in _NEG_WORDS  # "never too large"
-        return TOO_VALENCE if lexicon.get(tok.head.lower_, 0.0) <= 0 and not negated else 0.0
+        if lexicon.get(tok.head.lower_, 0.0) <= 0 and not negated:
+            return Cue(TOO_VALENCE, "too", i, max(i, tok.head.i) + 1)
+        return None
     if (
         tok.lemma_ in _RECOMMEND_VERBS
         and tok.dep_ == "ROOT"
         and tok.i == tok.sent.start
         and any(c.dep_ == "dobj" for c in tok.children)
     ):
-        return RECOMMEND_VALENCE
+        return Cue(RECOMMEND_VALENCE, "recommend", i, i + 1)
     if tok.lemma_ in _WAIT_VERBS and tok.pos_ == "VERB":
-        words = {t.lemma_.lower() for t in tok.subtree if t.i - tok.i <= 8}
-        return LONG_WAIT_VALENCE if words & _DURATIONS and not words & _SHORT else 0.0
+        near = [t for t in tok.subtree if t.i - tok.i <= 8]
+        words = {t.lemma_.lower() for t in near}
+        if words & _DURATIONS and not words & _SHORT:
+            last = max(t.i for t in near if t.lemma_.lower() in _DURATIONS)
+            return Cue(LONG_WAIT_VALENCE, "wait", min(i, last), max(i, last) + 1)
     if tok.tag_ in {"JJR", "RBR"} and lexicon.get(lower, 0.0) > 0:
         verb = tok if tok.dep_ == "ROOT" else tok.head
         deps = {c.lower_ for c in verb.children if c.dep_ in {"aux", "neg"}}
         if deps & _MODAL and not deps & _NEG_WORDS and not any(c.lower_ == "than" for c in tok.children):
-            return -COUNTERFACTUAL_FACTOR * lexicon[lower]
-        return 0.0
+            return Cue(-COUNTERFACTUAL_FACTOR * lexicon[lower], "counterfactual", i, i + 1)
+        return None
+    cue = complaints.factual_cue(tok, lexicon)
+    if cue is not None:
+        return cue
     if tok.dep_ == "neg" or lower in _NEG_WORDS:
         return _negation_cue(tok, lexicon)
-    return 0.0
+    return None
+
+
+def cue_list(tokens: Iterable[Token]) -> list[Cue]:
+    """The structural cues in ``tokens`` (one pass over the parse, no VADER call)."""
+    lexicon = get_vader().lexicon
+    return [cue for cue in (_token_cue(tok, lexicon) for tok in tokens) if cue is not None]
 
 
 def cue_valence(tokens: Iterable[Token]) -> float:
-    """Sum of the structural cues in ``tokens`` (one pass over the parse, no VADER call)."""
-    lexicon = get_vader().lexicon
-    return sum(_token_cue(tok, lexicon) for tok in tokens)
+    """Sum of the structural cues in ``tokens``."""
+    return sum(cue.valence for cue in cue_list(tokens))
 
 
 def _add_cue(compound: float, cue: float) -> float:
@@ -261,23 +282,24 @@ class DocScores:
     A one-clause comment's clause is also its sentence and often its whole text, and a theme
     mentioned twice shares its scope: the same VADER call and the same cue pass would be made
     again (a third of the VADER calls on SemEval). Results are the same as without the memo;
-    the VADER half is keyed by the text scored, the cue half by the tokens' indices.
+    the VADER half is keyed by the text scored, the cue half by the tokens' indices. The cues of
+    every scope scored are kept (:meth:`cues_of`) so they can be quoted as evidence.
     """
 
     __slots__ = ("_vader", "_cues")
 
     def __init__(self) -> None:
         self._vader: dict[str, float] = {}
-        self._cues: dict[tuple[int, ...], float] = {}
+        self._cues: dict[tuple[int, ...], list[Cue]] = {}
 
     def of(self, text: str, tokens: Sequence[Token] | Span | Doc, key: tuple[int, ...]) -> float:
         vader = self._vader.get(text)
         if vader is None:
             vader = self._vader[text] = compound_of(text)
-        cue = self._cues.get(key)
-        if cue is None:
-            cue = self._cues[key] = cue_valence(tokens)
-        return _add_cue(vader, cue)
+        cues = self._cues.get(key)
+        if cues is None:
+            cues = self._cues[key] = cue_list(tokens)
+        return _add_cue(vader, sum(c.valence for c in cues))
 
     def doc(self, doc: Doc) -> float:
         """Of the whole comment (its text with any trailing whitespace, as parsed)."""
@@ -290,6 +312,16 @@ class DocScores:
     def tokens(self, tokens: Sequence[Token]) -> float:
         """Of ``tokens`` in order, space-joined (:func:`scope_compound`)."""
         return self.of(" ".join(t.text for t in tokens), tokens, tuple(t.i for t in tokens))
+
+    @staticmethod
+    def key_of(scope: Sequence[Token] | Span | Doc) -> tuple[int, ...]:
+        if isinstance(scope, list | tuple):
+            return tuple(t.i for t in scope)
+        return (scope[0].i, scope[0].i + len(scope)) if len(scope) else (0, 0)
+
+    def cues_of(self, key: tuple[int, ...]) -> list[Cue]:
+        """The cues found in a scope already scored under ``key`` (else none)."""
+        return self._cues.get(key, [])
 
 
 _PREDICATE_POS = frozenset({"VERB", "AUX", "ADJ"})

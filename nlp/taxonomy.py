@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TAXONOMY = "saas"
+# The built-in taxonomies' theme for generic praise or blame ("love the app", "lovely place").
+GENERIC_THEME = "overall"
 
 
 @dataclass(frozen=True)
@@ -27,14 +29,20 @@ class Theme:
     keywords: tuple[str, ...]
     description: str = ""
     parent: str | None = None
+    # Negative contexts learned from corrections (nlp.learning): a mention whose neighbourhood
+    # contains one of these word sequences does not count.
+    excludes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "keywords": list(self.keywords),
             "description": self.description,
             "parent": self.parent,
         }
+        if self.excludes:
+            data["excludes"] = list(self.excludes)
+        return data
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,11 @@ def _theme_from_mapping(taxonomy: str, index: int, raw: Mapping[str, Any]) -> Th
         raise ValueError(f"{where} ({theme_name}): 'description' must be a string")
     if parent is not None and not isinstance(parent, str):
         raise ValueError(f"{where} ({theme_name}): 'parent' must be a string or null")
-    return Theme(theme_name.strip(), tuple(cleaned), description, parent or None)
+    excludes = raw.get("excludes") or []
+    if isinstance(excludes, str) or not all(isinstance(e, str) for e in excludes):
+        raise ValueError(f"{where} ({theme_name}): 'excludes' must be a list of strings")
+    contexts = tuple(dict.fromkeys(" ".join(e.lower().split()) for e in excludes if e.strip()))
+    return Theme(theme_name.strip(), tuple(cleaned), description, parent or None, contexts)
 
 
 def builtin_names() -> tuple[str, ...]:

@@ -119,4 +119,18 @@ THEMES: list[dict[str, Any]] = [
             "personal data",
         ],
     },
+    {
+        "name": "overall",
+        "description": "The app as a whole: generic praise or blame of the app, game or its features",
+        "keywords": [
+            "app",
+            "application",
+            "game",
+            "features",
+            "overall",
+            "love it",
+            "recommend",
+            "must have",
+        ],
+    },
 ]

@@ -173,4 +173,19 @@ THEMES: list[dict[str, Any]] = [
             "hole in the wall",
         ],
     },
+    {
+        "name": "overall",
+        "description": "The place as a whole: generic praise or blame of the restaurant or the visit",
+        "keywords": [
+            "place",
+            "restaurant",
+            "spot",
+            "experience",
+            "overall",
+            "recommend",
+            "favorite",
+            "favourite",
+            "love it",
+        ],
+    },
 ]

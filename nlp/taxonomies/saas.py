@@ -291,4 +291,22 @@ THEMES: list[dict[str, Any]] = [
             "digest",
         ],
     },
+    {
+        "name": "overall",
+        "description": "The product as a whole: generic praise or blame of the app, its features",
+        "keywords": [
+            "product",
+            "app",
+            "application",
+            "software",
+            "tool",
+            "platform",
+            "solution",
+            "features",
+            "feature set",
+            "overall",
+            "love it",
+            "recommend",
+        ],
+    },
 ]

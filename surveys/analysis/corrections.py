@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION
+from surveys.analysis.learning import DEFAULT_LEARN_AFTER, learn_from_correction
 from surveys.analysis.models import ACTIONS, Analysis, ResponseTheme, TagCorrection, Theme
 from surveys.analysis.steps import after_analysis
 from surveys.core.db import lock_rows, utcnow
@@ -92,9 +93,18 @@ def _store(
 
 
 def correct_tag(
-    session: Session, *, workspace_id: str, response_id: str, theme_id: str, action: str, user_id: str | None
+    session: Session,
+    *,
+    workspace_id: str,
+    response_id: str,
+    theme_id: str,
+    action: str,
+    user_id: str | None,
+    learn_after: int = DEFAULT_LEARN_AFTER,
 ) -> TagCorrection:
-    """Record a verdict and apply it to the stored analysis now. The caller commits."""
+    """Record a verdict and apply it to the stored analysis now, and learn from it for the
+    workspace (surveys.analysis.learning; ``learn_after`` identical lessons make a rule active).
+    The caller commits."""
     if action not in ACTIONS:
         raise Invalid(f"Unknown correction {action!r}.", errors={"action": ["add or remove"]})
     # Serialise with a worker analysing this response (it locks the same row and reads the
@@ -118,6 +128,17 @@ def correct_tag(
     )
 
     analysis = _current(session, response.id)
+    learn_from_correction(
+        session,
+        workspace_id=workspace_id,
+        response=response,
+        theme=theme,
+        action=action,
+        hits=list(analysis.themes) if analysis is not None else [],
+        noun_phrases=list(analysis.noun_phrases) if analysis is not None else [],
+        user_id=user_id,
+        learn_after=learn_after,
+    )
     sentiment = None
     if analysis is not None:
         if analysis.sentiment_label is not None:

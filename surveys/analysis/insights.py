@@ -86,6 +86,9 @@ def emerging(
             "phrase": p.phrase,
             "count": p.count,
             "examples": [{"response_id": first_id[text], "comment": text} for text in p.examples],
+            # At least this many times more often than in everyday English (nlp.phrases).
+            "lift": round(p.lift, 1),
+            "variants": [{"phrase": v, "count": n} for v, n in p.variants],
         }
         for p in phrases
     ]

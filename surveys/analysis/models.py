@@ -9,10 +9,20 @@ than a scan of JSON.
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveys.core.db import JSONType, created_column, db, fk_column, id_column, updated_column
+from surveys.core.db import JSONType, UTCDateTime, created_column, db, fk_column, id_column, updated_column
 from surveys.response.models import Response
 
 
@@ -54,6 +64,13 @@ class Analysis(db.Model):
     # nlp ThemeHit.to_dict() items: name, sentiment and the quoted evidence with offsets.
     themes: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     noun_phrases: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    # What the comment wants (praise|complaint|request|question|other, see nlp.intent); null when
+    # there is no comment or the analysis predates intents (migration 0021).
+    intent: Mapped[str | None] = mapped_column(String(10), index=True)
+    # ISO 639-1 code of the comment's language (nlp.language); only English gets sentiment.
+    language: Mapped[str | None] = mapped_column(String(12))
+    # nlp Cue.to_dict() items: the quoted words behind a sentiment no word states.
+    cues: Mapped[list] = mapped_column(JSONType, default=list, server_default=text("'[]'"), nullable=False)
     # When this analysis was made; a re-analysis replaces the row and this time with it.
     created_at: Mapped[datetime] = created_column()
     # Lazy by default: list endpoints ask for selectinload so a page costs one extra query.
@@ -93,3 +110,38 @@ class TagCorrection(db.Model):
     action: Mapped[str] = mapped_column(String(8), nullable=False)
     user_id: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
     created_at: Mapped[datetime] = created_column()
+
+
+RULE_KINDS = ("exclude", "keyword")
+RULE_STATUSES = ("proposed", "active", "undone")
+
+
+class LearnedRule(db.Model):
+    """What corrections taught a workspace about one theme (surveys.analysis.learning): a negative
+    context (``exclude``, from removals) or a phrase (``keyword``, proposed on additions)."""
+
+    __tablename__ = "learned_rules"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "theme_id", "kind", "phrase"),
+        CheckConstraint("kind in ('exclude','keyword')", name="kind"),
+        CheckConstraint("status in ('proposed','active','undone')", name="status"),
+    )
+    id: Mapped[str] = id_column("lr")
+    workspace_id: Mapped[str] = fk_column("workspaces.id")
+    theme_id: Mapped[str] = fk_column("themes.id", index=True)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    phrase: Mapped[str] = mapped_column(String(200), nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False)
+    # How many corrections taught it, and which answers they were made on (most recent last).
+    corrections: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    response_ids: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    created_by: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
+    decided_by: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+    theme: Mapped[Theme] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def theme_name(self) -> str:
+        return self.theme.name

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from surveys.core.schemas import Base, Time
+from surveys.core.schemas import Base, ListArgsSchema, Time
 
 MAX_KEYWORDS = 200
 
@@ -70,3 +70,26 @@ class EmergingArgsSchema(Schema):
     end = Time(data_key="to", load_default=None)
     min_count = fields.Integer(load_default=3, validate=validate.Range(2, 10_000))
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class LearnedRuleSchema(Schema):
+    """A rule corrections taught the workspace (surveys.analysis.learning)."""
+
+    id = fields.String()
+    theme_id = fields.String()
+    theme = fields.String(attribute="theme_name", metadata={"description": "the theme's name"})
+    kind = fields.String(
+        metadata={"description": "exclude: a negative context for the theme; keyword: a phrase that finds it"}
+    )
+    phrase = fields.String(metadata={"description": "the learned words (lower-case, base forms)"})
+    status = fields.String(metadata={"description": "proposed, active or undone"})
+    corrections = fields.Integer(metadata={"description": "how many corrections taught it"})
+    response_ids = fields.List(fields.String(), metadata={"description": "the answers they were made on"})
+    created_by = fields.String(allow_none=True, metadata={"description": "the user who taught it first"})
+    created_at = Time()
+    decided_by = fields.String(allow_none=True, metadata={"description": "who confirmed or undid it"})
+    decided_at = Time(allow_none=True)
+
+
+class LearnedRuleListArgsSchema(ListArgsSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(("proposed", "active", "undone")))

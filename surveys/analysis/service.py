@@ -150,6 +150,9 @@ _UPDATED = (
     "sentiment_compound",
     "themes",
     "noun_phrases",
+    "intent",
+    "cues",
+    "language",
     "created_at",
 )
 
@@ -243,6 +246,9 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
                 "sentiment_compound": data["sentiment"]["compound"] if data else None,
                 "themes": hits,
                 "noun_phrases": data["noun_phrases"] if data else [],
+                "intent": data["intent"] if data else None,
+                "cues": data["cues"] if data else [],
+                "language": data["language"] if data else None,
                 "created_at": now,
             }
         )
@@ -454,7 +460,9 @@ def current_analysis(response: Response) -> Analysis | None:
 
 
 def serialize_analysis(response: Response) -> dict:
-    """DESIGN.md's ``analysis`` member of a response: status, overall sentiment, themes."""
+    """DESIGN.md's ``analysis`` member of a response: status, overall sentiment, themes, and
+    (added by issue 13) the comment's intent, language and the cues behind a sentiment no word
+    states."""
     row = current_analysis(response)
     sentiment = None
     if row is not None and row.sentiment_label is not None:
@@ -462,5 +470,8 @@ def serialize_analysis(response: Response) -> dict:
     return {
         "status": response.analysis_status,
         "sentiment": sentiment,
+        "intent": row.intent if row is not None else None,
+        "language": row.language if row is not None else None,
+        "cues": list(row.cues or []) if row is not None else [],
         "themes": list(row.themes) if row is not None else [],
     }

@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nlp import Analyzer, Taxonomy
+from nlp.learning import apply_rules
 from nlp.taxonomies import BUILTIN
-from surveys.analysis.models import ResponseTheme, Theme
+from surveys.analysis.models import LearnedRule, ResponseTheme, Theme
 from surveys.core import jobs
 from surveys.core.db import utcnow, workspace_row
 from surveys.core.errors import Conflict, Invalid, NotFound
@@ -137,7 +138,7 @@ def create_theme(session: Session, *, workspace: Workspace, data: dict) -> Theme
     )
     session.add(theme)
     _flush(session, theme.name)
-    _taxonomy_changed(session, workspace, theme_id=None, keywords=theme.keywords)
+    taxonomy_changed(session, workspace, theme_id=None, keywords=theme.keywords)
     return theme
 
 
@@ -156,7 +157,7 @@ def update_theme(session: Session, *, workspace: Workspace, theme_id: str, data:
     theme.updated_at = utcnow()
     _flush(session, theme.name)
     if matching_changed:
-        _taxonomy_changed(session, workspace, theme_id=theme.id, keywords=[*old_keywords, *theme.keywords])
+        taxonomy_changed(session, workspace, theme_id=theme.id, keywords=[*old_keywords, *theme.keywords])
     else:  # description or hierarchy only: what the analyser finds stays the same
         _bump_version(session, workspace)
     return theme
@@ -164,7 +165,7 @@ def update_theme(session: Session, *, workspace: Workspace, theme_id: str, data:
 
 def delete_theme(session: Session, *, workspace: Workspace, theme_id: str) -> None:
     theme = get_theme(session, workspace_id=workspace.id, theme_id=theme_id)
-    _taxonomy_changed(session, workspace, theme_id=theme.id, keywords=theme.keywords)
+    taxonomy_changed(session, workspace, theme_id=theme.id, keywords=theme.keywords)
     # Done here as well as by the foreign keys: SQLite does not enforce them by default.
     session.execute(
         update(Theme)
@@ -196,7 +197,7 @@ def _like(keyword: str) -> str:
     return f"%{escaped}%"
 
 
-def _taxonomy_changed(
+def taxonomy_changed(
     session: Session, workspace: Workspace, *, theme_id: str | None, keywords: Iterable[str]
 ) -> list[str]:
     """Bump the version and put affected responses back to pending; enqueue them after commit."""
@@ -230,11 +231,27 @@ def _taxonomy_changed(
     return ids
 
 
+def learned_rules(session: Session, workspace_id: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Active learned keywords and negative contexts (surveys.analysis.learning), by theme name."""
+    keywords: dict[str, list[str]] = {}
+    excludes: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(Theme.name, LearnedRule.kind, LearnedRule.phrase)
+        .join(Theme, Theme.id == LearnedRule.theme_id)
+        .where(LearnedRule.workspace_id == workspace_id, LearnedRule.status == "active")
+        .order_by(LearnedRule.created_at, LearnedRule.id)
+    )
+    for name, kind, phrase in rows:
+        (keywords if kind == "keyword" else excludes).setdefault(name, []).append(phrase)
+    return keywords, excludes
+
+
 def workspace_taxonomy(session: Session, workspace_id: str) -> Taxonomy:
-    """The workspace's themes as an ``nlp.Taxonomy`` (parents by name), in creation order."""
+    """The workspace's themes as an ``nlp.Taxonomy`` (parents by name), in creation order, with
+    the keywords and negative contexts its corrections taught."""
     themes = list_themes(session, workspace_id=workspace_id)
     names = {t.id: t.name for t in themes}
-    return Taxonomy.from_dicts(
+    taxonomy = Taxonomy.from_dicts(
         workspace_id,
         [
             {
@@ -246,6 +263,7 @@ def workspace_taxonomy(session: Session, workspace_id: str) -> Taxonomy:
             for t in themes
         ],
     )
+    return apply_rules(taxonomy, *learned_rules(session, workspace_id))
 
 
 def workspace_analyzer(session: Session, workspace_id: str) -> tuple[Analyzer, int]:

@@ -7,7 +7,7 @@ from marshmallow import (
     validate,
 )
 
-from nlp.results import LABELS
+from nlp.results import INTENTS, LABELS
 from surveys.contact.schemas import ContactInSchema
 from surveys.core.schemas import Base, ListArgsSchema, Nested, Time, _json_object
 
@@ -41,5 +41,12 @@ class ResponseListArgsSchema(ListArgsSchema):
     theme = fields.String(metadata={"description": "theme name or id; includes its sub-themes"})
     sentiment = fields.String(
         metadata={"enum": list(LABELS), "description": "overall sentiment of the comment"}
+    )
+    intent = fields.String(
+        metadata={
+            "enum": list(INTENTS),
+            "description": "what the comment wants: praise, complaint, request (asks for something), "
+            "question, or other",
+        }
     )
     segment_id = fields.String(metadata={"description": "only answers in this saved segment"})

@@ -1,8 +1,11 @@
 """Automatic mapping of responses to roadmap items.
 
 A response is linked (``source='auto'``) to an item when its analysis carries one of the item's
-themes, or its comment contains one of the item's keywords as whole words, case-insensitively.
-Two entry points keep the derived links current:
+themes, or its comment contains one of the item's keywords the way theme keywords match: whole
+words, case-insensitively, in any regular inflection and, for a keyword of several words, in any
+order within one sentence (:class:`nlp.keywords.KeywordMatcher`: "Exporting to CSV" finds
+``csv export``). The link keeps its evidence: the words that matched each keyword, and the quoted
+words of each of the item's themes found in the answer. Two entry points keep the derived links current:
 
 - :func:`map_responses` after a batch of responses got its analysis stored (called by
   ``surveys.analysis.service`` inside the same transaction), for every item of the workspace;
@@ -13,7 +16,6 @@ Both rewrite ``auto`` rows only: ``manual`` links and ``excluded`` suppressions 
 decisions and are never touched, and an excluded pair is never linked automatically again.
 """
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -21,7 +23,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from surveys.analysis.models import ResponseTheme
+from nlp import ANALYZER_VERSION
+from nlp.keywords import KeywordMatcher
+from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.core import jobs
 from surveys.core.db import lock_rows, upsert_insert, utcnow
 from surveys.response.models import Response
@@ -31,27 +35,54 @@ from surveys.roadmap.models import RoadmapItem, RoadmapItemTheme, RoadmapLink
 CHUNK = 1000
 
 
-def keyword_pattern(keywords: Iterable[str]) -> re.Pattern | None:
-    """One regex matching any keyword as whole words; inner spaces match any whitespace run."""
-    parts = {
-        r"\s+".join(re.escape(word) for word in keyword.split()) for keyword in keywords if keyword.split()
-    }
-    if not parts:
-        return None
-    # Longest first, so "per seat" is tried before "per"; \w lookarounds make whole words of
-    # keywords that start or end with punctuation too ("c++", ".net").
-    alternatives = "|".join(sorted(parts, key=lambda p: (-len(p), p)))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
 def _chunks(values: list, size: int = CHUNK):
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
 
-def _insert_auto(session: Session, pairs: Iterable[tuple[str, str]]) -> int:
+Evidence = list[dict]
+
+
+def keyword_evidence(matcher: KeywordMatcher, comment: str | None) -> Evidence:
+    """The words of ``comment`` that matched the item's keywords, each with its keyword."""
+    if not comment or not matcher:
+        return []
+    return [
+        {"keyword": found.keyword, "text": text, "start": start, "end": end}
+        for found in matcher.find(comment)
+        for text, start, end in found.words
+    ]
+
+
+def theme_evidence(hits: list[dict], names: set[str]) -> Evidence:
+    """The quoted words of the analysis hits (stored ``ThemeHit`` dicts) of the themes ``names``."""
+    return [
+        {"theme": hit["name"], "text": e["text"], "start": e["start"], "end": e["end"]}
+        for hit in hits
+        if hit.get("name") in names
+        for e in hit.get("evidence", ())
+    ]
+
+
+def _analysis_hits(session: Session, response_ids: list[str]) -> dict[str, list[dict]]:
+    return dict(
+        session.execute(
+            select(Analysis.response_id, Analysis.themes).where(
+                Analysis.response_id.in_(response_ids), Analysis.analyzer_version == ANALYZER_VERSION
+            )
+        ).all()
+    )
+
+
+def _insert_auto(session: Session, pairs: Iterable[tuple[str, str]], evidence: dict) -> int:
     rows = [
-        {"item_id": item_id, "response_id": response_id, "source": "auto", "created_at": utcnow()}
+        {
+            "item_id": item_id,
+            "response_id": response_id,
+            "source": "auto",
+            "evidence": evidence.get((item_id, response_id), []),
+            "created_at": utcnow(),
+        }
         for item_id, response_id in pairs
     ]
     if not rows:
@@ -62,6 +93,21 @@ def _insert_auto(session: Session, pairs: Iterable[tuple[str, str]]) -> int:
     for chunk in _chunks(rows):
         session.execute(statement, chunk)
     return len(rows)
+
+
+def _refresh_evidence(session: Session, changed: dict[tuple[str, str], Evidence]) -> None:
+    """Rewrite the evidence of automatic links whose matched words changed (text or themes)."""
+    for (item_id, response_id), evidence in changed.items():
+        session.execute(
+            update(RoadmapLink)
+            .where(
+                RoadmapLink.item_id == item_id,
+                RoadmapLink.response_id == response_id,
+                RoadmapLink.source == "auto",
+            )
+            .values(evidence=evidence)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _delete_auto(session: Session, pairs: Iterable[tuple[str, str]]) -> int:
@@ -84,6 +130,10 @@ def _delete_auto(session: Session, pairs: Iterable[tuple[str, str]]) -> int:
     return removed
 
 
+def _theme_names(session: Session, workspace_id: str) -> dict[str, str]:
+    return dict(session.execute(select(Theme.id, Theme.name).where(Theme.workspace_id == workspace_id)).all())
+
+
 def map_responses(session: Session, *, workspace_id: str, response_ids: list[str]) -> int:
     """Rewrite the automatic links of these responses to every item; returns links changed."""
     if not response_ids:
@@ -100,10 +150,11 @@ def map_responses(session: Session, *, workspace_id: str, response_ids: list[str
         .where(RoadmapItem.workspace_id == workspace_id)
     ):
         themes_of_item[item_id].add(theme_id)
-    patterns = {item.id: keyword_pattern(item.keywords or ()) for item in items}
+    matchers = {item.id: KeywordMatcher(item.keywords or ()) for item in items}
+    names = _theme_names(session, workspace_id)
 
-    desired: set[tuple[str, str]] = set()
-    existing: dict[tuple[str, str], str] = {}
+    desired: dict[tuple[str, str], Evidence] = {}
+    existing: dict[tuple[str, str], tuple[str, Evidence]] = {}
     for chunk in _chunks(list(dict.fromkeys(response_ids))):
         responses = session.execute(
             select(Response.id, Response.comment).where(
@@ -117,49 +168,66 @@ def map_responses(session: Session, *, workspace_id: str, response_ids: list[str
             )
         ):
             themes_of_response[response_id].add(theme_id)
+        hits = _analysis_hits(session, chunk)
         for response in responses:
             for item in items:
-                pattern = patterns[item.id]
-                if (themes_of_item[item.id] & themes_of_response[response.id]) or (
-                    pattern is not None and response.comment and pattern.search(response.comment)
-                ):
-                    desired.add((item.id, response.id))
+                shared = themes_of_item[item.id] & themes_of_response[response.id]
+                words = keyword_evidence(matchers[item.id], response.comment)
+                if shared or words:
+                    shared_names = {names[t] for t in shared if t in names}
+                    desired[(item.id, response.id)] = words + theme_evidence(
+                        hits.get(response.id) or [], shared_names
+                    )
         existing.update(
             {
-                (row.item_id, row.response_id): row.source
+                (row.item_id, row.response_id): (row.source, row.evidence or [])
                 for row in session.execute(
-                    select(RoadmapLink.item_id, RoadmapLink.response_id, RoadmapLink.source).where(
-                        RoadmapLink.response_id.in_(chunk)
-                    )
+                    select(
+                        RoadmapLink.item_id, RoadmapLink.response_id, RoadmapLink.source, RoadmapLink.evidence
+                    ).where(RoadmapLink.response_id.in_(chunk))
                 )
             }
         )
-    stale = [pair for pair, source in existing.items() if source == "auto" and pair not in desired]
+    stale = [pair for pair, (source, _) in existing.items() if source == "auto" and pair not in desired]
     changed = _delete_auto(session, stale) + _insert_auto(
-        session, sorted(pair for pair in desired if pair not in existing)
+        session, sorted(pair for pair in desired if pair not in existing), desired
+    )
+    _refresh_evidence(
+        session,
+        {
+            pair: desired[pair]
+            for pair, (source, evidence) in existing.items()
+            if source == "auto" and pair in desired and desired[pair] != evidence
+        },
     )
     # Links and the answers' theme sentiment (the negative share) may have changed.
     rollups.refresh(session, workspace_id=workspace_id, response_ids=response_ids)
     return changed
 
 
-def _matching_responses(session: Session, item: RoadmapItem) -> set[str]:
-    matched: set[str] = set()
+def _matching_responses(session: Session, item: RoadmapItem) -> dict[str, Evidence]:
+    """Every answer of the item's workspace the item should link, with the evidence of each."""
+    matched: dict[str, Evidence] = {}
     theme_ids = item.theme_ids
     if theme_ids:
-        matched.update(
-            session.execute(
-                select(ResponseTheme.response_id).where(
-                    ResponseTheme.workspace_id == item.workspace_id, ResponseTheme.theme_id.in_(theme_ids)
-                )
-            ).scalars()
-        )
-    pattern = keyword_pattern(item.keywords or ())
-    if pattern is not None:
-        # A case-insensitive substring prefilter in the database (over-selects), then the exact
-        # whole-word test here.
-        words = [" ".join(k.split()) for k in item.keywords if k.split()]
-        likes = [Response.comment.ilike(f"%{_escape_like(w)}%", escape="\\") for w in words]
+        by_theme: dict[str, set[str]] = defaultdict(set)
+        for response_id, theme_id in session.execute(
+            select(ResponseTheme.response_id, ResponseTheme.theme_id).where(
+                ResponseTheme.workspace_id == item.workspace_id, ResponseTheme.theme_id.in_(theme_ids)
+            )
+        ):
+            by_theme[response_id].add(theme_id)
+        names = _theme_names(session, item.workspace_id)
+        for chunk in _chunks(list(by_theme)):
+            hits = _analysis_hits(session, chunk)
+            for response_id in chunk:
+                shared = {names[t] for t in by_theme[response_id] if t in names}
+                matched[response_id] = theme_evidence(hits.get(response_id) or [], shared)
+    matcher = KeywordMatcher(item.keywords or ())
+    if matcher:
+        # A case-insensitive substring prefilter in the database on a stem every match contains
+        # (over-selects), then the exact test here.
+        likes = [Response.comment.ilike(f"%{_escape_like(stem)}%", escape="\\") for stem in matcher.stems()]
         rows = session.execute(
             select(Response.id, Response.comment)
             .where(
@@ -170,7 +238,10 @@ def _matching_responses(session: Session, item: RoadmapItem) -> set[str]:
             )
             .execution_options(yield_per=2000)
         )
-        matched.update(row.id for row in rows if pattern.search(row.comment))
+        for row in rows:
+            words = keyword_evidence(matcher, row.comment)
+            if words:
+                matched[row.id] = words + matched.get(row.id, [])
     return matched
 
 
@@ -187,15 +258,31 @@ def remap_item(session: Session, *, item_id: str) -> dict[str, int] | None:
     if item is None:
         return None
     desired = _matching_responses(session, item)
-    existing = dict(
-        session.execute(
-            select(RoadmapLink.response_id, RoadmapLink.source).where(RoadmapLink.item_id == item.id)
-        ).all()
-    )
+    existing = {
+        row.response_id: (row.source, row.evidence or [])
+        for row in session.execute(
+            select(RoadmapLink.response_id, RoadmapLink.source, RoadmapLink.evidence).where(
+                RoadmapLink.item_id == item.id
+            )
+        )
+    }
     removed = _delete_auto(
-        session, [(item.id, r) for r, source in existing.items() if source == "auto" and r not in desired]
+        session,
+        [(item.id, r) for r, (source, _) in existing.items() if source == "auto" and r not in desired],
     )
-    added = _insert_auto(session, [(item.id, r) for r in sorted(desired) if r not in existing])
+    added = _insert_auto(
+        session,
+        [(item.id, r) for r in sorted(desired) if r not in existing],
+        {(item.id, r): evidence for r, evidence in desired.items()},
+    )
+    _refresh_evidence(
+        session,
+        {
+            (item.id, r): desired[r]
+            for r, (source, evidence) in existing.items()
+            if source == "auto" and r in desired and desired[r] != evidence
+        },
+    )
     # Every fact of the item: its themes (the negative share) may have changed, not only links.
     rollups.refresh(session, workspace_id=item.workspace_id, item_id=item.id)
     # Keep updated_at: it tells people when the item was edited, not when it was re-mapped.

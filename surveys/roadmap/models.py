@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +110,11 @@ class RoadmapLink(db.Model):
         String(40), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
     )
     source: Mapped[str] = mapped_column(String(8), nullable=False)
+    # Why an automatic link exists: the matched words, each with its keyword or theme and offsets
+    # into the comment (surveys.roadmap.mapping); empty for manual links and exclusions.
+    evidence: Mapped[list] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'"), nullable=False
+    )
     created_at: Mapped[datetime] = created_column()
 
 

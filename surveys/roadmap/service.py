@@ -267,6 +267,18 @@ def linked_responses_query(item: RoadmapItem):
     )
 
 
+def links_of(session: Session, *, item_id: str, response_ids: list[str]) -> dict[str, dict]:
+    """``{response_id: {"source", "evidence"}}`` of the item's links to these responses."""
+    if not response_ids:
+        return {}
+    rows = session.execute(
+        select(RoadmapLink.response_id, RoadmapLink.source, RoadmapLink.evidence).where(
+            RoadmapLink.item_id == item_id, RoadmapLink.response_id.in_(response_ids)
+        )
+    )
+    return {row.response_id: {"source": row.source, "evidence": list(row.evidence or [])} for row in rows}
+
+
 def response_items(response: Response) -> list[dict]:
     """The ``roadmap_items`` member of a response's analysis."""
     return [{"id": item.id, "title": item.title} for item in response.roadmap_items]

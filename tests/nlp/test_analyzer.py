@@ -68,7 +68,9 @@ def test_analyzer_to_dict_has_the_cli_shape(restaurant: Analyzer) -> None:
     assert set(data) >= {"sentiment", "themes"}
     assert set(data["sentiment"]) == {"label", "compound"}
     (theme,) = data["themes"]
-    assert set(theme) == {"name", "sentiment", "evidence"}
+    # DESIGN.md section 3's keys, extended (never changed) by what the mention wants and why.
+    assert set(theme) == {"name", "sentiment", "evidence", "intent", "cues"}
+    assert theme["intent"] == "praise" and theme["cues"] == []
     assert theme["name"] == "ambience"
     assert theme["evidence"] == [{"text": "decor", "start": 7, "end": 12}]
 
@@ -153,6 +155,77 @@ VERSIONED_OUTPUT = {
                 },
             ],
             "noun_phrases": ["billing", "support"],
+        },
+    },
+    # 1.2.0: factual-complaint cues, intent per comment and mention, "support" no longer praise,
+    # the comment's language.
+    "1.2.0": {
+        "restaurant": {
+            "sentiment": {"label": "negative", "compound": -0.4404},
+            "themes": [
+                {
+                    "name": "food",
+                    "sentiment": {"label": "positive", "compound": 0.6249},
+                    "evidence": [{"text": "food", "start": 6, "end": 10}],
+                    "intent": "praise",
+                    "cues": [],
+                },
+                {
+                    "name": "service",
+                    "sentiment": {"label": "negative", "compound": -0.3612},
+                    "evidence": [{"text": "service", "start": 20, "end": 27}],
+                    "intent": "complaint",
+                    "cues": [],
+                },
+                {
+                    "name": "price",
+                    "sentiment": {"label": "negative", "compound": -0.2023},
+                    "evidence": [{"text": "prices", "start": 37, "end": 43}],
+                    "intent": "complaint",
+                    "cues": [],
+                },
+            ],
+            "noun_phrases": ["great food", "slow service", "price"],
+            "intent": "complaint",
+            "cues": [],
+            "language": "en",
+        },
+        "saas": {
+            "sentiment": {"label": "positive", "compound": 0.4215},
+            "themes": [
+                {
+                    "name": "billing",
+                    "sentiment": {"label": "negative", "compound": -0.2263},
+                    "evidence": [{"text": "Billing", "start": 0, "end": 7}],
+                    "intent": "complaint",
+                    "cues": [],
+                },
+                {
+                    "name": "usability",
+                    "sentiment": {"label": "negative", "compound": -0.2263},
+                    "evidence": [{"text": "confusing", "start": 11, "end": 20}],
+                    "intent": "complaint",
+                    "cues": [],
+                },
+                {
+                    "name": "performance",
+                    "sentiment": {"label": "positive", "compound": 0.5719},
+                    "evidence": [{"text": "quick", "start": 43, "end": 48}],
+                    "intent": "praise",
+                    "cues": [],
+                },
+                {
+                    "name": "support",
+                    "sentiment": {"label": "positive", "compound": 0.5719},
+                    "evidence": [{"text": "support", "start": 31, "end": 38}],
+                    "intent": "praise",
+                    "cues": [],
+                },
+            ],
+            "noun_phrases": ["billing", "support"],
+            "intent": "praise",
+            "cues": [],
+            "language": "en",
         },
     },
 }

@@ -23,7 +23,7 @@ def test_jsonl_run_writes_one_line_per_input_in_order(restaurant: Analyzer) -> N
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert count == 5 and len(rows) == 5
     assert [r["id"] for r in rows] == [1, None, "b", None, 4]
-    assert set(rows[0]) == {"id", "sentiment", "themes"}
+    assert set(rows[0]) == {"id", "sentiment", "themes", "intent", "language", "cues"}
     assert {t["name"]: t["sentiment"]["label"] for t in rows[0]["themes"]} == {
         "food": "positive",
         "service": "negative",

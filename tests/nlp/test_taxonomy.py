@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from nlp.analyzer import Analyzer
 from nlp.taxonomy import Taxonomy, builtin_names, load_taxonomy
 
 
 def test_taxonomy_builtins_have_the_contract_theme_names() -> None:
     assert set(builtin_names()) >= {"saas", "restaurant", "app-reviews"}
-    assert load_taxonomy("restaurant").theme_names == ("food", "service", "price", "ambience")
+    # DESIGN.md's theme names, then "overall" for generic praise or blame (issue 13).
+    assert load_taxonomy("restaurant").theme_names == ("food", "service", "price", "ambience", "overall")
     assert load_taxonomy("app-reviews").theme_names == (
         "bug",
         "feature",
@@ -20,10 +22,31 @@ def test_taxonomy_builtins_have_the_contract_theme_names() -> None:
         "usability",
         "energy",
         "security",
+        "overall",
     )
     saas = load_taxonomy()
     assert saas.name == "saas" and {"pricing", "billing", "support"} <= set(saas.theme_names)
     assert all(theme.keywords for theme in saas.themes)
+    assert "overall" in saas.theme_names
+
+
+@pytest.mark.parametrize(
+    ("taxonomy", "text"),
+    [
+        ("saas", "Great features, love the app."),
+        ("app-reviews", "love the app"),
+        ("restaurant", "Lovely place, we will be back."),
+    ],
+)
+def test_taxonomy_generic_praise_finds_a_theme(taxonomy: str, text: str) -> None:
+    hit = Analyzer(taxonomy).analyze(text).theme("overall")
+    assert hit is not None and hit.sentiment.label == "positive"
+
+
+def test_taxonomy_mixed_comment_gets_its_positive_side_too() -> None:
+    analysis = Analyzer("saas").analyze("Love the app, but billing is a mess.")
+    assert analysis.theme("overall").sentiment.label == "positive"
+    assert analysis.theme("billing").sentiment.label == "negative"
 
 
 def test_taxonomy_load_reads_a_json_file(tmp_path: Path) -> None:
@@ -78,3 +101,8 @@ def test_taxonomy_from_dicts_builds_from_rows() -> None:
     assert taxonomy.theme_names == ("Billing", "Refunds")
     assert taxonomy.themes[1].parent == "Billing"
     assert Taxonomy.from_dicts("copy", taxonomy.to_dict()["themes"]).themes == taxonomy.themes
+
+
+def test_taxonomy_generic_theme_words_do_not_hide_emerging_phrases() -> None:
+    analyzer = Analyzer("saas")
+    assert "app" not in analyzer.covered_terms and "invoice" in analyzer.covered_terms

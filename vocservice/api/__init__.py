@@ -43,6 +43,9 @@ def register(api: Api) -> None:
 
     api.register_blueprint(cases.blp, url_prefix=f"/api/v1{cases.PREFIX}")
     api.register_blueprint(cases.rules_blp, url_prefix=f"/api/v1{cases.RULES_PREFIX}")
+    from vocservice.api import learning
+
+    api.register_blueprint(learning.blp, url_prefix=f"/api/v1{learning.PREFIX}")
     _document_webhook_events(api)
 
 

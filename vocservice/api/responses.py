@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from nlp import ANALYZER_VERSION
-from nlp.results import LABELS
+from nlp.results import INTENTS, LABELS
 from surveys.analysis.models import Analysis, ResponseTheme
 from surveys.analysis.themes import resolve_theme_ids
 from surveys.core.db import db
@@ -112,6 +112,16 @@ def _analysis_filters(query):
             Response.id.in_(
                 select(Analysis.response_id).where(
                     Analysis.analyzer_version == ANALYZER_VERSION, Analysis.sentiment_label == sentiment
+                )
+            )
+        )
+    if intent := request.args.get("intent"):
+        if intent not in INTENTS:
+            raise Invalid(f"Unknown intent {intent!r}.", errors={"intent": [f"one of {', '.join(INTENTS)}"]})
+        query = query.where(
+            Response.id.in_(
+                select(Analysis.response_id).where(
+                    Analysis.analyzer_version == ANALYZER_VERSION, Analysis.intent == intent
                 )
             )
         )

@@ -37,8 +37,8 @@ from surveys.roadmap.schemas import (
     RoadmapListArgsSchema,
 )
 from surveys.survey.service import get_survey
-from vocservice.api.common import Blueprint, page
-from vocservice.api.serializers import ResponseBodySchema, response_body
+from vocservice.api.common import Blueprint, page, paginate
+from vocservice.api.serializers import LinkedFeedbackSchema, response_body
 from vocservice.auth import ADMIN, READ, require
 from vocservice.idempotency import idempotent
 
@@ -168,13 +168,18 @@ def delete_item(item_id):
 
 
 @blp.route("/<item_id>/feedback", methods=["GET"])
-@blp.page_response(ResponseBodySchema)
+@blp.page_response(LinkedFeedbackSchema)
 @require(READ)
 @blp.arguments(ListArgsSchema, location="query")
 def item_feedback(args, item_id):
+    """Each answer linked to the item, with ``link``: how it was linked and the words that made
+    an automatic link (each with the keyword or theme it matched)."""
     item = service.get_item(db.session, workspace_id=g.workspace.id, item_id=item_id)
     query = service.linked_responses_query(item).options(selectinload(Response.analyses))
-    return page(db.session, query, Response.id, dump=response_body, **args)
+    rows, next_cursor = paginate(db.session, query, Response.id, limit=args["limit"], cursor=args["cursor"])
+    links = service.links_of(db.session, item_id=item.id, response_ids=[r.id for r in rows])
+    items = [{**response_body(r), "link": links.get(r.id)} for r in rows]
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/<item_id>/links", methods=["POST"])

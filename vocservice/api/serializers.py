@@ -31,11 +31,39 @@ class RoadmapItemRefSchema(Schema):
     title = fields.String()
 
 
+class CueSchema(Schema):
+    kind = fields.String(
+        metadata={
+            "description": "failure, wait, money, not_received, unmet_expectation, fix_request, "
+            "repeat_contact, negated_action, too, ...: why the sentiment leans as it does"
+        }
+    )
+    text = fields.String(metadata={"description": "the quoted words"})
+    start = fields.Integer()
+    end = fields.Integer()
+
+
 class ResponseAnalysisSchema(Schema):
     status = fields.String(metadata={"description": "pending, done or failed"})
     sentiment = fields.Nested(SentimentSchema, allow_none=True)
+    intent = fields.String(
+        allow_none=True,
+        metadata={"description": "praise, complaint, request, question or other; null without a comment"},
+    )
+    language = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "ISO 639-1 code of the comment's language ('und' without letters); "
+            "a comment not in English gets no sentiment (neutral)"
+        },
+    )
+    cues = fields.List(
+        fields.Nested(CueSchema),
+        metadata={"description": "the words behind a sentiment no sentiment word states"},
+    )
     themes = fields.List(
-        fields.Dict(), metadata={"description": "each theme found: name, sentiment and quoted evidence"}
+        fields.Dict(),
+        metadata={"description": "each theme found: name, sentiment, quoted evidence, intent and cues"},
     )
     roadmap_items = fields.List(fields.Nested(RoadmapItemRefSchema))
 
@@ -61,3 +89,22 @@ class ResponseBodySchema(Schema):
     invitation_id = fields.String(allow_none=True)
     touchpoint_id = fields.String(allow_none=True)
     analysis = fields.Nested(ResponseAnalysisSchema)
+
+
+class LinkEvidenceSchema(Schema):
+    keyword = fields.String(metadata={"description": "the item's keyword these words matched (or absent)"})
+    theme = fields.String(metadata={"description": "the item's theme these words were found for (or absent)"})
+    text = fields.String(metadata={"description": "the quoted words"})
+    start = fields.Integer()
+    end = fields.Integer()
+
+
+class LinkInfoSchema(Schema):
+    source = fields.String(metadata={"description": "auto or manual"})
+    evidence = fields.List(fields.Nested(LinkEvidenceSchema))
+
+
+class LinkedFeedbackSchema(ResponseBodySchema):
+    """A response linked to a roadmap item, with how and why it was linked."""
+
+    link = fields.Nested(LinkInfoSchema, allow_none=True)

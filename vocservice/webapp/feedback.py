@@ -3,11 +3,12 @@ the evidence words highlighted, tag corrections (remove a wrong theme, add a mis
 deleting an answer (after a confirmation step that needs no JavaScript).
 """
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from surveys.analysis.corrections import correct_tag
+from surveys.analysis.learning import DEFAULT_LEARN_AFTER, rules_taught_by
 from surveys.analysis.models import Theme
 from surveys.analysis.service import current_analysis
 from surveys.core.db import db
@@ -59,6 +60,8 @@ def _item(response: Response) -> dict:
         "pieces": pieces(response.comment, themes),
         "themes": themes,
         "sentiment": analysis.sentiment_label if analysis is not None else None,
+        "intent": analysis.intent if analysis is not None else None,
+        "cues": list(analysis.cues or []) if analysis is not None else [],
         "theme_names": {t["name"] for t in themes},
     }
 
@@ -107,11 +110,20 @@ def correct(response_id: str):
         theme_id=theme_id,
         action=action,
         user_id=g.user.id,
+        learn_after=current_app.config.get("VOC_LEARN_AFTER", DEFAULT_LEARN_AFTER),
     )
     theme = db.session.get(Theme, theme_id)
+    taught = rules_taught_by(db.session, theme_id=theme_id, response_id=response_id)
     db.session.commit()
     verb = "added to" if action == "add" else "removed from"
     flash(f"Theme “{theme.name}” {verb} this response; re-analysis keeps your correction.", "success")
+    if taught:
+        flash(
+            f"Learned for “{theme.name}”: "
+            + ", ".join(f"“{r.phrase}” ({r.status})" for r in taught)
+            + ". Confirm a proposed rule on the Learning page to apply it to other answers.",
+            "success",
+        )
     return redirect(_back(url_for("webapp.feedback")) + f"#r-{response_id}")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, or_, select
 from werkzeug.datastructures import MultiDict
 
 from nlp import ANALYZER_VERSION
-from nlp.results import LABELS
+from nlp.results import INTENTS, LABELS
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.core.db import db
 from surveys.core.errors import Invalid, NotFound
@@ -42,6 +42,7 @@ class FeedbackFilter:
     category: str = ""
     theme_id: str = ""
     sentiment: str = ""
+    intent: str = ""
     segment_id: str = ""
     attribute: str = "plan"
     value: str = ""
@@ -60,6 +61,7 @@ class FeedbackFilter:
             "category": self.category,
             "theme": self.theme_id,
             "sentiment": self.sentiment,
+            "intent": self.intent,
             "segment": self.segment_id,
             "attribute": self.attribute if self.value else "",
             "value": self.value,
@@ -93,6 +95,7 @@ def parse(args: MultiDict) -> FeedbackFilter:
         category=(args.get("category") or "").strip(),
         theme_id=(args.get("theme") or "").strip(),
         sentiment=(args.get("sentiment") or "").strip(),
+        intent=(args.get("intent") or "").strip(),
         segment_id=(args.get("segment") or "").strip(),
         attribute=(args.get("attribute") or "plan").strip()[:ATTRIBUTE_NAME_MAX],
         value=(args.get("value") or "").strip()[:200],
@@ -104,6 +107,8 @@ def parse(args: MultiDict) -> FeedbackFilter:
         raise Invalid(f"Unknown category {flt.category!r}.", errors={"category": ["unknown"]})
     if flt.sentiment and flt.sentiment not in LABELS:
         raise Invalid(f"Unknown sentiment {flt.sentiment!r}.", errors={"sentiment": ["unknown"]})
+    if flt.intent and flt.intent not in INTENTS:
+        raise Invalid(f"Unknown intent {flt.intent!r}.", errors={"intent": ["unknown"]})
     if not flt.attribute.replace("_", "").replace("-", "").isalnum():
         raise Invalid(
             "Attribute names are letters, digits, '-' and '_'.", errors={"attribute": ["invalid name"]}
@@ -174,6 +179,14 @@ def build_query(flt: FeedbackFilter, workspace_id: str, segment_clause=None) -> 
             Response.id.in_(
                 select(Analysis.response_id).where(
                     Analysis.analyzer_version == ANALYZER_VERSION, Analysis.sentiment_label == flt.sentiment
+                )
+            )
+        )
+    if flt.intent:
+        query = query.where(
+            Response.id.in_(
+                select(Analysis.response_id).where(
+                    Analysis.analyzer_version == ANALYZER_VERSION, Analysis.intent == flt.intent
                 )
             )
         )

@@ -45,7 +45,15 @@ def test_answers_without_a_comment_never_cost_a_job(app, client, workspace, run_
     assert nlp_jobs() == []
     assert _statuses(app) == {"done": 300}
     one = client.get(f"/api/v1/responses/{body['results'][0]['id']}", headers=workspace.headers).json
-    assert one["analysis"] == {"status": "done", "sentiment": None, "themes": [], "roadmap_items": []}
+    assert one["analysis"] == {
+        "status": "done",
+        "sentiment": None,
+        "intent": None,
+        "cues": [],
+        "language": None,
+        "themes": [],
+        "roadmap_items": [],
+    }
     assert run_worker() == 0
     assert _analyses(app) == (0, 0)
 

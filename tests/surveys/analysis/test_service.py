@@ -46,6 +46,9 @@ def test_analysis_stored_with_evidence_through_api_and_worker(app, client, works
     assert posted.json["analysis"] == {
         "status": "pending",
         "sentiment": None,
+        "intent": None,
+        "cues": [],
+        "language": None,
         "themes": [],
         "roadmap_items": [],
     }

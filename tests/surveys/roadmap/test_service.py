@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import event, select
 
 from nlp import ANALYZER_VERSION
+from nlp.keywords import KeywordMatcher
 from surveys.analysis import service as analysis
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.contact.models import Contact
@@ -16,7 +17,7 @@ from surveys.core.db import db, utcnow
 from surveys.response.models import Response
 from surveys.roadmap import service
 from surveys.roadmap.impact import ImpactFilters, compute_impact, rank
-from surveys.roadmap.mapping import keyword_pattern, map_responses, remap_item
+from surveys.roadmap.mapping import map_responses, remap_item
 from surveys.roadmap.models import RoadmapItem, RoadmapLink
 from surveys.survey.models import Survey
 from surveys.workspace.models import Workspace
@@ -61,14 +62,14 @@ def _links(item_id: str) -> dict[str, str]:
     )
 
 
-def test_roadmap_keyword_pattern_matches_whole_words_only():
-    pattern = keyword_pattern(["SSO", "per seat", "c++"])
-    assert pattern.search("our sso login fails")
-    assert pattern.search("Pricing PER   seat is odd")
-    assert pattern.search("we write C++ here")
-    assert not pattern.search("a lasso and ssonic")
-    assert not pattern.search("per seats")
-    assert keyword_pattern(["  ", ""]) is None
+def test_roadmap_keyword_matcher_matches_whole_words_and_inflections():
+    matcher = KeywordMatcher(["SSO", "per seat", "c++"])
+    assert matcher.find("our sso login fails")
+    assert matcher.find("Pricing PER   seat is odd")
+    assert matcher.find("we write C++ here")
+    assert not matcher.find("a lasso and ssonic")
+    assert matcher.find("per seats")  # an inflection counts, like a theme keyword's (issue 13)
+    assert not KeywordMatcher(["  ", ""])
 
 
 def test_roadmap_responses_linked_when_their_analysis_is_stored(app, workspace, db_session):

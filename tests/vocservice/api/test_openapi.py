@@ -13,7 +13,7 @@ LISTS = {
     "/api/v1/themes": "Theme",
     "/api/v1/segments": "Segment",
     "/api/v1/roadmap-items": "RoadmapItem",
-    "/api/v1/roadmap-items/{item_id}/feedback": "ResponseBody",
+    "/api/v1/roadmap-items/{item_id}/feedback": "LinkedFeedback",  # a ResponseBody with its link
     "/api/v1/responses": "ResponseBody",
     "/api/v1/invitations": "Invitation",
 }

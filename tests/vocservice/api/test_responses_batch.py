@@ -153,7 +153,15 @@ def test_responses_batch_analyses_only_commented_answers(app, client, workspace,
     analysed = set(db_session.execute(select(Analysis.response_id)).scalars())
     assert analysed == set(commented)
     body = client.get(f"/api/v1/responses/{silent[0]}", headers=workspace.headers).json
-    assert body["analysis"] == {"status": "done", "sentiment": None, "themes": [], "roadmap_items": []}
+    assert body["analysis"] == {
+        "status": "done",
+        "sentiment": None,
+        "intent": None,
+        "cues": [],
+        "language": None,
+        "themes": [],
+        "roadmap_items": [],
+    }
 
 
 def test_responses_batch_idempotency_key_replays_the_first_answer(client, workspace, db_session):
