@@ -47,7 +47,11 @@ class Theme(db.Model):
 
 class Analysis(db.Model):
     __tablename__ = "analyses"
-    __privacy__ = {"action": "delete", "response": "response_id", "free_text": ["themes", "noun_phrases"]}
+    __privacy__ = {
+        "action": "delete",
+        "response": "response_id",
+        "free_text": ["themes", "noun_phrases", "cues"],
+    }
     __table_args__ = (
         UniqueConstraint("response_id", "analyzer_version"),
         # Theme rollups fold in analyses stored since their last run (migration 0003).
@@ -121,6 +125,9 @@ class LearnedRule(db.Model):
     context (``exclude``, from removals) or a phrase (``keyword``, proposed on additions)."""
 
     __tablename__ = "learned_rules"
+    # A rule names the answers it was learned from: one learned from an erased person's answer
+    # goes with it (the analyst can teach it again from others).
+    __privacy__ = {"action": "mentions", "free_text": ["phrase", "response_ids"]}
     __table_args__ = (
         UniqueConstraint("workspace_id", "theme_id", "kind", "phrase"),
         CheckConstraint("kind in ('exclude','keyword')", name="kind"),

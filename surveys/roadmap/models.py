@@ -97,7 +97,7 @@ class RoadmapItemTheme(db.Model):
 
 class RoadmapLink(db.Model):
     __tablename__ = "roadmap_links"
-    __privacy__ = {"action": "delete", "response": "response_id"}
+    __privacy__ = {"action": "delete", "response": "response_id", "free_text": ["evidence"]}
     __table_args__ = (
         CheckConstraint("source in ('auto','manual','excluded')", name="source"),
         # Re-mapping and the response's "roadmap_items" look links up by response.
