@@ -6,6 +6,7 @@ Importing this module registers all mapped classes with the metadata; it defines
 from surveys.analysis import models as analysis_models
 from surveys.contact import models as contact_models
 from surveys.core import ledgers
+from surveys.customer import models as customer_models
 from surveys.event import models as event_models
 from surveys.invitation import models as invitation_models
 from surveys.metrics import models as metrics_models
@@ -30,5 +31,6 @@ MODULES = (
     metrics_models,
     roadmap_models,
     webhook_models,
+    customer_models,
     ledgers,
 )

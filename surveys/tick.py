@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from surveys.core import jobs
 from surveys.core.db import utcnow
 from surveys.core.ledgers import IdempotencyRecord, WebhookReceipt
+from surveys.customer import steps as customer_steps
 from surveys.invitation.models import Invitation
 from surveys.response import finalise
 from surveys.response.models import Response
@@ -126,6 +127,9 @@ def run_tick(
     counts["webhook_deliveries_pruned"] = webhook_delivery.prune(
         session, now=now, retention=webhook_retention
     )
+
+    # New or changed contacts each tick; every contact once a day (recency moves, history kept).
+    counts["health_scored"] = customer_steps.sweep(session, now=now)
 
     counts["receipts_pruned"] = session.execute(
         delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPT_TTL)

@@ -21,6 +21,9 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
   ``after_flush`` listener and the ``responses_inserted`` hook
   (:mod:`surveys.response.webhooks`), analyses through ``after_analysis``
   (:mod:`surveys.analysis.webhooks`), the others where they happen (:mod:`surveys.webhook.outbox`);
+- answers stored or analysed get their contacts' health scored in the same transaction: ORM
+  writes through an ``after_flush`` note and a ``before_commit`` step, set-based inserts through
+  ``responses_inserted``, analyses through ``after_analysis`` (:mod:`surveys.customer.steps`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
   (:func:`surveys.analysis.themes.seed_themes`).
 """
@@ -32,6 +35,7 @@ from surveys.analysis import tracking
 from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
+from surveys.customer import steps as customer_steps
 from surveys.metrics import dims, rollups, theme_rollups
 from surveys.response import webhooks as response_webhooks
 from surveys.response.steps import responses_inserted
@@ -48,6 +52,9 @@ SESSION_LISTENERS = (
     ("before_flush", roadmap_rollups.collect),
     ("after_flush", roadmap_rollups.apply_collected),
     ("after_flush", response_webhooks.track_flush),
+    ("after_flush", customer_steps.track_flush),
+    ("before_commit", customer_steps.score_tracked),
+    ("after_rollback", customer_steps.drop_tracked),
     ("after_rollback", rollups.drop_collected),
     ("after_rollback", roadmap_rollups.drop_collected),
 )
@@ -62,6 +69,8 @@ def install(session: scoped_session) -> None:
     after_analysis.register(analysis_webhooks.emit_analyzed)
     responses_inserted.register(rollups.count_inserted)
     responses_inserted.register(response_webhooks.on_inserted)
+    responses_inserted.register(customer_steps.on_inserted)
+    after_analysis.register(customer_steps.on_analysis)
     segment_saved.register(dims.segment_saved)
     segment_deleted.register(dims.segment_deleted)
     workspace_created.register(seed_themes)

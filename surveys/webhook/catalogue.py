@@ -20,6 +20,8 @@ EVENT_TYPES: dict[str, str] = {
     "(link invitations are handed out in the answer to the event instead).",
     "invitation.failed": "A survey invitation could not be delivered after its retries.",
     "roadmap_item.status_changed": "A roadmap item moved between idea, planned, in_progress and shipped.",
+    "contact.health_changed": "A customer's health score moved to another band (at_risk, watch, healthy); "
+    "smaller moves within a band are not sent.",
 }
 # Sent only by POST /api/v1/webhook-endpoints/{id}/test; no endpoint subscribes to it.
 PING = "ping"
