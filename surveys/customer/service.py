@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
@@ -246,3 +246,29 @@ def get_account(
         cursor=cursor,
     )
     return body
+
+
+def summary(session: Session, *, workspace_id: str, declining: int = 8) -> dict:
+    """Customers per band and the customers in decline that carry the most revenue (dashboard)."""
+    p = CustomerProfile
+    counts = dict(
+        session.execute(
+            select(p.band, func.count()).where(p.workspace_id == workspace_id).group_by(p.band)
+        ).all()
+    )
+    rows = session.execute(
+        select(p, Contact)
+        .join(Contact, Contact.id == p.contact_id)
+        .where(p.workspace_id == workspace_id, p.declining.is_(True))
+        .order_by(p.revenue.desc().nulls_last(), p.decline.desc(), p.contact_id)
+        .limit(declining)
+    ).all()
+    total_declining = session.execute(
+        select(func.count()).where(p.workspace_id == workspace_id, p.declining.is_(True))
+    ).scalar_one()
+    return {
+        "bands": {band: int(counts.get(band, 0)) for band in BANDS},
+        "unscored": int(counts.get(None, 0)),
+        "declining": [profile_body(profile, contact) for profile, contact in rows],
+        "declining_total": int(total_declining),
+    }

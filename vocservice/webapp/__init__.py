@@ -51,6 +51,7 @@ def _http_error(error: HTTPException):
 def init_app(app: Flask) -> None:
     from vocservice.webapp import (  # noqa: F401 - registers the views on the blueprint
         auth,
+        customers,
         dashboard,
         export,
         feedback,
