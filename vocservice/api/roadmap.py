@@ -69,7 +69,9 @@ def _filters(args: dict) -> ImpactFilters:
 @blp.page_response(
     RoadmapItemSchema,
     description="One page of the list: pass next_cursor back as ?cursor= for the next page; null on "
-    "the last page. With ?sort= each item carries its impact and the cursor is an offset (@N).",
+    "the last page. With ?sort= each item carries its impact, revenue_at_risk and customers_at_risk "
+    "(linked customers whose latest answer is a detractor or who spoke negatively about the item's "
+    "themes) and the cursor is an offset (@N).",
 )
 @require(READ)
 @blp.arguments(RoadmapListArgsSchema, location="query")
@@ -95,7 +97,7 @@ def list_items(args):
     )
     return {
         "items": [
-            schema.dump(row.item) | {"impact": {**row.impact, **_at_risk(money.get(row.item.id))}}
+            schema.dump(row.item) | {"impact": row.impact, **_at_risk(money.get(row.item.id))}
             for row in ranked.rows
         ],
         "next_cursor": None if following is None else f"@{following}",

@@ -73,7 +73,8 @@ def roadmap():
         rows.append(
             {
                 "item": item,
-                "impact": {**ranked_row.impact, **revenue.figures_or_zero(money.get(item.id))},
+                "impact": ranked_row.impact,
+                "at_risk": revenue.figures_or_zero(money.get(item.id)),
                 "linked": _linked(item),
                 "themes": [names[t] for t in item.theme_ids if t in names],
             }
