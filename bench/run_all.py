@@ -35,6 +35,7 @@ SCRIPTS = [
     "metrics_scale",
     "export_stream",  # reads the database metrics_scale leaves
     "dashboard_page",
+    "customers",
 ]
 
 

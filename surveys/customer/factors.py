@@ -75,18 +75,26 @@ class Context:
         return self.once("answers", load)
 
     def last_answers(self) -> dict[str, datetime]:
+        """contact id -> the time of its last answer up to ``now`` (scored or not)."""
+
         def load():
-            return dict(
-                self.session.execute(
-                    select(Response.contact_id, func.max(Response.submitted_at))
-                    .where(
-                        Response.contact_id.in_(self.contact_ids),
-                        Response.completed.is_(True),
-                        Response.submitted_at <= self.now,
-                    )
-                    .group_by(Response.contact_id)
-                ).all()
-            )
+            found = {}
+            missing = [c for c in self.contact_ids if c not in self.answers()]
+            if missing:
+                found = dict(
+                    self.session.execute(
+                        select(Response.contact_id, func.max(Response.submitted_at))
+                        .where(
+                            Response.contact_id.in_(missing),
+                            Response.completed.is_(True),
+                            Response.submitted_at <= self.now,
+                        )
+                        .group_by(Response.contact_id)
+                    ).all()
+                )
+            for contact_id, rows in self.answers().items():
+                found[contact_id] = rows[-1][0]
+            return found
 
         return self.once("last_answers", load)
 
@@ -162,27 +170,18 @@ def _comment_sentiment(ctx: Context) -> dict[str, Reading]:
     """Mean sentiment of the comments of the last 90 days, named by the theme spoken of most
     negatively in the last 60."""
     since = ctx.now - timedelta(days=90)
-    latest = (
-        select(
-            Response.contact_id.label("contact_id"),
-            Analysis.sentiment_compound.label("compound"),
-            func.row_number()
-            .over(partition_by=Analysis.response_id, order_by=Analysis.created_at.desc())
-            .label("rank"),
-        )
+    # Every stored analysis of the answer counts (one per analyser version: almost always one).
+    rows = ctx.session.execute(
+        select(Response.contact_id, func.avg(Analysis.sentiment_compound), func.count())
         .join(Analysis, Analysis.response_id == Response.id)
         .where(
             Response.contact_id.in_(ctx.contact_ids),
+            Response.comment.is_not(None),
             Response.submitted_at > since,
             Response.submitted_at <= ctx.now,
             Analysis.sentiment_compound.is_not(None),
         )
-        .subquery()
-    )
-    rows = ctx.session.execute(
-        select(latest.c.contact_id, func.avg(latest.c.compound), func.count())
-        .where(latest.c.rank == 1)
-        .group_by(latest.c.contact_id)
+        .group_by(Response.contact_id)
     ).all()
     negative = ctx.session.execute(
         select(Response.contact_id, Theme.name, func.count())

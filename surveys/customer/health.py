@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
+from surveys.core.bulk import insert_rows
 from surveys.core.db import upsert_insert, utcnow
 from surveys.customer import settings as health_settings
 from surveys.customer.factors import FACTORS, Context, Reading
@@ -26,7 +27,7 @@ from surveys.webhook import outbox
 from surveys.workspace.models import Workspace
 
 CHUNK = 2000
-WRITE_CHUNK = 500
+WRITE_CHUNK = 2000
 
 
 def combine(values: dict[str, float], weights: dict[str, float]) -> tuple[float | None, dict[str, tuple]]:
@@ -64,11 +65,25 @@ def _day(now: datetime) -> date:
 
 
 def _upsert(session: Session, table, rows: list[dict], keys: list[str]) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE of every other column, one statement per chunk
+    (unnest arrays on PostgreSQL: no per-row statement compiling)."""
+    names = [c.name for c in table.columns if c.name not in keys]
+    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET " + ", ".join(
+        f"{n} = EXCLUDED.{n}" for n in names
+    )
+
+    def sqlite_statement():
+        stmt = upsert_insert(session, table)
+        return stmt.on_conflict_do_update(index_elements=keys, set_={n: stmt.excluded[n] for n in names})
+
     for start in range(0, len(rows), WRITE_CHUNK):
-        chunk = rows[start : start + WRITE_CHUNK]
-        stmt = upsert_insert(session, table).values(chunk)
-        updated = {c: stmt.excluded[c] for c in chunk[0] if c not in keys}
-        session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updated))
+        insert_rows(
+            session,
+            table,
+            rows[start : start + WRITE_CHUNK],
+            on_conflict=conflict,
+            sqlalchemy_statement=sqlite_statement,
+        )
 
 
 def _history(session: Session, *, workspace_id: str, scored: dict[str, tuple], day: date, s) -> dict:
