@@ -11,7 +11,7 @@
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
@@ -26,10 +26,26 @@ _KEY = "voc_health_contacts"
 SWEEP_LIMIT = 5000
 
 
+_SCORED = ("score", "completed", "submitted_at", "contact_id", "comment")
+
+
+def _changed(obj: Response) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in _SCORED)
+
+
 def track_flush(session: Session, flush_context) -> None:
-    for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Response) and obj.contact_id:
-            session.info.setdefault(_KEY, defaultdict(set))[obj.workspace_id].add(obj.contact_id)
+    """After a flush: note the customers of answers stored, deleted or changed in what the score
+    reads (not, e.g., an analysis lease taken by a worker)."""
+    changed = [
+        obj
+        for obj in (*session.new, *session.deleted, *(o for o in session.dirty if isinstance(o, Response)))
+        if isinstance(obj, Response)
+        and obj.contact_id
+        and (obj in session.new or obj in session.deleted or _changed(obj))
+    ]
+    for obj in changed:
+        session.info.setdefault(_KEY, defaultdict(set))[obj.workspace_id].add(obj.contact_id)
 
 
 def score_tracked(session: Session) -> None:
