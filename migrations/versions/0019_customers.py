@@ -61,6 +61,7 @@ def upgrade():
         sa.Column("declining", sa.Boolean(), nullable=False),
         sa.Column("decline", sa.Float()),
         sa.Column("computed_at", _TIME, nullable=False),
+        sa.Column("contact_updated_at", _TIME),
     )
     for name, column in (
         ("health", "health"),

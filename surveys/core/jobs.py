@@ -24,6 +24,9 @@ ANALYZE_PENDING = "analyze_pending"
 REMAP_ROADMAP_ITEM = "remap_roadmap_item"
 # Deliver the outbound webhooks that are due; no arguments (the delivery rows say what is due).
 DELIVER_WEBHOOKS = "deliver_webhooks"
+# Score the customers whose answers or attributes arrived set-based since they were last scored;
+# no arguments (the rows say who: surveys.customer.steps.score_stale).
+SCORE_CUSTOMERS = "score_customers"
 NAMES = (
     SEND_INVITATION,
     SEND_REMINDER,
@@ -31,6 +34,7 @@ NAMES = (
     ANALYZE_PENDING,
     REMAP_ROADMAP_ITEM,
     DELIVER_WEBHOOKS,
+    SCORE_CUSTOMERS,
 )
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a

@@ -180,9 +180,14 @@ def recompute(
 
 def _score_chunk(session, workspace_id, ids, now, s, revenue_attribute, touched_accounts) -> int:
     contacts = session.execute(
-        select(Contact.id, Contact.external_id, Contact.email, Contact.name, Contact.attributes).where(
-            Contact.id.in_(ids), Contact.workspace_id == workspace_id
-        )
+        select(
+            Contact.id,
+            Contact.external_id,
+            Contact.email,
+            Contact.name,
+            Contact.attributes,
+            Contact.updated_at,
+        ).where(Contact.id.in_(ids), Contact.workspace_id == workspace_id)
     ).all()
     if not contacts:
         return 0
@@ -222,6 +227,7 @@ def _score_chunk(session, workspace_id, ids, now, s, revenue_attribute, touched_
                 "last_answer_at": last.get(contact.id),
                 "latest_category": category(latest[-1][1], latest[-1][2]) if latest else None,
                 "computed_at": now,
+                "contact_updated_at": contact.updated_at,
             }
         )
         scored[contact.id] = (health, {f["factor"]: f["value"] for f in factors})

@@ -57,6 +57,10 @@ class CustomerProfile(db.Model):
     # Points lost from the highest score of the decline window (0 when none).
     decline: Mapped[float | None] = mapped_column(Float)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    # The contact's updated_at as read when scored: a later one means new answers or attributes
+    # arrived through a set-based write since, and the customer is scored again (the tick and
+    # the score_customers job look for these).
+    contact_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CustomerAccount(db.Model):

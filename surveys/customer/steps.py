@@ -2,9 +2,12 @@
 
 - answers stored or changed through the ORM: an ``after_flush`` listener notes their contacts
   and a ``before_commit`` listener scores them, once per transaction, in that transaction;
-- answers inserted set-based (``responses_inserted``) and analyses stored (``after_analysis``):
-  their contacts are scored at once, set-based;
-- the tick (:func:`sweep`): contacts new or changed since their profile (revenue, account),
+- analyses stored (``after_analysis``, in the worker): their contacts are scored at once;
+- answers inserted set-based (``responses_inserted``: API batches, imports) ask for a
+  ``score_customers`` job after commit, which scores the customers whose contact row changed
+  since they were scored (:func:`score_stale`: the batch upserted them), so a batch of a
+  thousand answers does not wait for a thousand scores;
+- the tick (:func:`sweep`): the same stale customers (new ones, changed attributes, a lost job),
   and once a day every contact of each workspace (the nightly run, which also moves recency).
 """
 
@@ -15,6 +18,7 @@ from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
 from surveys.contact.models import Contact
+from surveys.core import jobs
 from surveys.core.db import utcnow
 from surveys.customer import health
 from surveys.customer.models import CustomerProfile
@@ -62,12 +66,43 @@ def drop_tracked(session: Session, *args) -> None:
 
 
 def on_inserted(session: Session, *, rows: list[dict]) -> None:
-    by_workspace: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        if row.get("contact_id"):
-            by_workspace[row["workspace_id"]].add(row["contact_id"])
-    for workspace_id, contact_ids in by_workspace.items():
-        health.recompute(session, workspace_id=workspace_id, contact_ids=sorted(contact_ids))
+    if any(row.get("contact_id") for row in rows):
+        jobs.defer_once(session, jobs.SCORE_CUSTOMERS)
+
+
+def _stale(session: Session, workspace_id: str | None, limit: int) -> list[tuple[str, str]]:
+    p = CustomerProfile
+    query = (
+        select(Contact.workspace_id, Contact.id)
+        .outerjoin(p, p.contact_id == Contact.id)
+        .where(
+            or_(
+                p.contact_id.is_(None),
+                p.contact_updated_at.is_(None),
+                Contact.updated_at > p.contact_updated_at,
+            )
+        )
+        .limit(limit)
+    )
+    if workspace_id is not None:
+        query = query.where(Contact.workspace_id == workspace_id)
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def score_stale(
+    session: Session, *, limit: int = SWEEP_LIMIT, now: datetime | None = None
+) -> tuple[int, bool]:
+    """Score up to ``limit`` customers whose contact changed since they were scored; returns the
+    number scored and whether more are waiting."""
+    found = _stale(session, None, limit + 1)
+    more = len(found) > limit
+    by_workspace: dict[str, list[str]] = defaultdict(list)
+    for workspace_id, contact_id in found[:limit]:
+        by_workspace[workspace_id].append(contact_id)
+    done = 0
+    for workspace_id, ids in by_workspace.items():
+        done += health.recompute(session, workspace_id=workspace_id, contact_ids=ids, now=now)
+    return done, more
 
 
 def on_analysis(session: Session, *, workspace_id: str, response_ids: list[str]) -> None:
@@ -93,21 +128,7 @@ def sweep(session: Session, *, now: datetime | None = None) -> int:
             row.nightly_on = today
             session.add(row)
             continue
-        stale = (
-            session.execute(
-                select(Contact.id)
-                .outerjoin(CustomerProfile, CustomerProfile.contact_id == Contact.id)
-                .where(
-                    Contact.workspace_id == workspace_id,
-                    or_(
-                        CustomerProfile.contact_id.is_(None), Contact.updated_at > CustomerProfile.computed_at
-                    ),
-                )
-                .limit(SWEEP_LIMIT)
-            )
-            .scalars()
-            .all()
-        )
+        stale = [contact_id for _, contact_id in _stale(session, workspace_id, SWEEP_LIMIT)]
         if stale:
-            done += health.recompute(session, workspace_id=workspace_id, contact_ids=list(stale), now=now)
+            done += health.recompute(session, workspace_id=workspace_id, contact_ids=stale, now=now)
     return done

@@ -141,3 +141,21 @@ def test_accounts_leave_out_contacts_without_the_attribute(client, workspace, db
         .all()
     )
     assert len(without) == 5
+
+
+def test_health_of_batch_answers_follows_in_a_job(client, workspace, db_session, run_worker):
+    survey = create_survey(client, workspace.headers)
+    _post(client, workspace.headers, survey["id"], "b-1", 10)
+    before = _profile(db_session, "b-1").health
+    items = [
+        {"survey_id": survey["id"], "contact": {"external_id": f"b-{i}"}, "score": 0} for i in range(1, 4)
+    ]
+    answer = client.post("/api/v1/responses/batch", json={"responses": items}, headers=workspace.headers)
+    assert answer.status_code < 300, answer.json
+    db_session.expire_all()
+    # The batch answered at once; its customers are scored by the job it asked for.
+    assert _profile(db_session, "b-1").health == before
+    run_worker()
+    db_session.expire_all()
+    assert _profile(db_session, "b-1").latest_category == "detractor"
+    assert {_profile(db_session, f"b-{i}").band for i in range(1, 4)} == {"at_risk"}
