@@ -37,6 +37,7 @@ SCRIPTS = [
     "dashboard_page",
     "privacy",
     "alerts_eval",
+    "customers",
 ]
 
 

@@ -9,6 +9,7 @@ from surveys.case import models as case_models
 from surveys.contact import models as contact_models
 from surveys.contact import suppression as contact_suppression
 from surveys.core import ledgers
+from surveys.customer import models as customer_models
 from surveys.digest import models as digest_models
 from surveys.event import models as event_models
 from surveys.invitation import models as invitation_models
@@ -39,6 +40,7 @@ MODULES = (
     digest_models,
     alert_models,
     case_models,
+    customer_models,
     ledgers,
     privacy_models,
 )

@@ -18,6 +18,7 @@ from surveys.case import service as case_service
 from surveys.core import jobs
 from surveys.core.db import utcnow
 from surveys.core.ledgers import IdempotencyRecord, WebhookReceipt
+from surveys.customer import steps as customer_steps
 from surveys.digest import service as digests
 from surveys.invitation.models import Invitation
 from surveys.privacy import erasure, retention
@@ -147,6 +148,8 @@ def run_tick(
     counts["cases_overdue"] = case_service.mark_overdue(session, now=now)
     if case_service.notices_pending(session):
         jobs.defer_once(session, jobs.NOTIFY_CASE_OWNERS)
+    # New or changed contacts each tick; every contact once a day (recency moves, history kept).
+    counts["health_scored"] = customer_steps.sweep(session, now=now)
 
     counts["receipts_pruned"] = session.execute(
         delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPT_TTL)

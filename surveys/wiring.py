@@ -28,6 +28,9 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
 - answers made final at the unhappy end of their scale leave a detractor signal for the
   workspace's detractor alert rules, in the same transaction (:mod:`surveys.alert.signals`);
   the tick evaluates the alert rules (:mod:`surveys.alert.evaluate`);
+- answers stored or analysed get their contacts' health scored in the same transaction: ORM
+  writes through an ``after_flush`` note and a ``before_commit`` step, set-based inserts through
+  ``responses_inserted``, analyses through ``after_analysis`` (:mod:`surveys.customer.steps`);
 - a new workspace starts with a copy of a built-in taxonomy's themes
   (:func:`surveys.analysis.themes.seed_themes`) and the default case rule;
 - final answers (flush, set-based inserts) and analyses that qualify them open cases, once per
@@ -43,6 +46,7 @@ from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
 from surveys.case import steps as case_steps
+from surveys.customer import steps as customer_steps
 from surveys.digest import builtin as digest_builtin
 from surveys.digest import loop as digest_loop
 from surveys.digest.sections import digest_sections
@@ -66,6 +70,9 @@ SESSION_LISTENERS = (
     ("after_flush", response_webhooks.track_flush),
     ("after_flush", alert_signals.track_flush),
     ("after_flush", case_steps.track_flush),
+    ("after_flush", customer_steps.track_flush),
+    ("before_commit", customer_steps.score_tracked),
+    ("after_rollback", customer_steps.drop_tracked),
     ("after_rollback", rollups.drop_collected),
     ("after_rollback", roadmap_rollups.drop_collected),
 )
@@ -81,6 +88,8 @@ def install(session: scoped_session) -> None:
     responses_inserted.register(rollups.count_inserted)
     responses_inserted.register(response_webhooks.on_inserted)
     responses_inserted.register(alert_signals.on_inserted)
+    responses_inserted.register(customer_steps.on_inserted)
+    after_analysis.register(customer_steps.on_analysis)
     segment_saved.register(dims.segment_saved)
     segment_deleted.register(dims.segment_deleted)
     workspace_created.register(seed_themes)

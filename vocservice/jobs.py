@@ -198,6 +198,23 @@ def send_alert_emails(*, _app: Flask | None = None) -> dict:
     return outcome
 
 
+def score_customers(*, _app: Flask | None = None) -> dict:
+    """Score the customers that set-based writes left stale; ask for a successor while more are."""
+    from surveys.customer.steps import score_stale
+
+    job = get_current_job()
+    if job is not None:  # started: from now on, new work needs a new job
+        job.connection.delete(queued_key(port.SCORE_CUSTOMERS))
+    with _job_session(_app) as session:
+        scored, more = score_stale(session)
+        if more:
+            port.defer(session, port.SCORE_CUSTOMERS)
+        session.commit()
+    outcome = {"scored": scored, "more": more}
+    _log("score_customers", "stale customers", outcome)
+    return outcome
+
+
 def _tell_admins_disabled(session, endpoint_id: str) -> None:
     """Email the workspace's active admins that an endpoint was turned off (best effort: the
     endpoint page says so too)."""
@@ -328,6 +345,12 @@ JOBS: dict[str, tuple[Callable[..., object], JobSpec]] = {
     port.NOTIFY_CASE_OWNERS: (
         notify_case_owners,
         JobSpec(queue="default", timeout=300, max_retries=0, coalesce=True),
+    ),
+    # Health of customers whose answers arrived in batches: the profiles say who is stale, so a
+    # lost job costs only time (the tick asks for another while any is).
+    port.SCORE_CUSTOMERS: (
+        score_customers,
+        JobSpec(queue="default", timeout=600, max_retries=0, coalesce=True),
     ),
 }
 assert set(JOBS) == set(port.NAMES), "every name of the job port has a function here"

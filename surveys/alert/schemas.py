@@ -23,7 +23,7 @@ class NotifySchema(Nested):
     )
 
 
-class AccountSchema(Nested):
+class AlertAccountSchema(Nested):
     attribute = fields.String(
         required=True,
         validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,100}\Z", error="letters, digits, '-' and '_'"),
@@ -49,7 +49,7 @@ def _fields(required: bool) -> dict:
         "segment_id": opt(fields.String, None, allow_none=True, validate=ID),
         "theme_id": opt(fields.String, None, allow_none=True, validate=ID),
         "touchpoint_id": opt(fields.String, None, allow_none=True, validate=ID),
-        "account": opt(fields.Nested, None, AccountSchema, allow_none=True),
+        "account": opt(fields.Nested, None, AlertAccountSchema, allow_none=True),
         "window_days": opt(fields.Integer, 7, validate=validate.Range(1, 90)),
         "baseline": opt(fields.String, "previous", validate=validate.OneOf(BASELINES)),
         "baseline_windows": opt(

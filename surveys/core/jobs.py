@@ -32,6 +32,9 @@ ERASE_PERSON = "erase_person"
 SEND_ALERT_EMAILS = "send_alert_emails"
 # Email case owners what was assigned to them or went overdue, one email each; no arguments.
 NOTIFY_CASE_OWNERS = "notify_case_owners"
+# Score the customers whose answers or attributes arrived set-based since they were last scored;
+# no arguments (the rows say who: surveys.customer.steps.score_stale).
+SCORE_CUSTOMERS = "score_customers"
 NAMES = (
     SEND_INVITATION,
     SEND_REMINDER,
@@ -43,6 +46,7 @@ NAMES = (
     ERASE_PERSON,
     SEND_ALERT_EMAILS,
     NOTIFY_CASE_OWNERS,
+    SCORE_CUSTOMERS,
 )
 
 # Comments per analysis job: large enough that spaCy's batching pays off, small enough that a

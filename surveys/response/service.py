@@ -405,4 +405,6 @@ def serialize_response(response: Response) -> dict:
         "metadata": response.meta or {},
         "invitation_id": response.invitation_id,
         "touchpoint_id": response.touchpoint_id,
+        # The journey event that triggered the answer, as it was when the invitation was made.
+        "event": response.event_snapshot,
     }

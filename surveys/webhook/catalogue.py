@@ -27,6 +27,8 @@ EVENT_TYPES: dict[str, str] = {
     "case.opened": "A case rule opened a follow-up case on a detractor-level answer (with the answer).",
     "case.status_changed": "A case moved between open, contacted, resolved and closed_no_action.",
     "case.overdue": "A case is still open (nobody contacted the customer) past its SLA due time; sent once.",
+    "contact.health_changed": "A customer's health score moved to another band (at_risk, watch, healthy); "
+    "smaller moves within a band are not sent.",
 }
 # Sent only by POST /api/v1/webhook-endpoints/{id}/test; no endpoint subscribes to it.
 PING = "ping"

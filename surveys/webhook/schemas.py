@@ -230,6 +230,25 @@ class CaseStatusData(CaseEventData):
     previous_status = fields.String()
 
 
+class HealthFactorData(Schema):
+    factor = fields.String()
+    label = fields.String()
+    value = fields.Float(metadata={"description": "0 (bad) to 100 (good)"})
+    weight = fields.Float(metadata={"description": "its share of the weights of the factors with data"})
+    contribution = fields.Float(metadata={"description": "points above or below 50 it adds to the score"})
+    note = fields.String()
+
+
+class HealthChangedData(Schema):
+    contact = fields.Nested(ContactRef)
+    health = fields.Float(metadata={"description": "0-100"})
+    band = fields.String(metadata={"description": "at_risk, watch or healthy"})
+    previous_band = fields.String()
+    previous_health = fields.Float(allow_none=True)
+    account = fields.String(allow_none=True)
+    factors = fields.List(fields.Nested(HealthFactorData))
+
+
 class PingData(Schema):
     message = fields.String()
     endpoint_id = fields.String()
@@ -249,6 +268,7 @@ PAYLOADS: dict[str, type[Schema]] = {
     "case.opened": CaseOpenedData,
     "case.status_changed": CaseStatusData,
     "case.overdue": CaseEventData,
+    "contact.health_changed": HealthChangedData,
     "ping": PingData,
 }
 assert set(PAYLOADS) == {*EVENT_TYPES, "ping"}

@@ -27,9 +27,9 @@ def register(api: Api) -> None:
 
     for module in (segments, metrics):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
-    from vocservice.api import exports, webhooks
+    from vocservice.api import contacts, exports, webhooks
 
-    for module in (webhooks, exports):
+    for module in (webhooks, exports, contacts):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     from vocservice.api import privacy
 

@@ -55,6 +55,7 @@ def dump_result(result: EventResult) -> dict:
 @idempotent
 @blp.arguments(EVENT_SCHEMA)
 @blp.response(202, description="Accepted; 200 with duplicate=true for an id seen before")
+@blp.alt_response(200, description="An id seen before: duplicate=true, nothing new stored", success=True)
 def post_event(data):
     result = ingest_event(db.session, workspace=g.workspace, data=data)
     return dump_result(result), 200 if result.duplicate else 202

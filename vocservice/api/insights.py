@@ -5,8 +5,10 @@ from flask import g
 from surveys.analysis.insights import emerging
 from surveys.analysis.schemas import EmergingArgsSchema
 from surveys.core.db import db, rfc3339
+from surveys.customer import revenue
 from surveys.metrics.schemas import ThemeInsightsArgsSchema
 from surveys.metrics.theme_insights import theme_insights
+from surveys.segment.service import filter_for
 from surveys.survey.service import get_survey
 from vocservice.api.common import Blueprint
 from vocservice.auth import READ, require
@@ -49,6 +51,8 @@ def get_emerging(args):
 def get_theme_insights(args):
     """Key drivers: per theme mentions, share of commented answers, sentiment, the score with and
     without the theme, its impact on the overall score (points) and its trend; most harmful first.
+    ``revenue``: revenue of the customers who mentioned it; ``revenue_at_risk``: of those whose
+    latest answer is a detractor (the unhappy end of its scale) or who spoke negatively about it.
     """
     result = theme_insights(
         db.session,
@@ -59,4 +63,15 @@ def get_theme_insights(args):
         segment_id=args["segment_id"],
         interval=args["interval"],
     )
+    where = filter_for(db.session, workspace_id=g.workspace.id, segment_id=args["segment_id"])
+    money = revenue.by_theme(
+        db.session,
+        workspace_id=g.workspace.id,
+        survey_id=result["survey_id"],
+        start=args["start"],
+        end=args["end"],
+        where=where,
+    )
+    for item in result["items"]:
+        item.update(revenue.figures_or_zero(money.get(item["theme_id"])))
     return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}

@@ -4,6 +4,7 @@ touchpoint. Read from daily rollups whenever the question allows it."""
 from flask import g
 
 from surveys.core.db import db, rfc3339
+from surveys.customer import revenue
 from surveys.metrics.schemas import MetricsArgsSchema, ResponseRateArgsSchema
 from surveys.metrics.service import compute_metrics, response_rates, with_previous
 from vocservice.api.common import Blueprint
@@ -29,6 +30,9 @@ def get_metrics(args):
     interval, the p-value, the test (NPS: z test on the difference of two NPS values; CSAT:
     two-proportion z test; CES: Welch's t test), ``significant`` at 0.05 and, when either period
     has fewer than 30 answers, the ``reason`` it cannot be called.
+    than 30 answers; ``source`` says whether rollups or raw rows answered. Groups by attribute,
+    segment or theme carry ``revenue`` (of their customers) and ``revenue_at_risk`` (of those whose
+    latest answer is a detractor or who spoke negatively), null for time and touchpoint groups.
     """
     result = compute_metrics(
         db.session,
@@ -51,7 +55,33 @@ def get_metrics(args):
         )
         previous = result["previous"]
         previous["from"], previous["to"] = rfc3339(previous["from"]), rfc3339(previous["to"])
+    _add_revenue(result, args)
     return {**result, "from": rfc3339(args["start"]), "to": rfc3339(args["end"])}
+
+
+def _add_revenue(result: dict, args: dict) -> None:
+    """Revenue and revenue at risk per group, for groups of customers (attribute, segment, theme)."""
+    group_by = args["group_by"] or ""
+    scope = {
+        "workspace_id": g.workspace.id,
+        "survey_id": result["survey_id"],
+        "start": args["start"],
+        "end": args["end"],
+    }
+    if group_by.startswith("attributes."):
+        money = revenue.by_attribute(db.session, name=group_by.split(".", 1)[1], **scope)
+        key = "key"
+    elif group_by == "segment":
+        money, key = revenue.by_segment(db.session, **scope), "key"
+    elif group_by == "theme":
+        money, key = revenue.by_theme(db.session, **scope), "theme_id"
+    else:
+        money, key = None, None
+    for group in result["groups"]:
+        if money is None:
+            group.update(revenue=None, revenue_at_risk=None, customers_at_risk=None)
+        else:
+            group.update(revenue.figures_or_zero(money.get(group.get(key))))
 
 
 @blp.route("/response-rates", methods=["GET"])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from surveys.core.db import db
 from surveys.core.errors import Invalid
 from surveys.core.schemas import ListArgsSchema
+from surveys.customer import revenue
 from surveys.response.models import Response
 from surveys.roadmap import service
 from surveys.roadmap.impact import ImpactFilters, impact, ranked_items
@@ -59,6 +60,11 @@ def _offset(cursor: str | None) -> int:
     return int(cursor[1:])
 
 
+def _at_risk(found: dict | None) -> dict:
+    figures = revenue.figures_or_zero(found)
+    return {"revenue_at_risk": figures["revenue_at_risk"], "customers_at_risk": figures["customers_at_risk"]}
+
+
 def _filters(args: dict) -> ImpactFilters:
     if args["survey_id"]:
         get_survey(db.session, workspace_id=g.workspace.id, survey_id=args["survey_id"], field="survey_id")
@@ -71,7 +77,9 @@ def _filters(args: dict) -> ImpactFilters:
 @blp.page_response(
     RoadmapItemSchema,
     description="One page of the list: pass next_cursor back as ?cursor= for the next page; null on "
-    "the last page. With ?sort= each item carries its impact and the cursor is an offset (@N).",
+    "the last page. With ?sort= each item carries its impact, revenue_at_risk and customers_at_risk "
+    "(linked customers whose latest answer is a detractor or who spoke negatively about the item's "
+    "themes) and the cursor is an offset (@N).",
 )
 @require(READ)
 @blp.arguments(RoadmapListArgsSchema, location="query")
@@ -92,8 +100,14 @@ def list_items(args):
         limit=limit,
     )
     following = ranked.next_offset(offset, limit)
+    money = revenue.by_roadmap_item(
+        db.session, workspace_id=g.workspace.id, item_ids=[row.item.id for row in ranked.rows]
+    )
     return {
-        "items": [schema.dump(row.item) | {"impact": row.impact} for row in ranked.rows],
+        "items": [
+            schema.dump(row.item) | {"impact": row.impact, **_at_risk(money.get(row.item.id))}
+            for row in ranked.rows
+        ],
         "next_cursor": None if following is None else f"@{following}",
     }
 

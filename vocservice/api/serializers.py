@@ -72,6 +72,13 @@ class ExternalIdSchema(Schema):
     external_id = fields.String()
 
 
+class EventSnapshotSchema(Schema):
+    name = fields.String()
+    external_id = fields.String()
+    occurred_at = fields.String()
+    properties = fields.Dict()
+
+
 class ResponseBodySchema(Schema):
     """The body :func:`response_body` builds."""
 
@@ -88,6 +95,11 @@ class ResponseBodySchema(Schema):
     metadata = fields.Dict()
     invitation_id = fields.String(allow_none=True)
     touchpoint_id = fields.String(allow_none=True)
+    event = fields.Nested(
+        EventSnapshotSchema,
+        allow_none=True,
+        metadata={"description": "the journey event that triggered the answer, as stored with it"},
+    )
     analysis = fields.Nested(ResponseAnalysisSchema)
 
 

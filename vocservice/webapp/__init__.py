@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         alerts,
         auth,
         cases,
+        customers,
         dashboard,
         digest_settings,
         emerging,

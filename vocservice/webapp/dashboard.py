@@ -12,6 +12,8 @@ from flask import g, redirect, render_template, request, url_for
 from surveys.case.stats import case_stats
 from surveys.core.db import db
 from surveys.core.errors import Invalid
+from surveys.customer import revenue
+from surveys.customer.service import summary as customer_summary
 from surveys.metrics.funnel import funnel
 from surveys.survey.service import get_survey
 from vocservice.webapp import bp, charts, sources
@@ -176,6 +178,11 @@ def dashboard():
         )
         ranked = sources.roadmap_ranked(workspace, survey_id=survey.id, start=start, end=end)
         themes = sources.themes(workspace.id, survey.id, start, end)
+        money = revenue.by_theme(
+            db.session, workspace_id=workspace.id, survey_id=survey.id, start=start, end=end
+        )
+        for theme in themes:
+            theme.update(revenue.figures_or_zero(money.get(theme["theme_id"])))
         context.update(
             headline=_headline(
                 workspace.id, survey, start, end, overall, by_segment["groups"], themes, ranked
@@ -197,6 +204,7 @@ def dashboard():
             funnel=funnel(db.session, workspace_id=workspace.id, survey_id=survey.id, start=start, end=end),
             stats=case_stats(db.session, workspace_id=workspace.id, start=start, end=end),
         )
+    context["customer_health"] = customer_summary(db.session, workspace_id=workspace.id)
     elapsed = (time.perf_counter() - started) * 1000
     response = render_template("app/dashboard.html", **context)
     total = (time.perf_counter() - started) * 1000

@@ -37,6 +37,11 @@ HEADER = [
     "plan",
     "attributes",
     "comment",
+    # The journey event that triggered the answer (its snapshot as stored with the answer).
+    "event",
+    "event_id",
+    "event_occurred_at",
+    "event_properties",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -51,6 +56,7 @@ def _row(response: Response) -> list[str]:
     analysis = current_analysis(response)
     themes = [t["name"] for t in analysis.themes] if analysis is not None else []
     attributes = response.attributes or {}
+    snapshot = response.event_snapshot or {}
     return [
         safe_cell(v)
         for v in (
@@ -65,6 +71,12 @@ def _row(response: Response) -> list[str]:
             attributes.get("plan", ""),
             json.dumps(attributes, ensure_ascii=False, sort_keys=True),
             response.comment or "",
+            snapshot.get("name", ""),
+            snapshot.get("external_id", ""),
+            snapshot.get("occurred_at", ""),
+            json.dumps(snapshot["properties"], ensure_ascii=False, sort_keys=True)
+            if snapshot.get("properties")
+            else "",
         )
     ]
 

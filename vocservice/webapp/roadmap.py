@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from surveys.analysis.service import current_analysis
 from surveys.core.db import db
 from surveys.core.errors import Invalid
+from surveys.customer import revenue
 from surveys.response.models import Response
 from surveys.roadmap.impact import ranked_items
 from surveys.roadmap.models import STATUSES
@@ -63,6 +64,9 @@ def roadmap():
         limit=PAGE_SIZE,
     )
     names = {t.id: t.name for t in sources.theme_list(g.workspace.id)}
+    money = revenue.by_roadmap_item(
+        db.session, workspace_id=g.workspace.id, item_ids=[r.item.id for r in ranked.rows]
+    )
     rows = []
     for ranked_row in ranked.rows:
         item = ranked_row.item
@@ -70,6 +74,7 @@ def roadmap():
             {
                 "item": item,
                 "impact": ranked_row.impact,
+                "at_risk": revenue.figures_or_zero(money.get(item.id)),
                 "linked": _linked(item),
                 "themes": [names[t] for t in item.theme_ids if t in names],
             }

@@ -222,6 +222,7 @@ def test_create_response_upserts_contact_and_is_idempotent(db_session, workspace
         "metadata",
         "invitation_id",
         "touchpoint_id",
+        "event",
         "analysis",
     }
     again, created = create_response(db_session, workspace=ws, data={**data, "score": 1})
