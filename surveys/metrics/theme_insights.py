@@ -178,7 +178,8 @@ def theme_insights(
                 ],
             }
         )
-    items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0, -i["mentions"]))
+    # Theme id last: themes tied on impact and mentions keep one order whichever source answered.
+    items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0, -i["mentions"], i["theme_id"]))
     return {
         "survey_id": survey.id,
         "kind": survey.kind,

@@ -86,7 +86,10 @@ def _same_as_raw(db_session, workspace_id, survey_id, segment_id, windows) -> No
         fast = theme_insights(db_session, segment_id=segment_id, **base)
         slow = theme_insights(db_session, segment_id=segment_id, rollups=False, **base)
         assert fast.pop("source") in ("rollups", "mixed") and slow.pop("source") == "raw"
-        assert fast == slow and fast["items"], (start, end)
+        assert fast == slow, (start, end)
+        # Tags fall on random answers (ids order them), so a short window may hold none; the
+        # whole range always holds some, so the comparison is never of two empty lists.
+        assert fast["items"] or start is not None, "no theme mentions at all"
 
 
 def test_segment_rollups_stay_exact_through_every_change(client, db_session, workspace):
