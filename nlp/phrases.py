@@ -21,8 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scipy.stats import chi2
-
 from nlp.background import phrase_probability
 
 if TYPE_CHECKING:
@@ -77,6 +75,8 @@ def _covered(phrase: str, covered_terms: Iterable[str]) -> bool:
 
 def _low_count(count: int) -> float:
     """Lower end of the one-sided 90% Poisson interval of an observed ``count`` (>= 1)."""
+    from scipy.stats import chi2  # on first use: importing scipy costs every process start-up
+
     return float(chi2.ppf(0.10, 2 * count)) / 2
 
 

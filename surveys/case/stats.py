@@ -14,7 +14,6 @@ import math
 import statistics
 from datetime import datetime, timedelta
 
-from scipy import stats as scipy_stats
 from sqlalchemy import case as when
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -158,8 +157,14 @@ def two_proportions(x1: int, n1: int, x2: int, n2: int, *, min_sample: int = MIN
     half = 1.959963984540054 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
     pooled = (x1 + x2) / (n1 + n2)
     spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    p_value = 1.0 if spread == 0 else float(2 * scipy_stats.norm.sf(abs(difference) / spread))
+    p_value = 1.0 if spread == 0 else float(2 * _norm_sf(abs(difference) / spread))
     result.update(
         difference=difference, ci95=[difference - half, difference + half], p_value=p_value, enough=True
     )
     return result
+
+
+def _norm_sf(z: float) -> float:
+    from scipy.stats import norm  # on first use: a costly import most processes never need
+
+    return float(norm.sf(z))

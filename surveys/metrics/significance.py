@@ -15,11 +15,19 @@ to call a change when either period has fewer answers than ``min_sample`` (``eno
 import math
 from dataclasses import asdict, dataclass
 
-from scipy import stats
-
 from surveys.metrics.rollups import Bucket
 
 MIN_SAMPLE = 30
+
+
+def _stats():
+    """scipy.stats, imported on first use: importing it costs every process (web, worker, CLI)
+    about half a second of start-up, and most never compare two periods."""
+    from scipy import stats
+
+    return stats
+
+
 TESTS = {
     "nps": "z test on the difference of two NPS values",
     "csat": "two-proportion z test",
@@ -67,10 +75,10 @@ def _moments(bucket: Bucket) -> tuple[float, float]:
 
 
 def _normal(difference: float, se: float) -> tuple[tuple[float, float], float]:
-    z95 = stats.norm.ppf(0.975)
+    z95 = _stats().norm.ppf(0.975)
     if se == 0:
         return (difference, difference), (1.0 if difference == 0 else 0.0)
-    p_value = 2 * stats.norm.sf(abs(difference) / se)
+    p_value = 2 * _stats().norm.sf(abs(difference) / se)
     return (difference - z95 * se, difference + z95 * se), float(p_value)
 
 
@@ -97,7 +105,7 @@ def _csat(current: Bucket, previous: Bucket):
     if se_test == 0:
         p_value = 1.0 if difference == 0 else 0.0
     else:
-        p_value = float(2 * stats.norm.sf(abs(difference) / se_test))
+        p_value = float(2 * _stats().norm.sf(abs(difference) / se_test))
     (low, high), _ = _normal(difference, math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2))
     return 100 * p1, 100 * p2, (100 * low, 100 * high), p_value
 
@@ -112,8 +120,8 @@ def _ces(current: Bucket, previous: Bucket):
         return m1, m2, (difference, difference), (1.0 if difference == 0 else 0.0)
     df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))  # Welch-Satterthwaite
     t = difference / se
-    p_value = float(2 * stats.t.sf(abs(t), df))
-    half = float(stats.t.ppf(0.975, df)) * se
+    p_value = float(2 * _stats().t.sf(abs(t), df))
+    half = float(_stats().t.ppf(0.975, df)) * se
     return m1, m2, (difference - half, difference + half), p_value
 
 
