@@ -1,10 +1,12 @@
-"""hot-path speed (issue 12)
-
-Placeholder kept in the chain so parallel work can land in order; it changes nothing.
+"""hot-path speed (issue 12): each workspace counts its suppressions (people erased on request),
+so events and answers skip the suppression lookup while a workspace has none
 
 Revision ID: 0022
 Revises: 0021
 """
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0022"
 down_revision = "0021"
@@ -13,8 +15,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.add_column(
+        "workspaces", sa.Column("suppressions", sa.Integer(), nullable=False, server_default=sa.text("0"))
+    )
+    op.execute(
+        "UPDATE workspaces SET suppressions = "
+        "(SELECT count(*) FROM contact_suppressions s WHERE s.workspace_id = workspaces.id)"
+    )
 
 
 def downgrade():
-    pass
+    op.drop_column("workspaces", "suppressions")

@@ -8,17 +8,24 @@ the key over once (:func:`set_key`); the domain never reads configuration itself
 Journey events for a suppressed person are acknowledged and dropped (no contact, no event, no
 invitation: :mod:`surveys.event.service` asks :func:`suppressed_keys`); answers posted for them
 through the API are refused (:func:`refusal`), so nothing of theirs is stored again.
+
+Each workspace counts its suppressions (``workspaces.suppressions``, kept by :func:`suppress`):
+callers pass it as ``any_suppressed``, and while a workspace has none the lookup costs nothing,
+not a round trip per event. The count is part of the workspace row, so the per-process cache of
+workspaces (validated by the row's fingerprint on every request) sees a new suppression at once.
 """
 
 import hashlib
 import hmac
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from surveys.core.db import created_column, db, upsert_insert, utcnow
+from surveys.core import pipeline
+from surveys.core.db import created_column, db, is_postgres, upsert_insert, utcnow
 from surveys.core.errors import Invalid
+from surveys.workspace.models import Workspace
 
 _key: bytes = b"vocservice-unconfigured"
 
@@ -64,24 +71,47 @@ def digests_of(contact: dict) -> list[str]:
 
 def suppress(session: Session, *, workspace_id: str, digests: list[str]) -> None:
     rows = [{"workspace_id": workspace_id, "digest": d, "created_at": utcnow()} for d in digests]
-    if rows:
-        stmt = upsert_insert(session, ContactSuppression.__table__).values(rows)
-        session.execute(stmt.on_conflict_do_nothing())
+    if not rows:
+        return
+    stmt = upsert_insert(session, ContactSuppression.__table__).values(rows)
+    added = len(session.execute(stmt.on_conflict_do_nothing().returning(ContactSuppression.digest)).all())
+    if added:
+        session.execute(
+            update(Workspace)
+            .where(Workspace.id == workspace_id)
+            .values(suppressions=Workspace.suppressions + added)
+            .execution_options(synchronize_session=False)
+        )
 
 
-def suppressed_keys(session: Session, *, workspace_id: str, contacts: dict[str, dict]) -> set[str]:
-    """Which of ``contacts`` (contact key -> contact data) name a suppressed person."""
+# The digests joined as unnest(...): one index probe each (see surveys.response.batch._KNOWN_SQL).
+_SUPPRESSED_SQL = (
+    "SELECT s.digest FROM unnest(%s::varchar[]) AS d(digest) "
+    "JOIN contact_suppressions s ON s.workspace_id = %s AND s.digest = d.digest"
+)
+
+
+def suppressed_keys(
+    session: Session, *, workspace_id: str, contacts: dict[str, dict], any_suppressed: bool = True
+) -> set[str]:
+    """Which of ``contacts`` (contact key -> contact data) name a suppressed person. Pass the
+    workspace's ``suppressions > 0`` as ``any_suppressed``: when False nothing is read."""
+    if not any_suppressed:
+        return set()
     wanted = {key: digests_of(data) for key, data in contacts.items()}
-    every = {d for found in wanted.values() for d in found}
+    every = sorted({d for found in wanted.values() for d in found})
     if not every:
         return set()
-    hits = set(
-        session.execute(
-            select(ContactSuppression.digest).where(
-                ContactSuppression.workspace_id == workspace_id, ContactSuppression.digest.in_(every)
-            )
-        ).scalars()
-    )
+    if is_postgres(session):
+        hits = {row.digest for row in pipeline.fetch(session, _SUPPRESSED_SQL, (every, workspace_id))}
+    else:
+        hits = set(
+            session.execute(
+                select(ContactSuppression.digest).where(
+                    ContactSuppression.workspace_id == workspace_id, ContactSuppression.digest.in_(every)
+                )
+            ).scalars()
+        )
     if not hits:
         return set()
     return {key for key, found in wanted.items() if hits.intersection(found)}

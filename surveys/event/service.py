@@ -107,7 +107,10 @@ def ingest_events(
         # An erased person is never invited again: their events are acknowledged and dropped,
         # so neither a contact nor an invitation comes back (surveys.contact.suppression).
         gone = suppressed_keys(
-            session, workspace_id=workspace.id, contacts={k: v.get("contact") or {} for k, v in fresh.items()}
+            session,
+            workspace_id=workspace.id,
+            contacts={k: v.get("contact") or {} for k, v in fresh.items()},
+            any_suppressed=bool(workspace.suppressions),
         )
         for external_id in gone:
             fresh.pop(external_id)

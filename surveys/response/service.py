@@ -212,7 +212,12 @@ def create_response(
         return existing, False
     contact = None
     if data.get("contact"):
-        if suppressed_keys(session, workspace_id=workspace.id, contacts={"c": data["contact"]}):
+        if suppressed_keys(
+            session,
+            workspace_id=workspace.id,
+            contacts={"c": data["contact"]},
+            any_suppressed=bool(workspace.suppressions),
+        ):
             raise refusal()
         contact = upsert_contact(session, workspace_id=workspace.id, data=data["contact"])
     response = Response(

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +54,9 @@ class Workspace(db.Model):
     allowed_origins: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
     branding: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
     # Answers older than this many days lose their personal data (None: kept; surveys.privacy).
+    # How many people this workspace suppressed (erased on request): while none, events and
+    # answers skip the suppression lookup (surveys.contact.suppression).
+    suppressions: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"), nullable=False)
     retention_days: Mapped[int | None] = mapped_column(Integer)
     # "anonymise" (comment, snapshot and contact link removed, scores kept) or "delete".
     retention_action: Mapped[str] = mapped_column(
