@@ -91,7 +91,9 @@ def ingest_events(
     if is_postgres(session):
         # Which ids were seen before, and the workspace's touchpoints: one statement.
         rows = pipeline.fetch(
-            session, _KNOWN_AND_TOUCHPOINTS_SQL, {"workspace_id": workspace.id, "ids": unique}
+            session,
+            _KNOWN_AND_TOUCHPOINTS_SQL if len(unique) == 1 else _KNOWN_MANY_AND_TOUCHPOINTS_SQL,
+            {"workspace_id": workspace.id, "ids": unique},
         )
         known_ids = rows[0].known
         results: dict[str, EventResult] = _known(session, workspace.id, known_ids) if known_ids else {}
@@ -141,6 +143,15 @@ _KNOWN_AND_TOUCHPOINTS_SQL = (
     "LEFT JOIN (touchpoints t JOIN surveys s ON s.id = t.survey_id) "
     "ON t.workspace_id = %(workspace_id)s AND t.active ORDER BY t.id"
 )
+# The same for a batch: its ids joined as unnest(...), not tested with "= ANY(...)", which a
+# prepared generic plan ran as a scan of the workspace's events comparing each with every id
+# (see surveys.response.batch._KNOWN_SQL); one id alone probes the unique index either way, and
+# there the join form let PostgreSQL, on lagging statistics, read the workspace's rows instead.
+_KNOWN_MANY_AND_TOUCHPOINTS_SQL = _KNOWN_AND_TOUCHPOINTS_SQL.replace(
+    "SELECT external_id FROM events WHERE workspace_id = %(workspace_id)s AND external_id = ANY(%(ids)s)",
+    "SELECT e.external_id FROM unnest(%(ids)s::varchar[]) AS u(external_id) "
+    "JOIN events e ON e.workspace_id = %(workspace_id)s AND e.external_id = u.external_id",
+)
 # Each event's row joins its contact by key, so it can go in the same round trip as the upsert
 # (which the statement follows, and so sees).
 _EVENTS_SQL = (
@@ -167,6 +178,24 @@ _RECENT_SQL = (
     "WHERE c.workspace_id = %s AND c.external_id = ANY(%s) AND i.status = ANY(%s) "
     "AND i.scheduled_for > %s"
 )
+_RECENT_MANY_SQL = (  # the same for a batch's contacts (see _KNOWN_MANY_AND_TOUCHPOINTS_SQL)
+    "SELECT i.contact_id, i.scheduled_for FROM unnest(%(keys)s::varchar[]) AS u(external_id) "
+    "JOIN contacts c ON c.workspace_id = %(workspace_id)s AND c.external_id = u.external_id "
+    "JOIN invitations i ON i.contact_id = c.id WHERE i.status = ANY(%(statuses)s) "
+    "AND i.scheduled_for > %(since)s"
+)
+
+
+def _recent_statement(workspace_id: str, keys: list[str], since: datetime) -> tuple[str, object]:
+    statuses = list(rules.COUNTED_STATUSES)
+    if len(keys) == 1:
+        return _RECENT_SQL, (workspace_id, keys, statuses, since)
+    return _RECENT_MANY_SQL, {
+        "workspace_id": workspace_id,
+        "keys": keys,
+        "statuses": statuses,
+        "since": since,
+    }
 
 
 def _touchpoint(row) -> Row:
@@ -240,7 +269,7 @@ def _write_pg(session: Session, workspace: Workspace, fresh: dict[str, dict], ev
         [
             (sql, params),
             (event_sql, event_params),
-            (_RECENT_SQL, (workspace.id, sorted(set(keys)), list(rules.COUNTED_STATUSES), since)),
+            _recent_statement(workspace.id, sorted(set(keys)), since),
         ],
         binary=True,
     )
