@@ -71,7 +71,14 @@ def enqueue_now(name: str, *args) -> bool:
     func, spec = JOBS[name]
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
-        _in_process().submit(_run_in_app, app, name, args, current_request_id())
+        try:
+            _in_process().submit(_run_in_app, app, name, args, current_request_id())
+        except RuntimeError:
+            # The process is exiting (a CLI command such as `vocservice demo` ending while an
+            # in-process job still runs): the work stays marked in the database, and the next
+            # process's sweeper picks it up. Nothing to report.
+            log.info("%s left for the next process: this one is shutting down", name)
+            return False
         return True
     try:
         if spec.coalesce and not redis_connection().set(queued_key(name), "1", nx=True, ex=COALESCE_TTL):
