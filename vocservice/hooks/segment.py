@@ -24,6 +24,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from surveys.contact.service import upsert_contact
+from surveys.contact.suppression import suppressed_keys
 from surveys.core.db import db
 from surveys.core.errors import Invalid, Malformed, Unauthorized
 from surveys.core.values import check_free_form
@@ -129,8 +130,18 @@ def _identify(workspace: Workspace, message: dict):
     traits = _object(message.get("traits"), "traits")
     check_free_form(traits, "traits")
     contact = _load(EVENT_SCHEMA.fields["contact"].schema, _contact(message, traits), "traits")
-    row = upsert_contact(db.session, workspace_id=workspace.id, data=contact)
-    answer = {"contact": {"id": row.id, "external_id": row.external_id}}
+    if suppressed_keys(
+        db.session,
+        workspace_id=workspace.id,
+        contacts={"c": contact},
+        any_suppressed=bool(workspace.suppressions),
+    ):
+        # A person erased at their request: acknowledged, nothing of them stored again (as their
+        # journey events are; surveys.contact.suppression).
+        answer = {"contact": None}
+    else:
+        row = upsert_contact(db.session, workspace_id=workspace.id, data=contact)
+        answer = {"contact": {"id": row.id, "external_id": row.external_id}}
     if seen := commit_with_receipt(workspace.id, receipt, seen_event):
         return seen
     return answer, 200

@@ -93,6 +93,22 @@ def test_identify_upserts_the_contact_with_basic_auth(client, workspace, db_sess
     )
 
 
+def test_identify_of_an_erased_person_stores_nothing(client, workspace, db_session):
+    erased = client.post(
+        "/api/v1/privacy/erasure", json={"email": "Bo@Example.com"}, headers=workspace.headers
+    )
+    assert erased.status_code == 202
+    body = {"type": "identify", "messageId": "id-2", "userId": "u-10", "traits": {"email": "bo@example.com"}}
+    reply = client.post(URL, data=json.dumps(body), headers=_basic(workspace, body)[1])
+    assert reply.status_code == 200 and reply.json["contact"] is None
+    assert db_session.query(Contact).count() == 0
+    # Someone else is still identified.
+    body = {"type": "identify", "messageId": "id-3", "userId": "u-11", "traits": {"email": "cy@example.com"}}
+    reply = client.post(URL, data=json.dumps(body), headers=_basic(workspace, body)[1])
+    assert reply.status_code == 200 and reply.json["contact"]["external_id"] == "u-11"
+    assert db_session.query(Contact).count() == 1
+
+
 def test_anonymous_visitors_are_contacts_of_their_own(client, workspace, db_session):
     raw, headers = _signed(workspace, _track(userId=None, anonymousId="anon-7", context={}))
     assert client.post(URL, data=raw, headers=headers).status_code == 202
