@@ -334,6 +334,53 @@ def rolled_dims(
     return dims, wanted if wanted in dims else None
 
 
+def _measure(
+    session: Session,
+    *,
+    workspace_id: str,
+    survey_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    segment_id: str | None,
+    group_by: str | None,
+    rollups: bool,
+) -> tuple[Survey, Bucket, list[tuple[object, dict, Bucket]], str]:
+    """The survey, its overall bucket and ``(key, labels, bucket)`` per group, and the source."""
+    survey, where, dims, filter_dim = query_scope(
+        session, workspace_id=workspace_id, survey_id=survey_id, segment_id=segment_id, rollups=rollups
+    )
+    scope = dict(survey_id=survey.id, start=start, end=end, where=where, rollups=rollups)
+    overall, source = buckets(session, filter_dim=filter_dim, **scope)
+    groups: list[tuple[object, dict, Bucket]] = []
+    if group_by in ("theme", "segment"):
+        source = "raw"
+        special = _special_groups(
+            session,
+            survey=survey,
+            group_by=group_by,
+            start=start,
+            end=end,
+            where=where,
+            rollups=rollups,
+            dims=dims,
+        )
+        for key, label, bucket in special:
+            groups.append((key, {"theme_id": label} if group_by == "theme" else {"label": label}, bucket))
+    elif group_by:
+        grouped, source = buckets(session, group_by=group_by, filter_dim=filter_dim, dims=dims, **scope)
+        labels = {}
+        if group_by == "touchpoint":
+            labels = dict(
+                session.execute(
+                    select(Touchpoint.id, Touchpoint.name).where(Touchpoint.workspace_id == workspace_id)
+                ).all()
+            )
+        for key, bucket in grouped.items():
+            if bucket.n:  # rollup rows whose answers were all taken back are no group
+                groups.append((key, {"label": labels.get(key)} if group_by == "touchpoint" else {}, bucket))
+    return survey, overall.get(None, Bucket()), groups, source
+
+
 def compute_metrics(
     session: Session,
     *,
@@ -344,68 +391,26 @@ def compute_metrics(
     segment_id: str | None = None,
     group_by: str | None = None,
     rollups: bool = True,
+    compare: bool = False,
 ) -> dict:
-    survey, where, dims, filter_dim = query_scope(
-        session, workspace_id=workspace_id, survey_id=survey_id, segment_id=segment_id, rollups=rollups
-    )
-    overall, source = buckets(
-        session,
-        survey_id=survey.id,
-        start=start,
-        end=end,
-        where=where,
-        rollups=rollups,
-        filter_dim=filter_dim,
-    )
+    """The survey's figures over ``[start, end)``, overall and per group.
+
+    With ``compare`` (``start`` and ``end`` required) the same-length period just before is
+    measured too: ``previous`` figures, and per group and overall a ``change`` from
+    :func:`surveys.metrics.significance.compare` (difference, 95% interval, p-value, test,
+    ``significant`` and the ``reason`` when too few answers), from the same buckets."""
+    scope = dict(workspace_id=workspace_id, survey_id=survey_id, segment_id=segment_id, group_by=group_by)
+    survey, overall, groups, source = _measure(session, start=start, end=end, rollups=rollups, **scope)
     result = {
         "survey_id": survey.id,
         "kind": survey.kind,
         "segment_id": segment_id,
         "group_by": group_by,
-        "overall": summarize(survey.kind, overall.get(None, Bucket())),
-        "groups": [],
+        "overall": summarize(survey.kind, overall),
+        "groups": [{"key": key, **extra, **summarize(survey.kind, bucket)} for key, extra, bucket in groups],
     }
-    if group_by in ("theme", "segment"):
-        rows = _special_groups(
-            session,
-            survey=survey,
-            group_by=group_by,
-            start=start,
-            end=end,
-            where=where,
-            rollups=rollups,
-            dims=dims,
-        )
-        source = "raw"
-        for key, label, bucket in rows:
-            extra = {"theme_id": label} if group_by == "theme" else {"label": label}
-            result["groups"].append({"key": key, **extra, **summarize(survey.kind, bucket)})
-    elif group_by:
-        grouped, source = buckets(
-            session,
-            survey_id=survey.id,
-            start=start,
-            end=end,
-            group_by=group_by,
-            where=where,
-            rollups=rollups,
-            filter_dim=filter_dim,
-            dims=dims,
-        )
-        labels = {}
-        if group_by == "touchpoint":
-            labels = dict(
-                session.execute(
-                    select(Touchpoint.id, Touchpoint.name).where(Touchpoint.workspace_id == workspace_id)
-                ).all()
-            )
-        for key, bucket in grouped.items():
-            if not bucket.n:
-                continue  # rollup rows whose answers were all taken back
-            group = {"key": key, **summarize(survey.kind, bucket)}
-            if group_by == "touchpoint":
-                group = {"key": key, "label": labels.get(key), **summarize(survey.kind, bucket)}
-            result["groups"].append(group)
+    if compare:
+        _add_previous(session, result, overall, groups, start=start, end=end, rollups=rollups, scope=scope)
     if group_by in ("week", "month"):
         result["groups"].sort(key=lambda g: g["key"])
     else:
@@ -414,84 +419,19 @@ def compute_metrics(
     return result
 
 
-def with_previous(
-    session: Session,
-    result: dict,
-    *,
-    workspace_id: str,
-    start: datetime,
-    end: datetime,
-    segment_id: str | None = None,
-    group_by: str | None = None,
-) -> dict:
-    """``result`` (of :func:`compute_metrics` over ``[start, end)``) with the same-length period
-    just before it: ``previous`` figures, and per group and overall a ``change`` from
-    :func:`surveys.metrics.significance.compare` (difference, 95% interval, p-value, test,
-    ``significant`` and the ``reason`` when too few answers)."""
+def _add_previous(session, result, overall, groups, *, start, end, rollups, scope) -> None:
     from surveys.metrics.significance import compare
 
-    before = compute_metrics(
-        session,
-        workspace_id=workspace_id,
-        survey_id=result["survey_id"],
-        start=start - (end - start),
-        end=start,
-        segment_id=segment_id,
-        group_by=group_by,
-    )
-    current_buckets = _group_buckets(session, result, workspace_id, start, end, segment_id, group_by)
-    previous_buckets = _group_buckets(
-        session, before, workspace_id, start - (end - start), start, segment_id, group_by
-    )
+    since = start - (end - start)
+    _, overall_before, groups_before, _ = _measure(session, start=since, end=start, rollups=rollups, **scope)
     kind = result["kind"]
-
-    def change(key) -> dict:
-        return compare(
-            kind, current_buckets.get(key, Bucket()), previous_buckets.get(key, Bucket())
-        ).as_dict()
-
-    out = {**result, "previous": {"from": start - (end - start), "to": start, "overall": before["overall"]}}
-    out["overall"] = {**result["overall"], "change": change(None)}
-    earlier = {g["key"]: g for g in before["groups"]}
-    out["groups"] = [
-        {
-            **g,
-            "previous": {k: v for k, v in earlier.get(g["key"], {}).items() if k != "key"} or None,
-            "change": change(("group", g["key"])),
-        }
-        for g in result["groups"]
-    ]
-    return out
-
-
-def _group_buckets(session, result, workspace_id, start, end, segment_id, group_by) -> dict:
-    """The buckets behind ``result``'s figures: None for overall, ("group", key) per group."""
-    survey, where, dims, filter_dim = query_scope(
-        session, workspace_id=workspace_id, survey_id=result["survey_id"], segment_id=segment_id, rollups=True
-    )
-    found = {
-        None: buckets(session, survey_id=survey.id, start=start, end=end, where=where, filter_dim=filter_dim)[
-            0
-        ].get(None, Bucket())
-    }
-    if group_by in ("theme", "segment"):
-        rows = _special_groups(
-            session, survey=survey, group_by=group_by, start=start, end=end, where=where, dims=dims
-        )
-        found.update({("group", key): bucket for key, _, bucket in rows})
-    elif group_by:
-        grouped, _ = buckets(
-            session,
-            survey_id=survey.id,
-            start=start,
-            end=end,
-            group_by=group_by,
-            where=where,
-            filter_dim=filter_dim,
-            dims=dims,
-        )
-        found.update({("group", key): bucket for key, bucket in grouped.items()})
-    return found
+    result["previous"] = {"from": since, "to": start, "overall": summarize(kind, overall_before)}
+    result["overall"]["change"] = compare(kind, overall, overall_before).as_dict()
+    before = {key: (extra, bucket) for key, extra, bucket in groups_before}
+    for group, (key, _, bucket) in zip(result["groups"], groups, strict=True):
+        extra, earlier = before.get(key, ({}, None))
+        group["previous"] = {**extra, **summarize(kind, earlier)} if earlier is not None else None
+        group["change"] = compare(kind, bucket, earlier or Bucket()).as_dict()
 
 
 def response_rates(

@@ -6,7 +6,7 @@ from flask import g
 from surveys.core.db import db, rfc3339
 from surveys.customer import revenue
 from surveys.metrics.schemas import MetricsArgsSchema, ResponseRateArgsSchema
-from surveys.metrics.service import compute_metrics, response_rates, with_previous
+from surveys.metrics.service import compute_metrics, response_rates
 from vocservice.api.common import Blueprint
 from vocservice.auth import READ, require
 
@@ -29,8 +29,7 @@ def get_metrics(args):
     before) and, overall and per group, ``change``: the previous score, the difference, its 95%
     interval, the p-value, the test (NPS: z test on the difference of two NPS values; CSAT:
     two-proportion z test; CES: Welch's t test), ``significant`` at 0.05 and, when either period
-    has fewer than 30 answers, the ``reason`` it cannot be called.
-    than 30 answers; ``source`` says whether rollups or raw rows answered. Groups by attribute,
+    has fewer than 30 answers, the ``reason`` it cannot be called. Groups by attribute,
     segment or theme carry ``revenue`` (of their customers) and ``revenue_at_risk`` (of those whose
     latest answer is a detractor or who spoke negatively), null for time and touchpoint groups.
     """
@@ -42,17 +41,9 @@ def get_metrics(args):
         end=args["end"],
         segment_id=args["segment_id"],
         group_by=args["group_by"],
+        compare=bool(args["compare"]),
     )
     if args["compare"]:
-        result = with_previous(
-            db.session,
-            result,
-            workspace_id=g.workspace.id,
-            start=args["start"],
-            end=args["end"],
-            segment_id=args["segment_id"],
-            group_by=args["group_by"],
-        )
         previous = result["previous"]
         previous["from"], previous["to"] = rfc3339(previous["from"]), rfc3339(previous["to"])
     _add_revenue(result, args)

@@ -12,7 +12,7 @@ from surveys.analysis.models import ResponseTheme
 from surveys.core.db import db
 from surveys.metrics.models import DailyRollup
 from surveys.metrics.rollups import TOTAL
-from surveys.metrics.service import compute_metrics, with_previous
+from surveys.metrics.service import compute_metrics
 from surveys.metrics.theme_insights import theme_insights
 from surveys.response.models import Response
 from surveys.roadmap.impact import ImpactFilters, ranked_items
@@ -106,10 +106,10 @@ def score(
 
 def change(workspace_id: str, survey_id: str, start, end) -> dict:
     """The range's score against the same-length period before: significant or within noise."""
-    result = compute_metrics(db.session, workspace_id=workspace_id, survey_id=survey_id, start=start, end=end)
-    return with_previous(db.session, result, workspace_id=workspace_id, start=start, end=end)["overall"][
-        "change"
-    ]
+    result = compute_metrics(
+        db.session, workspace_id=workspace_id, survey_id=survey_id, start=start, end=end, compare=True
+    )
+    return result["overall"]["change"]
 
 
 def emerging_phrases(workspace_id: str, survey_id: str, start, end) -> list[dict]:
