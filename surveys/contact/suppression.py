@@ -10,7 +10,7 @@ invitation: :mod:`surveys.event.service` asks :func:`suppressed_keys`); answers 
 through the API are refused (:func:`refusal`), so nothing of theirs is stored again.
 
 Each workspace counts its suppressions (``workspaces.suppressions``, kept by :func:`suppress`):
-callers pass it as ``any_suppressed``, and while a workspace has none the lookup costs nothing,
+and while a workspace has none the lookup costs nothing,
 not a round trip per event. The count is part of the workspace row, so the per-process cache of
 workspaces (validated by the row's fingerprint on every request) sees a new suppression at once.
 """
@@ -91,13 +91,12 @@ _SUPPRESSED_SQL = (
 )
 
 
-def suppressed_keys(
-    session: Session, *, workspace_id: str, contacts: dict[str, dict], any_suppressed: bool = True
-) -> set[str]:
-    """Which of ``contacts`` (contact key -> contact data) name a suppressed person. Pass the
-    workspace's ``suppressions > 0`` as ``any_suppressed``: when False nothing is read."""
-    if not any_suppressed:
+def suppressed_keys(session: Session, *, workspace: Workspace, contacts: dict[str, dict]) -> set[str]:
+    """Which of ``contacts`` (contact key -> contact data) name a suppressed person; nothing is
+    read while ``workspace`` has suppressed nobody (its ``suppressions`` count)."""
+    if not workspace.suppressions:
         return set()
+    workspace_id = workspace.id
     wanted = {key: digests_of(data) for key, data in contacts.items()}
     every = sorted({d for found in wanted.values() for d in found})
     if not every:

@@ -110,9 +110,8 @@ def ingest_events(
         # so neither a contact nor an invitation comes back (surveys.contact.suppression).
         gone = suppressed_keys(
             session,
-            workspace_id=workspace.id,
+            workspace=workspace,
             contacts={k: v.get("contact") or {} for k, v in fresh.items()},
-            any_suppressed=bool(workspace.suppressions),
         )
         for external_id in gone:
             fresh.pop(external_id)

@@ -72,10 +72,7 @@ def create_responses(
             outcomes[index] = err
     # People erased at their request: their answers are refused, nothing of them stored again.
     contacts = {str(i): items[i]["contact"] for i in rows if items[i].get("contact")}
-    gone = suppressed_keys(
-        session, workspace_id=workspace.id, contacts=contacts, any_suppressed=bool(workspace.suppressions)
-    )
-    for key in gone if contacts else ():
+    for key in suppressed_keys(session, workspace=workspace, contacts=contacts):
         outcomes[int(key)] = refusal()
         rows.pop(int(key))
     if not rows:

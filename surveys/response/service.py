@@ -214,9 +214,8 @@ def create_response(
     if data.get("contact"):
         if suppressed_keys(
             session,
-            workspace_id=workspace.id,
+            workspace=workspace,
             contacts={"c": data["contact"]},
-            any_suppressed=bool(workspace.suppressions),
         ):
             raise refusal()
         contact = upsert_contact(session, workspace_id=workspace.id, data=data["contact"])

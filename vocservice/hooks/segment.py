@@ -132,9 +132,8 @@ def _identify(workspace: Workspace, message: dict):
     contact = _load(EVENT_SCHEMA.fields["contact"].schema, _contact(message, traits), "traits")
     if suppressed_keys(
         db.session,
-        workspace_id=workspace.id,
+        workspace=workspace,
         contacts={"c": contact},
-        any_suppressed=bool(workspace.suppressions),
     ):
         # A person erased at their request: acknowledged, nothing of them stored again (as their
         # journey events are; surveys.contact.suppression).
