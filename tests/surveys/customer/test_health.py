@@ -11,21 +11,8 @@ from surveys.customer import health
 from surveys.customer.models import CustomerAccount, CustomerProfile, HealthPoint
 from surveys.customer.settings import update
 from surveys.webhook.models import WebhookMessage
+from tests.support.customers import answer as _post
 from tests.support.helpers import create_survey
-
-
-def _post(client, headers, survey_id, contact, score, comment=None, days_ago=0, attributes=None):
-    body = {
-        "survey_id": survey_id,
-        "contact": {"external_id": contact, "attributes": attributes or {}},
-        "score": score,
-        "submitted_at": (utcnow() - timedelta(days=days_ago)).isoformat(),
-    }
-    if comment:
-        body["comment"] = comment
-    response = client.post("/api/v1/responses", json=body, headers=headers)
-    assert response.status_code == 201, response.json
-    return response.json
 
 
 def _profile(db_session, external_id):
