@@ -2,6 +2,7 @@
 analysis job, webhook deliveries and a new event are in flight; an unknown address changes
 nothing; they are never invited again; the request is durable and audited."""
 
+import re
 from datetime import timedelta
 
 from redis import Redis
@@ -111,7 +112,11 @@ def test_erasure_while_work_is_queued_leaves_no_trace_anywhere(
     after = receiver.payloads()[seen:]
     erased = [p for p in after if p["type"] == "contact.erased"]
     assert len(erased) == 1 and set(erased[0]["data"]) == {"contact_id", "erased_at"}
-    assert all("ann" not in str(p).lower() for p in after), after
+    # "ann" as a word, her address or her id: random ids (ULIDs, tokens) may hold the letters "ANN"
+    # (the assertion failed about once in a hundred runs on one), never the word.
+    assert not [
+        p for p in after if re.search(r"\bann\b", str(p), re.I) or any(n in str(p).lower() for n in NEEDLES)
+    ], after
     assert any(p["data"].get("response", {}).get("id") == bob_answer for p in after)
 
     # An event naming only her external id (or her address alone) finds her suppressed too.
