@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from nlp import intent as intent_mod
 from nlp import sentiment as sent_mod
 from nlp.complaints import COMPLAINT_KINDS
+from nlp.foreign_keywords import ForeignMatcher
 from nlp.language import ENGLISH, UNDETERMINED, detect
 from nlp.learning import is_excluded
 from nlp.phrases import noun_phrases
@@ -123,6 +124,9 @@ class Analyzer:
                 self._lemma.add(theme.name, base_forms)
         self.covered_terms: frozenset[str] = frozenset(terms)
         self._excludes = {t.name: t.excludes for t in self.taxonomy.themes if t.excludes}
+        self._foreign_keywords = ForeignMatcher(
+            (t.name, t.language_keywords) for t in self.taxonomy.themes if t.keywords_by_language
+        )
 
     def analyze(self, text: str) -> Analysis:
         """Analyse one comment."""
@@ -224,19 +228,30 @@ class Analyzer:
         return Analysis(overall, tuple(hits), noun_phrases(doc), intent, cues, language)
 
     def _foreign(self, doc: Doc, text: str, language: str) -> Analysis:
-        """A comment in another language: themes still found by their keywords (product names,
-        "API", "Slack" are written the same), but no English sentiment, intent or phrases."""
-        hits = []
-        evidence: dict[str, list[Evidence]] = {}
-        for (start, end), names in sorted(self._matches(doc).items()):
+        """A comment in another language: themes found by their keywords for that language
+        (:mod:`nlp.foreign_keywords`) and by their English keywords (product names, "API",
+        "Slack" are written the same), but no English sentiment, intent or phrases. Where
+        matches overlap the longest span wins, as in English."""
+        found: dict[tuple[int, int], set[str]] = {}
+        for (start, end), names in self._matches(doc).items():
             span = doc[start:end]
-            for name in names:
-                evidence.setdefault(name, []).append(
-                    Evidence(text[span.start_char : span.end_char], span.start_char, span.end_char)
-                )
+            found.setdefault((span.start_char, span.end_char), set()).update(names)
+        for name, start, end in self._foreign_keywords.find(text, language):
+            if not is_excluded(text, start, end, self._excludes.get(name, ())):
+                found.setdefault((start, end), set()).add(name)
+        evidence: dict[str, list[Evidence]] = {}
+        taken: list[tuple[int, int]] = []
+        for start, end in sorted(found, key=lambda s: (s[0] - s[1], s[0])):
+            if any(start < b and a < end for a, b in taken):
+                continue
+            taken.append((start, end))
+            for name in found[(start, end)]:
+                evidence.setdefault(name, []).append(Evidence(text[start:end], start, end))
+        hits = []
         for theme in self.taxonomy.themes:
             if theme.name in evidence:
-                hits.append(ThemeHit(theme.name, NO_SENTIMENT, tuple(evidence[theme.name])))
+                quoted = tuple(sorted(evidence[theme.name], key=lambda e: e.start))
+                hits.append(ThemeHit(theme.name, NO_SENTIMENT, quoted))
         return Analysis(NO_SENTIMENT, tuple(hits), (), language=language)
 
     @staticmethod

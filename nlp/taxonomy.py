@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlp.foreign_keywords import LANGUAGES
+
 DEFAULT_TAXONOMY = "saas"
 # The built-in taxonomies' theme for generic praise or blame ("love the app", "lovely place").
 GENERIC_THEME = "overall"
@@ -32,6 +34,14 @@ class Theme:
     # Negative contexts learned from corrections (nlp.learning): a mention whose neighbourhood
     # contains one of these word sequences does not count.
     excludes: tuple[str, ...] = ()
+    # Keywords for comments in other languages (nlp.foreign_keywords), as (language, keywords)
+    # pairs sorted by language: {"fr": ["livraison"]} is (("fr", ("livraison",)),).
+    keywords_by_language: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def language_keywords(self) -> dict[str, list[str]]:
+        """:attr:`keywords_by_language` as a mapping of language code to keywords."""
+        return {language: list(keywords) for language, keywords in self.keywords_by_language}
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -42,6 +52,8 @@ class Theme:
         }
         if self.excludes:
             data["excludes"] = list(self.excludes)
+        if self.keywords_by_language:
+            data["keywords_by_language"] = self.language_keywords
         return data
 
 
@@ -66,7 +78,9 @@ class Taxonomy:
     @classmethod
     def from_dicts(cls, name: str, themes: Iterable[Mapping[str, Any]]) -> Taxonomy:
         """Build a taxonomy from mappings with ``name``, ``keywords`` and optional
-        ``description`` and ``parent`` (the shape of the JSON file and of theme rows)."""
+        ``description``, ``parent`` and ``keywords_by_language`` (language code -> keywords,
+        codes from :data:`nlp.foreign_keywords.LANGUAGES`): the shape of the JSON file and of
+        theme rows."""
         built = []
         for index, raw in enumerate(themes):
             if not isinstance(raw, Mapping):
@@ -78,21 +92,43 @@ class Taxonomy:
         return {"name": self.name, "themes": [t.to_dict() for t in self.themes]}
 
 
+def _keyword_list(where: str, field: str, keywords: Any) -> list[str]:
+    if isinstance(keywords, str) or not isinstance(keywords, Iterable):
+        raise ValueError(f"{where}: '{field}' must be a list of strings")
+    cleaned: list[str] = []
+    for keyword in keywords:
+        if not isinstance(keyword, str):
+            raise ValueError(f"{where}: keyword {keyword!r} is not a string")
+        keyword = " ".join(keyword.split())
+        if keyword and keyword.lower() not in {k.lower() for k in cleaned}:
+            cleaned.append(keyword)
+    return cleaned
+
+
+def _language_keywords(where: str, raw: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where}: 'keywords_by_language' must be an object of language code -> keywords")
+    pairs = []
+    for language, keywords in raw.items():
+        if language not in LANGUAGES:
+            raise ValueError(
+                f"{where}: 'keywords_by_language' has {language!r}, not one of {', '.join(LANGUAGES)}"
+            )
+        cleaned = _keyword_list(where, f"keywords_by_language.{language}", keywords)
+        if cleaned:
+            pairs.append((language, tuple(cleaned)))
+    return tuple(sorted(pairs))
+
+
 def _theme_from_mapping(taxonomy: str, index: int, raw: Mapping[str, Any]) -> Theme:
     where = f"taxonomy {taxonomy!r}, theme #{index}"
     theme_name = raw.get("name")
     if not isinstance(theme_name, str) or not theme_name.strip():
         raise ValueError(f"{where}: 'name' must be a non-empty string")
-    keywords = raw.get("keywords", [])
-    if isinstance(keywords, str) or not isinstance(keywords, Iterable):
-        raise ValueError(f"{where} ({theme_name}): 'keywords' must be a list of strings")
-    cleaned: list[str] = []
-    for keyword in keywords:
-        if not isinstance(keyword, str):
-            raise ValueError(f"{where} ({theme_name}): keyword {keyword!r} is not a string")
-        keyword = " ".join(keyword.split())
-        if keyword and keyword.lower() not in {k.lower() for k in cleaned}:
-            cleaned.append(keyword)
+    cleaned = _keyword_list(f"{where} ({theme_name})", "keywords", raw.get("keywords", []))
+    by_language = _language_keywords(f"{where} ({theme_name})", raw.get("keywords_by_language"))
     description = raw.get("description") or ""
     parent = raw.get("parent")
     if not isinstance(description, str):
@@ -103,7 +139,7 @@ def _theme_from_mapping(taxonomy: str, index: int, raw: Mapping[str, Any]) -> Th
     if isinstance(excludes, str) or not all(isinstance(e, str) for e in excludes):
         raise ValueError(f"{where} ({theme_name}): 'excludes' must be a list of strings")
     contexts = tuple(dict.fromkeys(" ".join(e.lower().split()) for e in excludes if e.strip()))
-    return Theme(theme_name.strip(), tuple(cleaned), description, parent or None, contexts)
+    return Theme(theme_name.strip(), tuple(cleaned), description, parent or None, contexts, by_language)
 
 
 def builtin_names() -> tuple[str, ...]:
@@ -116,7 +152,8 @@ def builtin_names() -> tuple[str, ...]:
 def load_taxonomy(name_or_path: str | Path | Taxonomy = DEFAULT_TAXONOMY) -> Taxonomy:
     """Return a built-in taxonomy by name, or read one from a JSON file path.
 
-    The file holds ``{"name": ..., "themes": [{"name", "keywords", "description", "parent"}]}``.
+    The file holds ``{"name": ..., "themes": [{"name", "keywords", "description", "parent",
+    "keywords_by_language"}]}`` (the last optional: ``{"fr": ["livraison"], ...}``).
     Raises ``ValueError`` for an unknown name, an unreadable file or a malformed document.
     """
     if isinstance(name_or_path, Taxonomy):
