@@ -30,7 +30,7 @@ class Theme(db.Model):
     __tablename__ = "themes"
     __privacy__ = {
         "action": "keep",
-        "free_text": ["description", "keywords"],
+        "free_text": ["description", "keywords", "keywords_by_language"],
         "why": "staff-written taxonomy",
     }
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
@@ -40,6 +40,11 @@ class Theme(db.Model):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     keywords: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    # Keywords for comments in other languages, by language code: {"fr": ["livraison"], ...}
+    # (nlp.foreign_keywords matches them; codes are nlp.foreign_keywords.LANGUAGES).
+    keywords_by_language: Mapped[dict] = mapped_column(
+        JSONType, default=dict, server_default=text("'{}'"), nullable=False
+    )
     parent_id: Mapped[str | None] = fk_column("themes.id", ondelete="SET NULL", nullable=True, index=True)
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from nlp.foreign_keywords import LANGUAGES, MAX_KEYWORD_CHARS, MAX_KEYWORDS_PER_LANGUAGE
 from surveys.core.schemas import Base, ListArgsSchema, Time
 
 MAX_KEYWORDS = 200
@@ -19,6 +20,39 @@ def _clean_keywords(values: list[str]) -> list[str]:
     return cleaned
 
 
+def _language(value: str) -> None:
+    if value == "en":
+        raise ValidationError("English keywords go in 'keywords'")
+    if value not in LANGUAGES:
+        raise ValidationError(f"not a language the analyser detects; use one of {', '.join(LANGUAGES)}")
+
+
+def _keywords_by_language(required: bool = False) -> fields.Dict:
+    """Language code -> keywords for comments in that language (nlp.foreign_keywords)."""
+    extra = {"load_default": dict} if required else {}
+    return fields.Dict(
+        keys=fields.String(validate=_language),
+        values=fields.List(
+            fields.String(validate=[validate.Length(1, MAX_KEYWORD_CHARS), _name]),
+            validate=validate.Length(max=MAX_KEYWORDS_PER_LANGUAGE),
+        ),
+        metadata={
+            "description": "keywords for comments in other languages, by language code "
+            f'({", ".join(LANGUAGES)}), e.g. {{"fr": ["livraison"], "de": ["Lieferung"]}}; '
+            "matched casefolded, without accents, as whole words, with a plural s/x/e/n/en/es "
+            "on words of 4+ letters. A PATCH changes only the languages it names; an empty list "
+            "removes a language"
+        },
+        **extra,
+    )
+
+
+def clean_keywords_by_language(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each language's keywords cleaned like ``keywords``, by language code in order. A language
+    left empty stays (as ``[]``): on a PATCH it removes that language's keywords."""
+    return {language: _clean_keywords(value[language]) for language in sorted(value)}
+
+
 def _name(value: str) -> None:
     if not value.strip():
         raise ValidationError("must not be blank")
@@ -32,6 +66,7 @@ class ThemeCreateSchema(Base):
         load_default=list,
         validate=validate.Length(max=MAX_KEYWORDS),
     )
+    keywords_by_language = _keywords_by_language(required=True)
     parent_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 40))
 
     @post_load
@@ -40,6 +75,8 @@ class ThemeCreateSchema(Base):
             data["name"] = " ".join(data["name"].split())
         if "keywords" in data:
             data["keywords"] = _clean_keywords(data["keywords"])
+        if "keywords_by_language" in data:
+            data["keywords_by_language"] = clean_keywords_by_language(data["keywords_by_language"])
         return data
 
 
@@ -51,6 +88,7 @@ class ThemeUpdateSchema(ThemeCreateSchema):
     keywords = fields.List(
         fields.String(validate=validate.Length(1, 100)), validate=validate.Length(max=MAX_KEYWORDS)
     )
+    keywords_by_language = _keywords_by_language()
     parent_id = fields.String(allow_none=True, validate=validate.Length(1, 40))
 
 
@@ -59,6 +97,7 @@ class ThemeSchema(Schema):
     name = fields.String()
     description = fields.String()
     keywords = fields.List(fields.String())
+    keywords_by_language = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     parent_id = fields.String(allow_none=True)
     created_at = Time()
     updated_at = Time()

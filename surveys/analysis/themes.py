@@ -6,6 +6,9 @@ Every change bumps ``workspace.taxonomy_version`` and puts the responses it may 
 that carry the theme now), and enqueues their re-analysis after commit. The keyword test is a
 case-insensitive substring prefilter: it over-selects (harmless, the analyser decides) and only
 misses irregular inflections of a keyword that the comment does not also contain literally.
+A change to a theme's keywords for other languages (``keywords_by_language``) puts back the
+answers whose analysis found one of the changed languages: the keyword prefilter cannot see
+through accents ("delai" in "délai"), and only comments in that language can match.
 """
 
 from collections import OrderedDict
@@ -18,7 +21,7 @@ from sqlalchemy.orm import Session
 from nlp import Analyzer, Taxonomy
 from nlp.learning import apply_rules
 from nlp.taxonomies import BUILTIN
-from surveys.analysis.models import LearnedRule, ResponseTheme, Theme
+from surveys.analysis.models import Analysis, LearnedRule, ResponseTheme, Theme
 from surveys.core import jobs
 from surveys.core.db import utcnow, workspace_row
 from surveys.core.errors import Conflict, Invalid, NotFound
@@ -42,6 +45,7 @@ def seed_themes(session: Session, *, workspace: Workspace, taxonomy: str = DEFAU
             name=raw["name"],
             description=raw.get("description") or "",
             keywords=list(raw["keywords"]),
+            keywords_by_language={k: list(v) for k, v in (raw.get("keywords_by_language") or {}).items()},
         )
         for raw in BUILTIN[taxonomy]
     ]
@@ -134,12 +138,27 @@ def create_theme(session: Session, *, workspace: Workspace, data: dict) -> Theme
         name=data["name"],
         description=data.get("description", ""),
         keywords=data.get("keywords", []),
+        keywords_by_language=merge_languages({}, data.get("keywords_by_language", {})),
         parent_id=data.get("parent_id"),
     )
     session.add(theme)
     _flush(session, theme.name)
-    taxonomy_changed(session, workspace, theme_id=None, keywords=theme.keywords)
+    taxonomy_changed(
+        session, workspace, theme_id=None, keywords=theme.keywords, languages=theme.keywords_by_language
+    )
     return theme
+
+
+def merge_languages(old: dict[str, list[str]], changes: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``old`` keywords by language with the languages in ``changes`` replaced; an empty list
+    removes its language. Ordered by language code."""
+    merged = {**old, **changes}
+    return {language: merged[language] for language in sorted(merged) if merged[language]}
+
+
+def changed_languages(old: dict[str, list[str]], new: dict[str, list[str]]) -> list[str]:
+    """The languages whose keyword lists differ between two ``keywords_by_language`` values."""
+    return sorted(lang for lang in {*old, *new} if old.get(lang, []) != new.get(lang, []))
 
 
 def update_theme(session: Session, *, workspace: Workspace, theme_id: str, data: dict) -> Theme:
@@ -149,15 +168,27 @@ def update_theme(session: Session, *, workspace: Workspace, theme_id: str, data:
     if "parent_id" in data:
         _check_parent(session, workspace.id, data["parent_id"], theme.id)
     old_keywords = list(theme.keywords)
-    matching_changed = data.get("name", theme.name) != theme.name or (
-        "keywords" in data and data["keywords"] != old_keywords
+    old_languages = dict(theme.keywords_by_language or {})
+    if "keywords_by_language" in data:
+        data = {**data, "keywords_by_language": merge_languages(old_languages, data["keywords_by_language"])}
+    languages = changed_languages(old_languages, data.get("keywords_by_language", old_languages))
+    matching_changed = (
+        data.get("name", theme.name) != theme.name
+        or ("keywords" in data and data["keywords"] != old_keywords)
+        or bool(languages)
     )
     for field, value in data.items():
         setattr(theme, field, value)
     theme.updated_at = utcnow()
     _flush(session, theme.name)
     if matching_changed:
-        taxonomy_changed(session, workspace, theme_id=theme.id, keywords=[*old_keywords, *theme.keywords])
+        taxonomy_changed(
+            session,
+            workspace,
+            theme_id=theme.id,
+            keywords=[*old_keywords, *theme.keywords],
+            languages=languages,
+        )
     else:  # description or hierarchy only: what the analyser finds stays the same
         _bump_version(session, workspace)
     return theme
@@ -198,11 +229,28 @@ def _like(keyword: str) -> str:
 
 
 def taxonomy_changed(
-    session: Session, workspace: Workspace, *, theme_id: str | None, keywords: Iterable[str]
+    session: Session,
+    workspace: Workspace,
+    *,
+    theme_id: str | None,
+    keywords: Iterable[str],
+    languages: Iterable[str] = (),
 ) -> list[str]:
-    """Bump the version and put affected responses back to pending; enqueue them after commit."""
+    """Bump the version and put affected responses back to pending; enqueue them after commit.
+
+    Affected: comments containing one of ``keywords``, answers carrying the theme, and answers
+    whose analysis found one of ``languages`` (whose keywords for the theme changed)."""
     _bump_version(session, workspace)
     affected = [Response.comment.ilike(_like(k), escape="\\") for k in set(keywords) if k.strip()]
+    languages = sorted(set(languages))
+    if languages:
+        affected.append(
+            Response.id.in_(
+                select(Analysis.response_id)
+                .join(Response, Response.id == Analysis.response_id)
+                .where(Response.workspace_id == workspace.id, Analysis.language.in_(languages))
+            )
+        )
     if theme_id is not None:
         affected.append(
             Response.id.in_(
@@ -257,6 +305,7 @@ def workspace_taxonomy(session: Session, workspace_id: str) -> Taxonomy:
             {
                 "name": t.name,
                 "keywords": t.keywords,
+                "keywords_by_language": t.keywords_by_language or {},
                 "description": t.description,
                 "parent": names.get(t.parent_id),
             }

@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
         roadmap_item,
         settings,
         surveys_pages,
+        themes,
         touchpoint_pages,
         webhooks,
     )
