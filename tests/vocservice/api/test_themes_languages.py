@@ -147,6 +147,13 @@ def test_theme_language_edit_reanalyses_that_language_only(app, client, workspac
     assert after[french].taxonomy_version == version + 2
     listed = client.get("/api/v1/responses?theme=delivery", headers=workspace.headers).json["items"]
     assert [r["id"] for r in listed] == [french]
+    # Theme insights count the French mention as neutral, with the answer's score behind it.
+    survey_id = listed[0]["survey_id"]
+    insights = client.get(f"/api/v1/insights/themes?survey_id={survey_id}", headers=workspace.headers)
+    delivery = next(i for i in insights.json["items"] if i["name"] == "delivery")
+    assert delivery["mentions"] == 1
+    assert delivery["sentiment"] == {"positive": 0, "neutral": 1, "negative": 0, "mean_compound": 0.0}
+    assert delivery["with_theme"]["responses"] == 1
 
     # Removing the language's keywords re-analyses, and the tag goes.
     client.patch(
