@@ -1,15 +1,20 @@
-"""What an analyst's tag corrections teach: negative contexts and missing phrases.
+"""What an analyst's tag corrections teach: negative contexts and missing keywords.
 
-When an analyst removes a theme the analyser found, the words that triggered it, with the nearest
-content word on each side, become a *negative context* for that theme (:func:`exclusion_context`:
-removing ``integrations`` from "the Slack channel is noisy" learns ``slack channel noisy``);
-a later mention of the theme is dropped when its own neighbourhood contains that context
+When an analyst removes a theme the analyser found, each quoted mention teaches two negative
+contexts for that theme: the trigger alone (:func:`trigger_context`, ``fast``) and the trigger with
+the nearest content word on each side (:func:`exclusion_context`: removing ``integrations`` from
+"the Slack channel is noisy" learns ``slack channel``). A later mention of the theme is dropped
+when it shares a word with a context and has all the context's other words within
+:data:`WINDOW_WORDS` content words, same sentence, any order, inflections included
 (:func:`is_excluded`, used by the analyser for :attr:`nlp.taxonomy.Theme.excludes`). When an
-analyst adds a theme the analyser missed, :func:`propose_phrase` picks the phrase of that comment
-that should have matched: its first noun phrase that no theme's keywords cover yet.
+analyst adds a theme the analyser missed, :func:`keyword_candidates` lists the comment's
+uncovered lemmas and :func:`propose_keyword` picks the one most specific to the theme among the
+workspace's own answers (a lemma keyword finds its inflections through the analyser's lemma
+matcher). Whether a lesson applies without an analyst's confirmation is :func:`exclusion_holds`
+and :func:`keyword_holds` (the service and ``bench/learning_curve.py`` both call them).
 
-Both work on the text alone (lower-cased words with regular inflections removed, no spaCy), so
-the web process can learn from a correction without loading a model, and the analyser sees the
+Contexts work on the text alone (lower-cased words with regular inflections removed, no spaCy),
+so the web process can learn from a correction without loading a model, and the analyser sees the
 same words. :func:`apply_rules` returns a taxonomy with learned keywords and contexts added.
 """
 
@@ -131,6 +136,12 @@ def mentions(text: str, context: str) -> bool:
     return bool(context.split()) and set(context.split()) <= words
 
 
+def stems(phrase: str) -> list[str]:
+    """Lower-case substrings every inflection of the phrase's words contains ("battery" ->
+    "batter", found in "batteries"): a database prefilter for the answers a rule may change."""
+    return [w[:-1] if len(w) > 3 and w[-1] in "ey" else w for w in phrase.lower().split()]
+
+
 def exclusion_holds(removed: int, kept: int, matched: int, learn_after: int) -> bool:
     """Does a negative context apply without confirmation? ``removed``: answers the analysts
     removed the theme from with a mention in the context; ``kept``: answers they corrected (so
@@ -207,21 +218,6 @@ def keyword_holds(corrections: int, with_theme: int, with_word: int, learn_after
 def answer_words(noun_phrases: Iterable[str]) -> frozenset[str]:
     """The words of an answer's noun phrases (what :func:`word_stats` looks for)."""
     return frozenset(w for phrase in noun_phrases for w in phrase.split())
-
-
-def propose_phrase(
-    noun_phrases: Sequence[str], covered_terms: Iterable[str], common: Container[str] = ()
-) -> str | None:
-    """The phrase a missed theme should have matched: the comment's first noun phrase (as the
-    analyser lists them, lemmatised) that no keyword covers and that is not ``common`` (phrases
-    found in many of the workspace's comments, such as "place" or "app", say nothing about a
-    theme), or None."""
-    covered = {t.lower() for t in covered_terms}
-    for phrase in noun_phrases:
-        padded = f" {phrase} "
-        if phrase and phrase not in common and not any(f" {term} " in padded for term in covered if term):
-            return phrase
-    return None
 
 
 def common_phrases(

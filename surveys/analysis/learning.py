@@ -35,12 +35,13 @@ from nlp.learning import (
     keyword_holds,
     mentions,
     propose_keyword,
+    stems,
     trigger_context,
     trigger_words,
     word_stats,
 )
 from surveys.analysis.models import Analysis, LearnedRule, ResponseTheme, TagCorrection, Theme
-from surveys.analysis.themes import taxonomy_changed
+from surveys.analysis.themes import _like, taxonomy_changed
 from surveys.core.db import utcnow
 from surveys.core.errors import Conflict, NotFound
 from surveys.response.models import Response
@@ -70,7 +71,7 @@ def _sample(session: Session, workspace_id: str) -> dict[str, tuple[list[str], s
 
 def _exclusion_holds(
     session: Session, workspace_id: str, theme: Theme, rule: LearnedRule, learn_after: int, response_id: str
-) -> bool:
+) -> str | None:
     """Judge a negative context against the answers that still carry the theme (not the answer
     being corrected: its analysis loses the theme after this)."""
     reviewed = set(
@@ -82,7 +83,11 @@ def _exclusion_holds(
         select(Response.id, Response.comment, Analysis.themes)
         .join(ResponseTheme, ResponseTheme.response_id == Response.id)
         .join(Analysis, Analysis.response_id == Response.id)
-        .where(ResponseTheme.theme_id == theme.id, Response.workspace_id == workspace_id)
+        .where(
+            ResponseTheme.theme_id == theme.id,
+            Response.workspace_id == workspace_id,
+            *(Response.comment.ilike(_like(stem), escape="\\") for stem in stems(rule.phrase)),
+        )
         .order_by(Analysis.created_at.desc())
         .limit(SAMPLE)
     ).all()
@@ -97,7 +102,12 @@ def _exclusion_holds(
         if spans and in_context(comment or "", spans, rule.phrase):
             matched += 1
             kept += answer in reviewed
-    return exclusion_holds(rule.corrections, kept, matched, learn_after)
+    if not exclusion_holds(rule.corrections, kept, matched, learn_after):
+        return None
+    return (
+        f"applied after {rule.corrections} corrections: removed from {rule.corrections} of the "
+        f"{rule.corrections + matched} answers it matches, kept in {kept} corrected"
+    )
 
 
 def _corpus(session: Session, workspace_id: str, theme: Theme, response_id: str):
@@ -163,12 +173,10 @@ def _teach(
         rule.corrections += 1
         rule.response_ids = [*rule.response_ids, response_id][-MAX_RESPONSE_IDS:]
     session.flush()
-    if (
-        rule.status == "proposed"
-        and rule.corrections >= learn_after
-        and _holds(session, workspace, theme, rule, learn_after, response_id)
-    ):
-        _set_status(session, workspace, theme, rule, "active", user_id=None)
+    if rule.status == "proposed" and rule.corrections >= learn_after:
+        reason = _holds(session, workspace, theme, rule, learn_after, response_id)
+        if reason:
+            _set_status(session, workspace, theme, rule, "active", user_id=None, reason=reason)
     return rule
 
 
@@ -181,7 +189,15 @@ def _withdraw(session: Session, workspace: Workspace, theme: Theme, kind: str, c
     ).scalars()
     for rule in rules:
         if contradicted(rule.phrase):
-            _set_status(session, workspace, theme, rule, "undone", user_id=None)
+            _set_status(
+                session,
+                workspace,
+                theme,
+                rule,
+                "undone",
+                user_id=None,
+                reason="withdrawn: a later correction contradicted it",
+            )
 
 
 def learn_from_correction(
@@ -258,14 +274,15 @@ def _set_status(
     status: str,
     *,
     user_id: str | None,
+    reason: str | None = None,
 ) -> None:
     changes_taxonomy = "active" in (rule.status, status)
-    rule.status, rule.decided_by, rule.decided_at = status, user_id, utcnow()
+    rule.status, rule.decided_by, rule.decided_at, rule.reason = status, user_id, utcnow(), reason
     session.flush()
     if changes_taxonomy:
         # Answers tagged with the theme may lose it; answers with the phrase (or, for a context,
-        # any of its words, as base forms every inflection contains) may gain it.
-        keywords = [rule.phrase] if rule.kind == "keyword" else rule.phrase.split()
+        # any of its words; stems every inflection contains) may gain it.
+        keywords = stems(rule.phrase)
         taxonomy_changed(session, workspace, theme_id=theme.id, keywords=keywords)
 
 

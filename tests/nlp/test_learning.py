@@ -18,7 +18,7 @@ from nlp.learning import (
     keyword_holds,
     mentions,
     propose_keyword,
-    propose_phrase,
+    stems,
     trigger_context,
     word_stats,
 )
@@ -68,14 +68,15 @@ def test_learning_taxonomy_round_trips_excludes_and_rejects_bad_ones() -> None:
         Taxonomy.from_dicts("t", [{"name": "x", "keywords": [], "excludes": "travel agent"}])
 
 
-def test_learning_proposes_the_first_specific_uncovered_phrase() -> None:
-    phrases = ("place", "pad thai", "price")
+def test_learning_common_phrases_need_enough_comments() -> None:
     comments = [("place",), ("place", "price"), ("place",), ("pad thai",)]
     common = common_phrases(comments, max_share=0.5, min_comments=4)
     assert common == {"place"}
     assert common_phrases(comments, max_share=0.5) == frozenset()  # too few comments to tell
-    assert propose_phrase(phrases, covered_terms={"price"}, common=common) == "pad thai"
-    assert propose_phrase(("price",), covered_terms={"price"}) is None
+    assert keyword_candidates(("place", "pad thai", "price"), covered_words(["price"]), common) == [
+        "pad",
+        "thai",
+    ]
 
 
 def test_learning_keyword_learned_as_a_lemma_finds_its_inflections() -> None:
@@ -140,3 +141,11 @@ def test_learning_proposes_the_lemma_most_specific_to_the_theme() -> None:
     assert not keyword_holds(2, 2, 2, learn_after=2)  # too few answers with the word to judge
     assert keyword_holds(2, 2, 3, learn_after=2) and not keyword_holds(2, 1, 3, learn_after=2)
     assert not keyword_holds(1, 3, 3, learn_after=2)
+
+
+def test_learning_stems_prefilter_every_inflection() -> None:
+    assert stems("battery courier") == ["batter", "courier"]
+    assert all(
+        stem in word
+        for stem, word in zip(stems("battery make serv"), ("batteries", "making", "served"), strict=True)
+    )

@@ -103,6 +103,11 @@ def test_learning_rule_applies_once_taught_often_enough(app, client, workspace, 
     rule = _rules(client, workspace)["slack channel"]
     # Two agreeing corrections, removed from 2 of the 4 answers it matches, never kept: applies.
     assert rule["status"] == "active" and rule["corrections"] == 2 and rule["decided_by"] is None
+    assert (
+        rule["reason"]
+        == "applied after 2 corrections: removed from 2 of the 4 answers it matches, kept in 0 corrected"
+    )
+    assert "Applied after 2 corrections" in client.get("/app/learning").text
     assert set(rule["response_ids"]) == {ids[0], ids[1]}
     run_worker()
     assert "integrations" not in _themes(app, ids[2])
@@ -151,7 +156,7 @@ def test_learning_keyword_learns_the_lemma_applies_to_inflections_and_undo_rever
         assert [e["text"] for e in hit["evidence"]] == ["Couriers"]  # evidence stays the quoted words
         db.session.remove()
     undone = client.post(f"/api/v1/learned-rules/{rule['id']}/undo", headers=workspace.headers)
-    assert undone.json["status"] == "undone"
+    assert undone.json["status"] == "undone" and undone.json["reason"] is None
     run_worker()
     assert "support" not in _themes(app, plural)
     assert "support" in _themes(app, target)  # the analyst's own verdict stays
@@ -172,6 +177,9 @@ def test_learning_a_contradicting_correction_withdraws_an_active_rule(app, clien
     _correct(client, token, plural, support, "remove")  # found by the learned keyword: wrong
     rule = _rules(client, workspace)["courier"]
     assert rule["status"] == "undone" and rule["decided_by"] is None  # withdrawn by the service
+    assert rule["reason"] == "withdrawn: a later correction contradicted it"
+    run_worker()
+    assert "support" not in _themes(app, plural) and "support" in _themes(app, target)
     assert "not when it reads" in client.get("/app/learning").text
 
 
