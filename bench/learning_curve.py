@@ -187,9 +187,7 @@ def curve(title: str, taxonomy_name: str, texts: list[str], gold: list[set[str]]
     before = f1(base)
     common = common_phrases(a.noun_phrases for a in analyses)
     print(f"\n== {title}: {len(pool)} texts to correct, F1 on the other {len(rest)}")
-    head = (
-        f"  {'corrections':>11} {'learn after':>11} {'active':>6} {'taught':>6} {'P':>6} {'R':>6} {'F1':>6}"
-    )
+    head = f"  {'corrections':>11} {'policy':<22} {'active':>6} {'taught':>6} {'P':>6} {'R':>6} {'F1':>6}"
     print(f"{head}  (before: P {before[0]:.3f} R {before[1]:.3f} F1 {before[2]:.3f})")
     for learn_after in LEARN_AFTER:
         ws = Workspace(
