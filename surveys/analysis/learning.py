@@ -110,12 +110,12 @@ def _exclusion_holds(
     )
 
 
-def _corpus(session: Session, workspace_id: str, theme: Theme, response_id: str):
+def _corpus(session: Session, workspace_id: str, theme: Theme, response_id: str, sample=None):
     """The workspace's answers as (words, themes), the one corrected now with the theme added
     (its stored analysis gets it after this)."""
+    sample = _sample(session, workspace_id) if sample is None else sample
     return [
-        (answer_words(p), t | {theme.name} if rid == response_id else t)
-        for rid, (p, t) in _sample(session, workspace_id).items()
+        (answer_words(p), t | {theme.name} if rid == response_id else t) for rid, (p, t) in sample.items()
     ]
 
 
@@ -126,12 +126,19 @@ def _holds(
     rule: LearnedRule,
     learn_after: int,
     response_id: str,
-) -> bool:
-    if rule.kind == "keyword":
-        corpus = _corpus(session, workspace.id, theme, response_id)
-        with_theme, with_word = word_stats(rule.phrase, theme.name, corpus)
-        return keyword_holds(rule.corrections, with_theme, with_word, learn_after)
-    return _exclusion_holds(session, workspace.id, theme, rule, learn_after, response_id)
+    corpus=None,
+) -> str | None:
+    """Why the rule applies by itself now, or None while it waits for an analyst."""
+    if rule.kind == "exclude":
+        return _exclusion_holds(session, workspace.id, theme, rule, learn_after, response_id)
+    corpus = _corpus(session, workspace.id, theme, response_id) if corpus is None else corpus
+    with_theme, with_word = word_stats(rule.phrase, theme.name, corpus)
+    if not keyword_holds(rule.corrections, with_theme, with_word, learn_after):
+        return None
+    return (
+        f"applied after {rule.corrections} corrections: {with_theme} of the {with_word} answers "
+        "with the word carry the theme"
+    )
 
 
 def _teach(
@@ -144,6 +151,7 @@ def _teach(
     response_id: str,
     user_id: str | None,
     learn_after: int,
+    corpus=None,
 ) -> LearnedRule:
     query = select(LearnedRule).where(
         LearnedRule.workspace_id == workspace.id,
@@ -174,7 +182,7 @@ def _teach(
         rule.response_ids = [*rule.response_ids, response_id][-MAX_RESPONSE_IDS:]
     session.flush()
     if rule.status == "proposed" and rule.corrections >= learn_after:
-        reason = _holds(session, workspace, theme, rule, learn_after, response_id)
+        reason = _holds(session, workspace, theme, rule, learn_after, response_id, corpus)
         if reason:
             _set_status(session, workspace, theme, rule, "active", user_id=None, reason=reason)
     return rule
@@ -245,10 +253,7 @@ def learn_from_correction(
         covered = covered_words(k for words in keywords for k in words)
         sample = _sample(session, workspace_id)
         common = common_phrases(p for p, _ in sample.values())
-        # This answer carries the theme now (its stored analysis is updated after learning).
-        corpus = [
-            (answer_words(p), t | {theme.name} if rid == response.id else t) for rid, (p, t) in sample.items()
-        ]
+        corpus = _corpus(session, workspace_id, theme, response.id, sample)
         word = propose_keyword(keyword_candidates(noun_phrases, covered, common), theme.name, corpus)
         if word:
             rules.append(
@@ -261,6 +266,7 @@ def learn_from_correction(
                     response_id=response.id,
                     user_id=user_id,
                     learn_after=learn_after,
+                    corpus=corpus,
                 )
             )
     return rules

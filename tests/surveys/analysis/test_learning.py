@@ -208,3 +208,22 @@ def test_learning_api_problems(app, client, workspace):
     assert bad.status_code == 422 and "status" in bad.json["errors"]
     assert client.get("/api/v1/learned-rules", headers=workspace.key_headers("ingest")).status_code == 403
     assert client.get("/api/v1/learned-rules", headers=headers).json == {"items": [], "next_cursor": None}
+
+
+def test_learning_keyword_applies_by_itself_once_corrections_agree(app, client, workspace, run_worker):
+    ws = workspace.workspace.id
+    make_user(app, ws)
+    first, second, plural = store_responses(
+        app, ws, ["Our courier never shows up.", "The courier was rude.", "Couriers are always late."]
+    )
+    run_worker()
+    token = login(client)
+    support = _theme_id(app, ws, "support")
+    _correct(client, token, first, support, "add")
+    assert _rules(client, workspace)["courier"]["status"] == "proposed"
+    _correct(client, token, second, support, "add")
+    rule = _rules(client, workspace)["courier"]
+    assert rule["status"] == "active" and rule["decided_by"] is None
+    assert rule["reason"] == "applied after 2 corrections: 2 of the 3 answers with the word carry the theme"
+    assert run_worker() >= 1
+    assert "support" in _themes(app, plural)
