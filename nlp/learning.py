@@ -1,15 +1,20 @@
-"""What an analyst's tag corrections teach: negative contexts and missing phrases.
+"""What an analyst's tag corrections teach: negative contexts and missing keywords.
 
-When an analyst removes a theme the analyser found, the words that triggered it, with the nearest
-content word on each side, become a *negative context* for that theme (:func:`exclusion_context`:
-removing ``integrations`` from "the Slack channel is noisy" learns ``slack channel noisy``);
-a later mention of the theme is dropped when its own neighbourhood contains that context
+When an analyst removes a theme the analyser found, each quoted mention teaches two negative
+contexts for that theme: the trigger alone (:func:`trigger_context`, ``fast``) and the trigger with
+the nearest content word on each side (:func:`exclusion_context`: removing ``integrations`` from
+"the Slack channel is noisy" learns ``slack channel``). A later mention of the theme is dropped
+when it shares a word with a context and has all the context's other words within
+:data:`WINDOW_WORDS` content words, same sentence, any order, inflections included
 (:func:`is_excluded`, used by the analyser for :attr:`nlp.taxonomy.Theme.excludes`). When an
-analyst adds a theme the analyser missed, :func:`propose_phrase` picks the phrase of that comment
-that should have matched: its first noun phrase that no theme's keywords cover yet.
+analyst adds a theme the analyser missed, :func:`keyword_candidates` lists the comment's
+uncovered lemmas and :func:`propose_keyword` picks the one most specific to the theme among the
+workspace's own answers (a lemma keyword finds its inflections through the analyser's lemma
+matcher). Whether a lesson applies without an analyst's confirmation is :func:`exclusion_holds`
+and :func:`keyword_holds` (the service and ``bench/learning_curve.py`` both call them).
 
-Both work on the text alone (lower-cased words with regular inflections removed, no spaCy), so
-the web process can learn from a correction without loading a model, and the analyser sees the
+Contexts work on the text alone (lower-cased words with regular inflections removed, no spaCy),
+so the web process can learn from a correction without loading a model, and the analyser sees the
 same words. :func:`apply_rules` returns a taxonomy with learned keywords and contexts added.
 """
 
@@ -29,6 +34,16 @@ WINDOW_WORDS = 2
 # A phrase in more than this share of a workspace's comments is too common to name a theme.
 COMMON_SHARE = 0.01
 MIN_COMMENTS = 100
+# When a lesson applies without an analyst confirming it (besides being taught by ``learn_after``
+# corrections, the service's setting): a negative context once the analyst removed the theme from
+# at least MIN_REMOVED_SHARE of the answers where it matches and kept it in at most MAX_KEPT_SHARE
+# of those they corrected (:func:`exclusion_holds`); a keyword once at least MIN_KEYWORD_SHARE of
+# the workspace's answers with the word (MIN_KEYWORD_ANSWERS at least) carry the theme
+# (:func:`keyword_holds`).
+MIN_REMOVED_SHARE = 0.2
+MAX_KEPT_SHARE = 0.2
+MIN_KEYWORD_SHARE = 0.5
+MIN_KEYWORD_ANSWERS = 3
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'+#-]*|[.!?;\n]")
 # Function words never make a context on their own (a short list, so contexts stay specific).
 STOPWORDS = frozenset(
@@ -82,32 +97,127 @@ def exclusion_context(text: str, start: int, end: int) -> str | None:
     return " ".join(words) if trigger and len(words) > trigger else None
 
 
+def trigger_words(text: str, start: int, end: int) -> list[str]:
+    """The normalised content words of the mention text[start:end]."""
+    return [w for w in _around(text, start, end, 0) if w != "."]
+
+
 def is_excluded(text: str, start: int, end: int, contexts: Iterable[str]) -> bool:
-    """Does the neighbourhood of text[start:end] contain one of ``contexts`` (word for word)?"""
-    contexts = [c.split() for c in contexts if c.strip()]
+    """Is the mention text[start:end] in one of ``contexts``: does a context share a word with the
+    mention itself and find all its other words in the mention's neighbourhood (:data:`WINDOW_WORDS`
+    content words each side, same sentence, any order)? A context of the trigger alone
+    (``fast``) excludes every mention of it; a pair (``fast load``) only the mentions near the
+    other word; an older context of several words (``slack channel noisy``) needs all of them."""
+    contexts = [set(c.split()) for c in contexts if c.strip()]
     if not contexts:
         return False
-    window = _around(text, start, end, WINDOW_WORDS)
-    for words in contexts:
-        n = len(words)
-        if any(window[i : i + n] == words for i in range(len(window) - n + 1)):
-            return True
-    return False
+    window = set(_around(text, start, end, WINDOW_WORDS))
+    own = set(trigger_words(text, start, end))
+    return any(words <= window and words & own for words in contexts)
 
 
-def propose_phrase(
-    noun_phrases: Sequence[str], covered_terms: Iterable[str], common: Container[str] = ()
-) -> str | None:
-    """The phrase a missed theme should have matched: the comment's first noun phrase (as the
-    analyser lists them, lemmatised) that no keyword covers and that is not ``common`` (phrases
-    found in many of the workspace's comments, such as "place" or "app", say nothing about a
-    theme), or None."""
+def trigger_context(text: str, start: int, end: int) -> str | None:
+    """The negative context of a removed mention on its own: its trigger words (normalised), so
+    that once it holds (:func:`exclusion_holds`) every mention of them stops finding the theme
+    ("fast" is not a performance problem in a workspace whose analysts tag complaints only)."""
+    words = trigger_words(text, start, end)
+    return " ".join(words) if words else None
+
+
+def in_context(text: str, evidence: Iterable[tuple[int, int]], context: str) -> bool:
+    """Is one of the mentions (start, end) of ``text`` in the negative ``context``?"""
+    return any(is_excluded(text, start, end, [context]) for start, end in evidence)
+
+
+def mentions(text: str, context: str) -> bool:
+    """Does ``text`` have all the words of ``context`` (normalised, anywhere)? A cheap test of
+    whether a negative context may have dropped a theme from it."""
+    words = {w for w, _, _ in _words(text)}
+    return bool(context.split()) and set(context.split()) <= words
+
+
+def stems(phrase: str) -> list[str]:
+    """Lower-case substrings every inflection of the phrase's words contains ("battery" ->
+    "batter", found in "batteries"): a database prefilter for the answers a rule may change."""
+    return [w[:-1] if len(w) > 3 and w[-1] in "ey" else w for w in phrase.lower().split()]
+
+
+def exclusion_holds(removed: int, kept: int, matched: int, learn_after: int) -> bool:
+    """Does a negative context apply without confirmation? ``removed``: answers the analysts
+    removed the theme from with a mention in the context; ``kept``: answers they corrected (so
+    read) that keep the theme with such a mention; ``matched``: the workspace's answers that keep
+    the theme with such a mention (``kept`` among them). The lesson must be taught ``learn_after``
+    times, be a fair share of what it changes, and not be contradicted by the analysts' own
+    reading (their per-workspace precision of the mention)."""
+    return (
+        removed >= learn_after
+        and kept <= MAX_KEPT_SHARE * (kept + removed)
+        and removed >= MIN_REMOVED_SHARE * (removed + matched)
+    )
+
+
+def keyword_candidates(
+    noun_phrases: Sequence[str], covered_terms: Iterable[str], common: Iterable[str] = ()
+) -> list[str]:
+    """Single lemmas of the comment's noun phrases a new keyword could be (in order): no theme's
+    keyword covers them, they are not in ``common`` (as words of common phrases), not
+    stopwords, at least three letters. A lemma keyword also finds its inflections ("waiter"
+    finds "waiters": the analyser matches base-form keywords by lemma)."""
     covered = {t.lower() for t in covered_terms}
+    skip = covered | STOPWORDS | {w for phrase in common for w in phrase.split()}
+    out: dict[str, None] = {}
     for phrase in noun_phrases:
-        padded = f" {phrase} "
-        if phrase and phrase not in common and not any(f" {term} " in padded for term in covered if term):
-            return phrase
-    return None
+        for word in phrase.split():
+            if len(word) >= 3 and word.isalpha() and word not in skip:
+                out.setdefault(word, None)
+    return list(out)
+
+
+def covered_words(keywords: Iterable[str]) -> frozenset[str]:
+    """The words of the given keywords and their base forms: what a new keyword must not be."""
+    words = {w for k in keywords for w in k.lower().split()}
+    return frozenset(words | {base_form(w) for w in words})
+
+
+Corpus = Sequence[tuple[Container[str], Container[str]]]  # (words of an answer, its themes)
+
+
+def word_stats(word: str, theme: str, corpus: Corpus) -> tuple[int, int]:
+    """(answers of ``corpus`` with ``word`` that carry ``theme``, answers with ``word``)."""
+    with_word = [themes for words, themes in corpus if word in words]
+    return sum(theme in themes for themes in with_word), len(with_word)
+
+
+def propose_keyword(candidates: Sequence[str], theme: str, corpus: Corpus) -> str | None:
+    """The candidate most specific to ``theme`` in the workspace's own answers: the highest lift
+    of the theme among answers with the word against all answers (``corpus`` is the workspace's
+    answers with their current themes, analysts' corrections included), ties to the earlier."""
+    if not candidates:
+        return None
+    total = len(corpus)
+    base = sum(theme in themes for _, themes in corpus)
+    best, best_lift = candidates[0], -1.0
+    for word in candidates:
+        with_theme, with_word = word_stats(word, theme, corpus)
+        lift = (with_theme / (with_word + 1)) / ((base + 1) / (total + 1))
+        if lift > best_lift:
+            best, best_lift = word, lift
+    return best
+
+
+def keyword_holds(corrections: int, with_theme: int, with_word: int, learn_after: int) -> bool:
+    """Does a learned keyword apply without confirmation? Taught ``learn_after`` times, and most
+    of the workspace's answers with the word already carry the theme (``word_stats``)."""
+    return (
+        corrections >= learn_after
+        and with_word >= MIN_KEYWORD_ANSWERS
+        and with_theme >= MIN_KEYWORD_SHARE * with_word
+    )
+
+
+def answer_words(noun_phrases: Iterable[str]) -> frozenset[str]:
+    """The words of an answer's noun phrases (what :func:`word_stats` looks for)."""
+    return frozenset(w for phrase in noun_phrases for w in phrase.split())
 
 
 def common_phrases(

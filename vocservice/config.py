@@ -92,7 +92,7 @@ def from_environment(instance_path: Path) -> dict:
         "VOC_WEBHOOK_LEASE_SECONDS": _minutes("VOC_WEBHOOK_LEASE_SECONDS", 60, "seconds"),
         # The warehouse export leaves out answers changed this recently (transactions in flight).
         # Identical corrections after which a learned rule applies without a confirmation (issue 13).
-        "VOC_LEARN_AFTER": _minutes("VOC_LEARN_AFTER", 3, "corrections"),
+        "VOC_LEARN_AFTER": _minutes("VOC_LEARN_AFTER", 2, "corrections"),
         "VOC_EXPORT_LAG_SECONDS": int(os.environ.get("VOC_EXPORT_LAG_SECONDS", "60") or 60),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -1,43 +1,144 @@
 """Corrections teach the workspace: learned rules from analysts' tag corrections.
 
-Removing a theme from an answer learns a negative context for that theme from each quoted
-mention (:func:`nlp.learning.exclusion_context`: the trigger and the content word beside it);
-adding a theme the analyser missed proposes the answer's first specific phrase no keyword covers
-(:func:`nlp.learning.propose_phrase`). A rule starts ``proposed``; it becomes ``active`` when an
-analyst confirms it (one click) or once the same rule was taught by ``learn_after`` corrections
-(a setting the caller passes, ``VOC_LEARN_AFTER``, default 3), and ``undone`` when an analyst
-undoes it. Activating or undoing a rule changes the workspace's taxonomy
-(``surveys.analysis.themes.workspace_taxonomy`` reads the active rules) and triggers the same targeted
-re-analysis a theme edit does. Each rule keeps who taught it, when, and from which answers.
+Removing a theme from an answer teaches two negative contexts for that theme from each quoted
+mention: the trigger alone (:func:`nlp.learning.trigger_context`, "fast") and the trigger with the
+content word beside it (:func:`nlp.learning.exclusion_context`, "slack channel"). Adding a theme
+the analyser missed proposes the lemma of the answer most specific to the theme among the
+workspace's own answers (:func:`nlp.learning.propose_keyword`; a lemma keyword finds its
+inflections). A rule starts ``proposed``; it becomes ``active`` when an analyst confirms it (one
+click), or by itself once taught by ``learn_after`` corrections (``VOC_LEARN_AFTER``, default 2)
+*and* borne out by the workspace's answers (:func:`nlp.learning.exclusion_holds`: the analysts
+removed the theme from a fair share of the answers the context matches and hardly ever kept it
+there; :func:`nlp.learning.keyword_holds`: most answers with the word already carry the theme).
+An analyst undoes a rule (``undone``); the service withdraws an active one itself (``undone``
+with no one deciding) when a correction contradicts it: a theme removed where a learned keyword
+found it, or added to an answer a learned context may have kept it from. Activating or undoing a
+rule changes the workspace's taxonomy (``surveys.analysis.themes.workspace_taxonomy`` reads the
+active rules) and triggers the same targeted re-analysis a theme edit does. Each rule keeps who
+taught it, when, and from which answers. ``bench/learning_curve.py`` simulates this policy with
+the same functions.
 """
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nlp.learning import common_phrases, exclusion_context, propose_phrase
-from surveys.analysis.models import Analysis, LearnedRule, Theme
-from surveys.analysis.themes import taxonomy_changed
+from nlp.keywords import base_form
+from nlp.learning import (
+    answer_words,
+    common_phrases,
+    covered_words,
+    exclusion_context,
+    exclusion_holds,
+    in_context,
+    keyword_candidates,
+    keyword_holds,
+    mentions,
+    propose_keyword,
+    stems,
+    trigger_context,
+    trigger_words,
+    word_stats,
+)
+from surveys.analysis.models import Analysis, LearnedRule, ResponseTheme, TagCorrection, Theme
+from surveys.analysis.themes import _like, taxonomy_changed
 from surveys.core.db import utcnow
 from surveys.core.errors import Conflict, NotFound
 from surveys.response.models import Response
 from surveys.workspace.models import Workspace
 
-DEFAULT_LEARN_AFTER = 3
+DEFAULT_LEARN_AFTER = 2
 MAX_RESPONSE_IDS = 50
-# Comments read to tell a specific phrase from one found everywhere ("app", "place").
-COMMON_SAMPLE = 2000
+# The workspace's answers read to judge a lesson: the most recent analyses (phrases, themes).
+SAMPLE = 5000
 
 
-def _common(session: Session, workspace_id: str) -> frozenset[str]:
+def _sample(session: Session, workspace_id: str) -> dict[str, tuple[list[str], set[str]]]:
+    """(noun phrases, theme names) of the workspace's most recent analyses, by answer."""
     rows = session.execute(
-        select(Analysis.noun_phrases)
+        select(Analysis.response_id, Analysis.noun_phrases, Analysis.themes)
         .join(Response, Response.id == Analysis.response_id)
         .where(Response.workspace_id == workspace_id)
         .order_by(Analysis.created_at.desc())
-        .limit(COMMON_SAMPLE)
-    ).scalars()
-    return common_phrases(list(rows))
+        .limit(SAMPLE)
+    ).all()
+    seen: dict[str, tuple[list[str], set[str]]] = {}
+    for response_id, phrases, themes in rows:
+        if response_id not in seen:
+            seen[response_id] = (list(phrases or ()), {t["name"] for t in themes or ()})
+    return seen
+
+
+def _exclusion_holds(
+    session: Session, workspace_id: str, theme: Theme, rule: LearnedRule, learn_after: int, response_id: str
+) -> str | None:
+    """Judge a negative context against the answers that still carry the theme (not the answer
+    being corrected: its analysis loses the theme after this)."""
+    reviewed = set(
+        session.execute(
+            select(TagCorrection.response_id).where(TagCorrection.workspace_id == workspace_id)
+        ).scalars()
+    )
+    rows = session.execute(
+        select(Response.id, Response.comment, Analysis.themes)
+        .join(ResponseTheme, ResponseTheme.response_id == Response.id)
+        .join(Analysis, Analysis.response_id == Response.id)
+        .where(
+            ResponseTheme.theme_id == theme.id,
+            Response.workspace_id == workspace_id,
+            *(Response.comment.ilike(_like(stem), escape="\\") for stem in stems(rule.phrase)),
+        )
+        .order_by(Analysis.created_at.desc())
+        .limit(SAMPLE)
+    ).all()
+    matched = kept = 0
+    seen: set[str] = set()
+    for answer, comment, themes in rows:
+        if answer in seen or answer == response_id:
+            continue  # an older analysis of the same answer, or the one corrected now
+        seen.add(answer)
+        hit = next((h for h in themes or () if h.get("name") == theme.name), None)
+        spans = [(e["start"], e["end"]) for e in (hit or {}).get("evidence", ())]
+        if spans and in_context(comment or "", spans, rule.phrase):
+            matched += 1
+            kept += answer in reviewed
+    if not exclusion_holds(rule.corrections, kept, matched, learn_after):
+        return None
+    return (
+        f"applied after {rule.corrections} corrections: removed from {rule.corrections} of the "
+        f"{rule.corrections + matched} answers it matches, kept in {kept} corrected"
+    )
+
+
+def _corpus(session: Session, workspace_id: str, theme: Theme, response_id: str, sample=None):
+    """The workspace's answers as (words, themes), the one corrected now with the theme added
+    (its stored analysis gets it after this)."""
+    sample = _sample(session, workspace_id) if sample is None else sample
+    return [
+        (answer_words(p), t | {theme.name} if rid == response_id else t) for rid, (p, t) in sample.items()
+    ]
+
+
+def _holds(
+    session: Session,
+    workspace: Workspace,
+    theme: Theme,
+    rule: LearnedRule,
+    learn_after: int,
+    response_id: str,
+    corpus=None,
+) -> str | None:
+    """Why the rule applies by itself now, or None while it waits for an analyst."""
+    if rule.kind == "exclude":
+        return _exclusion_holds(session, workspace.id, theme, rule, learn_after, response_id)
+    corpus = _corpus(session, workspace.id, theme, response_id) if corpus is None else corpus
+    with_theme, with_word = word_stats(rule.phrase, theme.name, corpus)
+    if not keyword_holds(rule.corrections, with_theme, with_word, learn_after):
+        return None
+    return (
+        f"applied after {rule.corrections} corrections: {with_theme} of the {with_word} answers "
+        "with the word carry the theme"
+    )
 
 
 def _teach(
@@ -50,6 +151,7 @@ def _teach(
     response_id: str,
     user_id: str | None,
     learn_after: int,
+    corpus=None,
 ) -> LearnedRule:
     query = select(LearnedRule).where(
         LearnedRule.workspace_id == workspace.id,
@@ -78,10 +180,32 @@ def _teach(
     if response_id not in rule.response_ids:
         rule.corrections += 1
         rule.response_ids = [*rule.response_ids, response_id][-MAX_RESPONSE_IDS:]
-    if rule.status == "proposed" and rule.corrections >= learn_after:
-        _set_status(session, workspace, theme, rule, "active", user_id=None)
     session.flush()
+    if rule.status == "proposed" and rule.corrections >= learn_after:
+        reason = _holds(session, workspace, theme, rule, learn_after, response_id, corpus)
+        if reason:
+            _set_status(session, workspace, theme, rule, "active", user_id=None, reason=reason)
     return rule
+
+
+def _withdraw(session: Session, workspace: Workspace, theme: Theme, kind: str, contradicted) -> None:
+    """Undo (as the service) the theme's active rules of ``kind`` a correction contradicts."""
+    rules = session.execute(
+        select(LearnedRule)
+        .where(LearnedRule.theme_id == theme.id, LearnedRule.kind == kind, LearnedRule.status == "active")
+        .with_for_update()
+    ).scalars()
+    for rule in rules:
+        if contradicted(rule.phrase):
+            _set_status(
+                session,
+                workspace,
+                theme,
+                rule,
+                "undone",
+                user_id=None,
+                reason="withdrawn: a later correction contradicted it",
+            )
 
 
 def learn_from_correction(
@@ -102,7 +226,14 @@ def learn_from_correction(
     rules: list[LearnedRule] = []
     if action == "remove":
         hit = next((h for h in hits if h.get("name") == theme.name), None)
-        contexts = {exclusion_context(comment, e["start"], e["end"]) for e in (hit or {}).get("evidence", ())}
+        spans = [(e["start"], e["end"]) for e in (hit or {}).get("evidence", ())]
+        triggers = {w for start, end in spans for w in trigger_words(comment, start, end)}
+        _withdraw(session, workspace, theme, "keyword", lambda k: base_form(k.lower()) in triggers)
+        contexts = {
+            c
+            for start, end in spans
+            for c in (trigger_context(comment, start, end), exclusion_context(comment, start, end))
+        }
         for context in sorted(c for c in contexts if c):
             rules.append(
                 _teach(
@@ -117,20 +248,25 @@ def learn_from_correction(
                 )
             )
     elif action == "add" and comment:
+        _withdraw(session, workspace, theme, "exclude", lambda c: mentions(comment, c))
         keywords = session.execute(select(Theme.keywords).where(Theme.workspace_id == workspace_id)).scalars()
-        covered = {k.lower() for words in keywords for k in words}
-        phrase = propose_phrase(noun_phrases, covered, _common(session, workspace_id))
-        if phrase:
+        covered = covered_words(k for words in keywords for k in words)
+        sample = _sample(session, workspace_id)
+        common = common_phrases(p for p, _ in sample.values())
+        corpus = _corpus(session, workspace_id, theme, response.id, sample)
+        word = propose_keyword(keyword_candidates(noun_phrases, covered, common), theme.name, corpus)
+        if word:
             rules.append(
                 _teach(
                     session,
                     workspace=workspace,
                     theme=theme,
                     kind="keyword",
-                    phrase=phrase[:200],
+                    phrase=word[:200],
                     response_id=response.id,
                     user_id=user_id,
                     learn_after=learn_after,
+                    corpus=corpus,
                 )
             )
     return rules
@@ -144,14 +280,15 @@ def _set_status(
     status: str,
     *,
     user_id: str | None,
+    reason: str | None = None,
 ) -> None:
     changes_taxonomy = "active" in (rule.status, status)
-    rule.status, rule.decided_by, rule.decided_at = status, user_id, utcnow()
+    rule.status, rule.decided_by, rule.decided_at, rule.reason = status, user_id, utcnow(), reason
     session.flush()
     if changes_taxonomy:
         # Answers tagged with the theme may lose it; answers with the phrase (or, for a context,
-        # any of its words, as base forms every inflection contains) may gain it.
-        keywords = [rule.phrase] if rule.kind == "keyword" else rule.phrase.split()
+        # any of its words; stems every inflection contains) may gain it.
+        keywords = stems(rule.phrase)
         taxonomy_changed(session, workspace, theme_id=theme.id, keywords=keywords)
 
 

@@ -132,7 +132,7 @@ class LearnedRule(db.Model):
     __tablename__ = "learned_rules"
     # A rule names the answers it was learned from: one learned from an erased person's answer
     # goes with it (the analyst can teach it again from others).
-    __privacy__ = {"action": "mentions", "free_text": ["phrase", "response_ids"]}
+    __privacy__ = {"action": "mentions", "free_text": ["phrase", "response_ids", "reason"]}
     __table_args__ = (
         UniqueConstraint("workspace_id", "theme_id", "kind", "phrase"),
         CheckConstraint("kind in ('exclude','keyword')", name="kind"),
@@ -150,6 +150,8 @@ class LearnedRule(db.Model):
     created_by: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
     decided_by: Mapped[str | None] = fk_column("users.id", ondelete="SET NULL", nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why the service applied or withdrew it by itself (empty when a person or key decided).
+    reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
     theme: Mapped[Theme] = relationship(lazy="joined", innerjoin=True)

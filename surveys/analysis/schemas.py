@@ -128,6 +128,12 @@ class LearnedRuleSchema(Schema):
     created_at = Time()
     decided_by = fields.String(allow_none=True, metadata={"description": "who confirmed or undid it"})
     decided_at = Time(allow_none=True)
+    reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "why the service applied or withdrew it by itself (null when someone decided)"
+        },
+    )
 
 
 class LearnedRuleListArgsSchema(ListArgsSchema):
