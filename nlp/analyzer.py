@@ -165,6 +165,9 @@ class Analyzer:
             self._lemma.add(theme.name, [_as_base_form(self.nlp.make_doc(k)) for k in lowered])
         self.covered_terms: frozenset[str] = frozenset(terms)
         self._described = _place_descriptions(self.taxonomy)
+        # A keyword that only qualifies a place noun ("a sushi restaurant", "pizza places", "the
+        # sushi bar") names the kind of place, not what was said about the food.
+        self._venues = frozenset(noun for _, nouns, _ in self._described for noun in nouns)
         self._excludes = {t.name: t.excludes for t in self.taxonomy.themes if t.excludes}
 
     def analyze(self, text: str) -> Analysis:
@@ -198,6 +201,13 @@ class Analyzer:
                 }
                 if not found[span]:
                     del found[span]
+        if self._venues:
+            for span in list(found):
+                root = doc[span[1] - 1]
+                if root.dep_ == "compound" and root.head.lemma_.lower() in self._venues:
+                    found[span] &= {GENERIC_THEME}
+                    if not found[span]:
+                        del found[span]
         if self._described:
             for theme, adjective in _described_places(doc, self._described):
                 found.setdefault((adjective.i, adjective.i + 1), set()).add(theme)
