@@ -335,6 +335,9 @@ def test_analyzer_occasions_and_idioms_are_no_theme(restaurant: Analyzer, text: 
         ("it would be great if you could add a dark mode", {"feature"}),
         # Praise of ease or speed is generic praise, as in CLAP, not a usability or speed report.
         ("easy to use and fast", {"overall"}),
+        # Energy is the app's own power use, not a battery gauge it shows.
+        ("fun game but it kills your battery", {"energy", "overall"}),
+        ("shows the battery level and the weather", set()),
     ],
 )
 def test_analyzer_app_review_themes(app_reviews: Analyzer, text: str, themes: set[str]) -> None:
