@@ -5,8 +5,10 @@ one on the lower-cased surface form and one on lemmas (keywords are lemmatised o
 also finds "billed" and "bills"). Each comment is truncated to a bounded length, parsed with the
 shared pipeline (in batches through ``nlp.pipe``), matched, and scored with VADER: overall, and per
 theme on the clauses that mention it (see :mod:`nlp.sentiment`). Overlapping matches keep the
-longest span, so "service charge" is price, not service. Bump :data:`ANALYZER_VERSION` whenever
-the output for the same input and taxonomy may change.
+longest span, so "service charge" is price, not service. A built-in taxonomy may also find a
+theme from grammar (:data:`nlp.taxonomies.PLACE_DESCRIPTIONS`: "the room was dark and cramped"
+is ambience), and a keyword that only names the kind of place ("a sushi restaurant") is dropped.
+Bump :data:`ANALYZER_VERSION` whenever the output for the same input and taxonomy may change.
 
 Since 1.2.0 a comment also gets its language (:mod:`nlp.language`; one not English keeps its
 keyword themes but gets no English sentiment), its intent (:mod:`nlp.intent`; a request's kind
@@ -190,6 +192,9 @@ class Analyzer:
         for matcher in (self._lower, self._lemma):
             for match_id, start, end in matcher(doc):
                 found.setdefault((start, end), set()).add(strings[match_id])
+        if self._described:  # learned excludes below apply to these too
+            for theme, adjective in _described_places(doc, self._described):
+                found.setdefault((adjective.i, adjective.i + 1), set()).add(theme)
         if self._excludes:
             text = doc.text
             for span in list(found):
@@ -208,9 +213,6 @@ class Analyzer:
                     found[span] &= {GENERIC_THEME}
                     if not found[span]:
                         del found[span]
-        if self._described:
-            for theme, adjective in _described_places(doc, self._described):
-                found.setdefault((adjective.i, adjective.i + 1), set()).add(theme)
         # Longest span wins where matches overlap; ties go to the earlier span.
         kept: dict[tuple[int, int], set[str]] = {}
         taken: set[int] = set()

@@ -342,3 +342,14 @@ def test_analyzer_occasions_and_idioms_are_no_theme(restaurant: Analyzer, text: 
 )
 def test_analyzer_app_review_themes(app_reviews: Analyzer, text: str, themes: set[str]) -> None:
     assert set(_themes(app_reviews, text)) == themes
+
+
+def test_analyzer_learned_exclude_applies_to_place_descriptions() -> None:
+    from nlp.taxonomies import BUILTIN
+
+    themes = [
+        {**t, "excludes": ["tea room"]} if t["name"] == "ambience" else t for t in BUILTIN["restaurant"]
+    ]
+    taught = Analyzer(Taxonomy.from_dicts("restaurant", themes))
+    assert "ambience" in _themes(taught, "The dining room was small.")
+    assert "ambience" not in _themes(taught, "The tea room was small.")
