@@ -5,8 +5,10 @@ one on the lower-cased surface form and one on lemmas (keywords are lemmatised o
 also finds "billed" and "bills"). Each comment is truncated to a bounded length, parsed with the
 shared pipeline (in batches through ``nlp.pipe``), matched, and scored with VADER: overall, and per
 theme on the clauses that mention it (see :mod:`nlp.sentiment`). Overlapping matches keep the
-longest span, so "service charge" is price, not service. Bump :data:`ANALYZER_VERSION` whenever
-the output for the same input and taxonomy may change.
+longest span, so "service charge" is price, not service. A built-in taxonomy may also find a
+theme from grammar (:data:`nlp.taxonomies.PLACE_DESCRIPTIONS`: "the room was dark and cramped"
+is ambience), and a keyword that only names the kind of place ("a sushi restaurant") is dropped.
+Bump :data:`ANALYZER_VERSION` whenever the output for the same input and taxonomy may change.
 
 Since 1.2.0 a comment also gets its language (:mod:`nlp.language`; one not English keeps its
 keyword themes but gets no English sentiment), its intent (:mod:`nlp.intent`; a request's kind
@@ -34,7 +36,7 @@ from nlp.taxonomy import DEFAULT_TAXONOMY, GENERIC_THEME, Taxonomy, load_taxonom
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
 ANALYZER_VERSION = "1.2.0"
 DEFAULT_MAX_CHARS = 5000
@@ -80,6 +82,51 @@ def defuse(text: str) -> str:
     )
 
 
+def _as_base_form(doc: Doc) -> Doc:
+    """A keyword's tokens with each word as its own lemma, for the lemma matcher."""
+    for token in doc:
+        token.lemma_ = token.lower_
+    return doc
+
+
+# (theme, nouns, adjectives): an adjective said of one of the nouns signals the theme.
+Description = tuple[str, frozenset[str], frozenset[str]]
+
+
+def _place_descriptions(taxonomy: Taxonomy) -> tuple[Description, ...]:
+    """The built-in taxonomy's place descriptions (:data:`nlp.taxonomies.PLACE_DESCRIPTIONS`),
+    for the themes this taxonomy has."""
+    from nlp.taxonomies import PLACE_DESCRIPTIONS
+
+    rules = PLACE_DESCRIPTIONS.get(taxonomy.name, {})
+    return tuple(
+        (theme, frozenset(rule["nouns"]), frozenset(rule["adjectives"]))
+        for theme, rule in rules.items()
+        if theme in taxonomy.theme_names
+    )
+
+
+def _described_places(doc: Doc, described: Sequence[Description]) -> Iterable[tuple[str, Token]]:
+    """(theme, adjective) for each adjective said of a place noun: attached to it ("a cute
+    restaurant"), predicated of it ("the place is cute", "the room was dark and cramped")."""
+    for token in doc:
+        if token.pos_ != "ADJ":
+            continue
+        head = token
+        while head.dep_ == "conj" and head.head is not head:
+            head = head.head  # "dark and cramped": the first conjunct carries the relation
+        if head.dep_ == "amod":
+            subjects = [head.head]
+        elif head.dep_ in ("acomp", "attr"):
+            subjects = [c for c in head.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+        else:
+            continue
+        lemma = token.lemma_.lower()
+        for theme, nouns, adjectives in described:
+            if lemma in adjectives and any(s.lemma_.lower() in nouns for s in subjects):
+                yield theme, token
+
+
 def _complains(cues: Sequence[sent_mod.Cue]) -> bool:
     return any(c.kind in COMPLAINT_KINDS for c in cues)
 
@@ -111,18 +158,19 @@ class Analyzer:
             covers = theme.name != GENERIC_THEME
             if covers:
                 terms.update(lowered)
-            # Only keywords given in base form also match inflections ("bill" finds "billed");
-            # an inflected keyword ("seating") matches only as written, not every "seat".
-            base_forms = []
-            for doc in self.nlp.pipe(lowered):
-                lemmas = [t.lemma_.lower() for t in doc]
-                if covers:
-                    terms.add(" ".join(lemmas))  # so "crashes" also covers the phrase "crash"
-                if lemmas == [t.lower_ for t in doc]:
-                    base_forms.append(doc)
-            if base_forms:
-                self._lemma.add(theme.name, base_forms)
+            # A keyword is taken as written to be a base form, so it also matches the words whose
+            # lemma it is ("bill" finds "billed", "dumpling" finds "dumplings" even though spaCy,
+            # seeing the word alone, would lemmatise it as the verb "dumple"); an inflected
+            # keyword ("seating") matches only itself, not every "seat".
+            if covers:
+                for doc in self.nlp.pipe(lowered):  # so "crashes" also covers the phrase "crash"
+                    terms.add(" ".join(t.lemma_.lower() for t in doc))
+            self._lemma.add(theme.name, [_as_base_form(self.nlp.make_doc(k)) for k in lowered])
         self.covered_terms: frozenset[str] = frozenset(terms)
+        self._described = _place_descriptions(self.taxonomy)
+        # A keyword that only qualifies a place noun ("a sushi restaurant", "pizza places", "the
+        # sushi bar") names the kind of place, not what was said about the food.
+        self._venues = frozenset(noun for _, nouns, _ in self._described for noun in nouns)
         self._excludes = {t.name: t.excludes for t in self.taxonomy.themes if t.excludes}
         self._foreign_keywords = ForeignMatcher(
             (t.name, t.language_keywords) for t in self.taxonomy.themes if t.keywords_by_language
@@ -148,6 +196,9 @@ class Analyzer:
         for matcher in (self._lower, self._lemma):
             for match_id, start, end in matcher(doc):
                 found.setdefault((start, end), set()).add(strings[match_id])
+        if self._described:  # learned excludes below apply to these too
+            for theme, adjective in _described_places(doc, self._described):
+                found.setdefault((adjective.i, adjective.i + 1), set()).add(theme)
         if self._excludes:
             text = doc.text
             for span in list(found):
@@ -159,6 +210,13 @@ class Analyzer:
                 }
                 if not found[span]:
                     del found[span]
+        if self._venues:
+            for span in list(found):
+                root = doc[span[1] - 1]
+                if root.dep_ == "compound" and root.head.lemma_.lower() in self._venues:
+                    found[span] &= {GENERIC_THEME}
+                    if not found[span]:
+                        del found[span]
         # Longest span wins where matches overlap; ties go to the earlier span.
         kept: dict[tuple[int, int], set[str]] = {}
         taken: set[int] = set()

@@ -6,6 +6,10 @@ matched case-insensitively on the surface form and on lemmas, so list base forms
 finds "billed" and "bills"); multi-word phrases are fine. The main themes also carry
 ``keywords_by_language`` (French, German and Spanish, from :mod:`nlp.taxonomies.languages`) for
 comments in those languages.
+
+:data:`PLACE_DESCRIPTIONS` adds, per built-in taxonomy, themes found from grammar rather than
+keywords: ``{theme: {"nouns": [...], "adjectives": [...]}}``, where one of the adjectives said of
+one of the nouns ("the place is cute", "a cosy little restaurant") signals the theme.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from nlp.taxonomies.app_reviews import THEMES as APP_REVIEWS
 from nlp.taxonomies.languages import KEYWORDS_BY_LANGUAGE
+from nlp.taxonomies.restaurant import PLACE_DESCRIPTIONS as RESTAURANT_PLACE
 from nlp.taxonomies.restaurant import THEMES as RESTAURANT
 from nlp.taxonomies.saas import THEMES as SAAS
 
@@ -31,3 +36,5 @@ BUILTIN: dict[str, list[dict[str, Any]]] = {
     "restaurant": _with_languages("restaurant", RESTAURANT),
     "app-reviews": _with_languages("app-reviews", APP_REVIEWS),
 }
+
+PLACE_DESCRIPTIONS: dict[str, dict[str, dict[str, list[str]]]] = {"restaurant": RESTAURANT_PLACE}

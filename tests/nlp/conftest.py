@@ -32,6 +32,11 @@ def saas() -> Analyzer:
 
 
 @pytest.fixture(scope="session")
+def app_reviews() -> Analyzer:
+    return Analyzer("app-reviews")
+
+
+@pytest.fixture(scope="session")
 def eval_dir() -> Path:
     override = os.environ.get("VOC_EVAL_DIR")
     path = Path(override) if override else Path(__file__).resolve().parents[3] / "shared/eval/dev"

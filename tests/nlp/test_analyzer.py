@@ -266,3 +266,90 @@ def test_analyzer_evidence_after_defused_run_quotes_original(restaurant: Analyze
     hit = restaurant.analyze(text).theme("service")
     (evidence,) = hit.evidence
     assert text[evidence.start : evidence.end] == evidence.text == "waiter"
+
+
+def _themes(analyzer: Analyzer, text: str) -> dict[str, list[str]]:
+    return {h.name: [e.text for e in h.evidence] for h in analyzer.analyze(text).themes}
+
+
+def test_analyzer_keyword_matches_plurals_spacy_would_not_lemmatise_alone(restaurant: Analyzer) -> None:
+    # Alone, spaCy reads "dumpling" as the verb "dumple": the keyword is taken as its own lemma.
+    assert _themes(restaurant, "The fried dumplings are GREAT!") == {"food": ["dumplings"]}
+    # An inflected keyword still matches only itself: "seating" does not find every "seat".
+    assert "ambience" not in _themes(restaurant, "Please seat us now.")
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("The place is cute and cozy.", ["cute", "cozy"]),
+        ("It's a small, dark restaurant.", ["small", "dark"]),
+        ("The room was cramped.", ["cramped"]),
+    ],
+)
+def test_analyzer_describing_the_place_is_ambience(
+    restaurant: Analyzer, text: str, evidence: list[str]
+) -> None:
+    assert _themes(restaurant, text)["ambience"] == evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["A great place, we will be back.", "The food was small and cold.", "Our waiter was cool."],
+)
+def test_analyzer_praise_or_other_subjects_are_not_ambience(restaurant: Analyzer, text: str) -> None:
+    assert "ambience" not in _themes(restaurant, text)
+
+
+def test_analyzer_keyword_naming_the_kind_of_place_is_not_the_theme(restaurant: Analyzer) -> None:
+    assert _themes(restaurant, "We went to a sushi restaurant in midtown.") == {"overall": ["restaurant"]}
+    assert _themes(restaurant, "The sushi was fresh.") == {"food": ["sushi", "fresh"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "theme", "evidence"),
+    [
+        ("It took them 25 minutes to bring our check.", "service", "minutes"),
+        ("Tasty, and it didn't break the bank.", "price", "break the bank"),
+        ("The decor is tacky but the patio is lovely.", "ambience", "patio"),
+        ("I had the best ravioli ever.", "food", "ravioli"),
+    ],
+)
+def test_analyzer_restaurant_vocabulary(restaurant: Analyzer, text: str, theme: str, evidence: str) -> None:
+    assert evidence in _themes(restaurant, text)[theme]
+
+
+@pytest.mark.parametrize(
+    "text", ["The dinner was fine.", "Of course we came back.", "Our reservation was at 8."]
+)
+def test_analyzer_occasions_and_idioms_are_no_theme(restaurant: Analyzer, text: str) -> None:
+    assert set(_themes(restaurant, text)) <= {"overall"}
+
+
+@pytest.mark.parametrize(
+    ("text", "themes"),
+    [
+        ("very difficult to use", {"usability"}),
+        ("the pop up ads are annoying", {"usability"}),
+        ("very slow to load", {"performance"}),
+        ("it would be great if you could add a dark mode", {"feature"}),
+        # Praise of ease or speed is generic praise, as in CLAP, not a usability or speed report.
+        ("easy to use and fast", {"overall"}),
+        # Energy is the app's own power use, not a battery gauge it shows.
+        ("fun game but it kills your battery", {"energy", "overall"}),
+        ("shows the battery level and the weather", set()),
+    ],
+)
+def test_analyzer_app_review_themes(app_reviews: Analyzer, text: str, themes: set[str]) -> None:
+    assert set(_themes(app_reviews, text)) == themes
+
+
+def test_analyzer_learned_exclude_applies_to_place_descriptions() -> None:
+    from nlp.taxonomies import BUILTIN
+
+    themes = [
+        {**t, "excludes": ["tea room"]} if t["name"] == "ambience" else t for t in BUILTIN["restaurant"]
+    ]
+    taught = Analyzer(Taxonomy.from_dicts("restaurant", themes))
+    assert "ambience" in _themes(taught, "The dining room was small.")
+    assert "ambience" not in _themes(taught, "The tea room was small.")
