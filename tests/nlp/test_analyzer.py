@@ -347,9 +347,11 @@ def test_analyzer_app_review_themes(app_reviews: Analyzer, text: str, themes: se
 def test_analyzer_learned_exclude_applies_to_place_descriptions() -> None:
     from nlp.taxonomies import BUILTIN
 
-    themes = [
-        {**t, "excludes": ["tea room"]} if t["name"] == "ambience" else t for t in BUILTIN["restaurant"]
-    ]
+    from nlp.learning import exclusion_context
+
+    removed = "The tea room was small."
+    context = exclusion_context(removed, removed.index("small"), len(removed) - 1)
+    themes = [{**t, "excludes": [context]} if t["name"] == "ambience" else t for t in BUILTIN["restaurant"]]
     taught = Analyzer(Taxonomy.from_dicts("restaurant", themes))
-    assert "ambience" in _themes(taught, "The dining room was small.")
-    assert "ambience" not in _themes(taught, "The tea room was small.")
+    assert "ambience" in _themes(taught, "The dining room was cramped.")
+    assert "ambience" not in _themes(taught, removed)

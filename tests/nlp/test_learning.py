@@ -80,11 +80,11 @@ def test_learning_common_phrases_need_enough_comments() -> None:
 
 
 def test_learning_keyword_learned_as_a_lemma_finds_its_inflections() -> None:
-    taxonomy = apply_rules(load_taxonomy("restaurant"), {"service": ["busboy"]}, {})
+    taxonomy = apply_rules(load_taxonomy("restaurant"), {"service": ["valet"]}, {})
     analyzer = Analyzer(taxonomy)
-    hit = analyzer.analyze("The busboys ignored us all night.").theme("service")
-    assert hit is not None and [e.text for e in hit.evidence] == ["busboys"]  # quoted words
-    assert Analyzer(load_taxonomy("restaurant")).analyze("The busboys ignored us.").theme("service") is None
+    hit = analyzer.analyze("The valets came by twice.").theme("service")
+    assert hit is not None and [e.text for e in hit.evidence] == ["valets"]  # quoted words
+    assert Analyzer(load_taxonomy("restaurant")).analyze("The valets came by twice.").theme("service") is None
 
 
 def test_learning_pair_context_applies_to_a_new_comment_with_the_pair_only() -> None:
