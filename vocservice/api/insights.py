@@ -51,8 +51,13 @@ def get_emerging(args):
 def get_theme_insights(args):
     """Key drivers: per theme mentions, share of commented answers, sentiment, the score with and
     without the theme, its impact on the overall score (points) and its trend; most harmful first.
-    ``revenue``: revenue of the customers who mentioned it; ``revenue_at_risk``: of those whose
-    latest answer is a detractor (the unhappy end of its scale) or who spoke negatively about it.
+    ``intents``: its mentions by what they want (``request``, ``complaint``, ``question``,
+    ``praise``, and ``other`` for the rest, including mentions analysed before intents existed),
+    so a theme customers ask things of does not read as praised. ``?intent=request`` lists only
+    themes with such mentions, most first: what customers ask for (``complaint``: what they
+    complain about). ``revenue``: revenue of the customers who mentioned it; ``revenue_at_risk``:
+    of those whose latest answer is a detractor (the unhappy end of its scale) or who spoke
+    negatively about it.
     """
     result = theme_insights(
         db.session,
@@ -62,6 +67,7 @@ def get_theme_insights(args):
         end=args["end"],
         segment_id=args["segment_id"],
         interval=args["interval"],
+        intent=args["intent"],
     )
     where = filter_for(db.session, workspace_id=g.workspace.id, segment_id=args["segment_id"])
     money = revenue.by_theme(
