@@ -14,6 +14,31 @@ from vocservice.api.common import Blueprint
 from vocservice.auth import READ, require
 
 PREFIX = "/insights"
+_COUNT = {"type": "integer", "minimum": 0}
+# Documents the members added by issue 13 (intent); the rest is described in the text.
+THEME_INSIGHTS = {
+    "type": "object",
+    "description": "Key drivers, by theme.",
+    "properties": {
+        "intent": {"type": ["string", "null"], "description": "the ?intent= the themes are ranked by"},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "intents": {
+                        "type": "object",
+                        "description": "the theme's mentions by what they want; other: the rest "
+                        "(including mentions analysed before intents existed)",
+                        "properties": {
+                            name: _COUNT for name in ("request", "complaint", "question", "praise", "other")
+                        },
+                    }
+                },
+            },
+        },
+    },
+}
 blp = Blueprint("insights", __name__, description="Themes, emerging phrases and their impact")
 
 
@@ -45,7 +70,7 @@ def get_emerging(args):
 
 
 @blp.route("/themes", methods=["GET"])
-@blp.alt_response(200, schema={"type": "object", "description": "Key drivers, by theme."}, success=True)
+@blp.alt_response(200, schema=THEME_INSIGHTS, success=True)
 @require(READ)
 @blp.arguments(ThemeInsightsArgsSchema, location="query")
 def get_theme_insights(args):
