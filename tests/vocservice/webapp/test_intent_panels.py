@@ -35,6 +35,13 @@ def test_dashboard_panels_rank_themes_by_requests_and_complaints(app, client, wo
     feedback = client.get(href).text
     assert feedback.count('class="card response"') == len(ASKS)
     assert "Slack" in feedback and "Billing charged" not in feedback
+    # With a theme, the intent filter is the mention's: nobody asks anything of billing.
+    billing = complaints[complaints.index('href="') + 6 :].split('"', 1)[0].replace("&amp;", "&")
+    assert client.get(billing).text.count('class="card response"') == 2
+    assert (
+        client.get(billing.replace("intent=complaint", "intent=request")).text.count('class="card response"')
+        == 0
+    )
 
     exported = client.get(href.replace("/app/feedback?", "/app/feedback.csv?")).data.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(exported)))
