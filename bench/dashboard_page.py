@@ -224,6 +224,45 @@ def _time_sql(app, ctx: dict, repeats: int) -> list[float]:
     return samples
 
 
+INTENT_RAW_SQL = (
+    "SELECT rt.theme_id, rt.intent, count(*) FROM response_themes rt JOIN responses r "
+    "ON r.id = rt.response_id WHERE r.survey_id = :sv AND r.completed AND r.score IS NOT NULL "
+    "AND r.submitted_at >= :start AND rt.intent IN ('request', 'complaint') GROUP BY 1, 2"
+)
+
+
+def _time_intent_panels(app, ctx: dict, repeats: int) -> tuple[list[float], list[float]]:
+    """The dashboard's two intent panels ("What customers ask for", "What they complain about"):
+    theme insights (rollups) and one quoted example per listed theme, beside the raw GROUP BY of
+    mentions per theme and intent that gives the same counts."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from surveys.core.db import db
+    from vocservice.webapp import sources
+
+    today = datetime.now(UTC).date()
+    start = datetime.combine(today - timedelta(days=89), datetime.min.time(), UTC)
+    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
+    ws, sv = ctx["workspace_id"], ctx["survey_id"]
+    ours, raw = [], []
+    with app.app_context():
+        for i in range(repeats + 1):
+            started = time.perf_counter()
+            every = sources.themes(ws, sv, start, end, limit=None)
+            panels = [sources.by_intent(ws, sv, start, end, every, k) for k in ("request", "complaint")]
+            middle = time.perf_counter()
+            db.session.execute(text(INTENT_RAW_SQL), {"sv": sv, "start": start}).all()
+            if i >= 1:
+                ours.append((middle - started) * 1000)
+                raw.append((time.perf_counter() - middle) * 1000)
+            db.session.rollback()
+        if not all(panels):
+            raise SystemExit("the bench data has no request or complaint mentions")
+    return ours, raw
+
+
 def _time_roadmap(app, ctx: dict, repeats: int) -> dict[str, list[float]]:
     """The API's ``?sort=impact`` and the dashboard's roadmap figures, each beside
     ``compute_impact`` over the raw rows (the same question, asked the way it was before)."""
@@ -300,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     totals, data = _time_page(_login(app), args.repeats)
     raw = _time_sql(app, ctx, max(3, args.repeats // 5))
     roadmap = {k: metrics_scale._percentiles(v)[0] for k, v in _time_roadmap(app, ctx, 5).items()}
+    intents, intents_raw = (metrics_scale._percentiles(v)[0] for v in _time_intent_panels(app, ctx, 5))
     p50, p95 = metrics_scale._percentiles(totals)
     d50, d95 = metrics_scale._percentiles(data)
     r50, r95 = metrics_scale._percentiles(raw)
@@ -323,6 +363,13 @@ def main(argv: list[str] | None = None) -> int:
             higher_is_better=False,
         ),
         Row(
+            f"intent panels (themes + examples), 90 days @ {size} p50",
+            intents,
+            intents_raw,
+            "ms",
+            higher_is_better=False,
+        ),
+        Row(
             f"roadmap impact, one survey, 90 days @ {size} p50",
             roadmap["window"],
             roadmap["window_raw"],
@@ -337,8 +384,11 @@ def main(argv: list[str] | None = None) -> int:
         notes=[
             "ours = GET /app through Flask's test client, logged in (session, CSRF, template); "
             "data reads = the page's Server-Timing 'data' part (metrics, segments, themes, "
-            "emerging, roadmap impact); baseline = the raw SQL GROUP BYs over the raw rows that "
-            "give the same figures, run one after the other",
+            "intent panels, emerging, roadmap impact); baseline = the raw SQL GROUP BYs over the "
+            "raw rows that give the same figures, run one after the other",
+            "intent panels: ours = theme insights (rollups) + one quoted example per listed "
+            "theme, for requests and complaints; baseline = the raw GROUP BY of mentions per "
+            "theme and intent",
             "roadmap rows: baseline = surveys.roadmap.impact.compute_impact over the raw links "
             "and answers (what the page and the API did before the roadmap rollups)",
             f"{size} rows: load {load_s:.1f} s, rollups rebuild {rebuild_s:.1f} s, "

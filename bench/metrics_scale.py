@@ -118,14 +118,16 @@ def _load(app, ctx: dict, first: int, last: int) -> float:
                 "last": last,
             },
         )
-        # Themes on commented answers: one theme on 40% of all answers, a second on 13%.
+        # Themes on commented answers: one theme on 40% of all answers, a second on 13%; their
+        # mentions' intents cycle through the five.
         db.session.execute(
             text("""
             INSERT INTO response_themes (response_id, theme_id, workspace_id, sentiment_label,
-                                         sentiment_compound)
+                                         sentiment_compound, intent)
             SELECT 'rsp_b' || to_char(g, 'FM000000000000'), t.ids[1 + (g * 7 + k) % n], :ws,
                    (ARRAY['positive','neutral','negative'])[1 + (g + k) % 3],
-                   ((g + k) % 3 - 1) * -0.5
+                   ((g + k) % 3 - 1) * -0.5,
+                   (ARRAY['request','complaint','praise','question','other'])[1 + (g * 3 + k) % 5]
             FROM generate_series(:first, :last) AS g,
                  (SELECT array_agg(id ORDER BY name) AS ids, count(*) AS n FROM themes
                   WHERE workspace_id = :ws) AS t,

@@ -78,7 +78,8 @@ def _asks(tok: Token, lemmas: list[str], k: int) -> bool:
         if after[:1] == ["have"]:  # "should have an offline mode", not "could have made"
             return len(after) > 1 and after[1] in _WISHED
         return bool(set(after) & _ASK_VERBS)
-    if lemma == "can" and k > 0 and lemmas[k - 1] not in _ASKED:  # "can you (please) add ..."
+    # "(Hi,) can you (please) add ...", not "you can add ..." (a statement).
+    if lemma == "can" and (k == 0 or lemmas[k - 1] not in _ASKED):
         return after[:1] in (["you"], ["u"]) and bool(set(lemmas[k + 2 : k + 5]) & _ASK_VERBS)
     if lemma in {"need", "want"} and tok.tag_ in {"VB", "VBP", "VBZ"} and _subject(tok) in _ASKED:
         window = lemmas[k + 1 : k + 5]

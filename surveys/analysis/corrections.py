@@ -165,6 +165,7 @@ def correct_tag(
                 workspace_id=workspace_id,
                 sentiment_label=hit["sentiment"]["label"],
                 sentiment_compound=hit["sentiment"]["compound"],
+                intent=hit.get("intent"),
             )
         )
     session.flush()

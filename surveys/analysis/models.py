@@ -99,6 +99,9 @@ class ResponseTheme(db.Model):
     workspace_id: Mapped[str] = fk_column("workspaces.id")
     sentiment_label: Mapped[str] = mapped_column(String(8), nullable=False)
     sentiment_compound: Mapped[float] = mapped_column(Float, nullable=False)
+    # What this mention wants (the theme hit's intent, see nlp.intent); null for a theme added by
+    # a tag correction and for rows stored before migration 0025 had nothing to copy it from.
+    intent: Mapped[str | None] = mapped_column(String(10))
 
 
 ACTIONS = ("add", "remove")

@@ -261,6 +261,7 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
                         "workspace_id": workspace_id,
                         "sentiment_label": hit["sentiment"]["label"],
                         "sentiment_compound": hit["sentiment"]["compound"],
+                        "intent": hit.get("intent"),
                     }
                 )
     done_ids = [row["response_id"] for row in stored]

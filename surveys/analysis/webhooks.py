@@ -1,6 +1,7 @@
 """``response.analyzed`` webhook events: registered on the ``after_analysis`` hook, so they are
 written in the transaction that stores an analysis or a tag correction, with the answer, its
-sentiment and its themes (each with its sentiment and the quoted evidence)."""
+sentiment, its intent and its themes (each with its sentiment, the quoted evidence and what the
+mention wants)."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,11 +14,13 @@ from surveys.webhook import outbox
 
 def _analysis(row: Analysis | None) -> dict:
     if row is None:
-        return {"sentiment": None, "themes": []}
+        return {"sentiment": None, "intent": None, "themes": []}
     sentiment = None
     if row.sentiment_label is not None:
         sentiment = {"label": row.sentiment_label, "compound": row.sentiment_compound}
-    return {"sentiment": sentiment, "themes": list(row.themes or [])}
+    # A mention analysed before intents existed, or a theme added by a correction, has none.
+    themes = [{**hit, "intent": hit.get("intent")} for hit in row.themes or []]
+    return {"sentiment": sentiment, "intent": row.intent, "themes": themes}
 
 
 def emit_analyzed(session: Session, *, workspace_id: str, response_ids: list[str]) -> None:

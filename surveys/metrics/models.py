@@ -6,7 +6,7 @@ Every NPS, CSAT and CES figure and its confidence interval is a function of thos
 summing rows gives exactly what a GROUP BY over the raw responses would. The dimension ``""``
 (value ``""``) is the total; ``attributes.plan`` and the like split the same answers by one
 snapshot attribute. ``theme_rollups`` does the same per theme (from ``response_themes``) with
-the theme's sentiment counts, over all answers (``segment_key`` "") and again over each saved
+the theme's sentiment and intent counts, over all answers (``segment_key`` "") and again over each saved
 segment's answers (``segment_key`` the segment's id). ``rollup_dims`` lists the dimensions kept
 beyond the built-in ones: a saved segment (``segment.<id>``, value "") or an attribute someone
 grouped by (``attributes.<name>``). ``rollup_marks`` remembers how far theme rollups are up to date
@@ -22,6 +22,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from surveys.core.db import JSONType, UTCDateTime, db, fk_column
 
 SCORE_COLUMNS = tuple(f"s{value}" for value in range(11))
+# Theme mentions per intent (nlp.intent), by the intent they count; "other" (and a mention stored
+# before intents existed) is what is left of ``mentions`` (migration 0025).
+INTENT_COLUMNS = {
+    "request": "intent_request",
+    "complaint": "intent_complaint",
+    "question": "intent_question",
+    "praise": "intent_praise",
+}
 
 
 # s0 .. s10: answers per score value. Declared on a mixin because declarative mapping reads the
@@ -80,6 +88,10 @@ class ThemeRollup(ScoreCounts, db.Model):
     neutral: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     negative: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     compound_sum: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    intent_request: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    intent_complaint: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    intent_question: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    intent_praise: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
 
 class RollupDim(db.Model):

@@ -4,6 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from nlp.results import INTENTS
 from surveys.core.schemas import EARLIEST, Time
 
 GROUP_BY = re.compile(r"^(attributes\.[A-Za-z0-9_\-]{1,100}|segment|week|month|theme|touchpoint)\Z")
@@ -52,6 +53,14 @@ class MetricsArgsSchema(_RangeArgs):
 
 class ThemeInsightsArgsSchema(_RangeArgs):
     interval = fields.String(load_default="month", validate=validate.OneOf(("week", "month")))
+    intent = fields.String(
+        load_default=None,
+        validate=validate.OneOf(INTENTS),
+        metadata={
+            "description": "only themes with mentions of this intent, most such mentions first "
+            "(e.g. request: what customers ask for)"
+        },
+    )
 
 
 class ResponseRateArgsSchema(Schema):

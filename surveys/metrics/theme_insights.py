@@ -3,6 +3,10 @@ the survey's score among answers with and without it, and what it costs the over
 
 impact = overall score - score of the answers *without* the theme, in points (for CES, in scale
 units): a theme whose mentions drag NPS down has a negative impact, and the list starts there.
+``intents`` counts the mentions by what they want (request, complaint, question, praise; "other"
+is the rest, including mentions analysed before intents existed), so a theme customers mostly
+ask things of does not read as praised; with ``intent`` only themes with such mentions are
+listed, most such mentions first ("what do customers ask for").
 Whole days come from ``theme_rollups`` (when they are up to date; for a saved segment, from its
 own rows there); everything else from ``response_themes`` joined to the responses.
 """
@@ -14,13 +18,22 @@ from sqlalchemy.orm import Session
 
 from surveys.analysis.models import ResponseTheme, Theme
 from surveys.core.db import is_postgres
-from surveys.metrics.models import SCORE_COLUMNS, ThemeRollup
+from surveys.metrics.models import INTENT_COLUMNS, SCORE_COLUMNS, ThemeRollup
 from surveys.metrics.rollups import Bucket, as_date, counted, day_expr, split_range
 from surveys.metrics.service import buckets, period_key, query_scope, summarize
 from surveys.metrics.theme_rollups import is_fresh
 from surveys.response.models import Response
 
-_SUMS = ("mentions", "positive", "neutral", "negative", "compound_sum", *SCORE_COLUMNS)
+_SUMS = (
+    "mentions",
+    "positive",
+    "neutral",
+    "negative",
+    "compound_sum",
+    *INTENT_COLUMNS.values(),
+    *SCORE_COLUMNS,
+)
+OTHER = "other"
 
 
 def _period(session: Session, column, interval: str):
@@ -43,6 +56,10 @@ def _raw_rows(session: Session, *, survey_id: str, start, end, where):
                 for name in ("positive", "neutral", "negative")
             ],
             func.sum(ResponseTheme.sentiment_compound).label("compound_sum"),
+            *[
+                func.sum(case((ResponseTheme.intent == intent, 1), else_=0)).label(column)
+                for intent, column in INTENT_COLUMNS.items()
+            ],
             *[func.sum(case((Response.score == v, 1), else_=0)).label(f"s{v}") for v in range(11)],
         )
         .join(ResponseTheme, ResponseTheme.response_id == Response.id)
@@ -93,6 +110,7 @@ def theme_insights(
     end: datetime | None = None,
     segment_id: str | None = None,
     interval: str = "month",
+    intent: str | None = None,
     rollups: bool = True,
 ) -> dict:
     survey, where, _, filter_dim = query_scope(
@@ -139,12 +157,19 @@ def theme_insights(
 
     items = []
     for row in totals:
-        theme_id, compound = row[0], float(row[5] or 0)
+        theme_id, sums = row[0], dict(zip(_SUMS, row[1:], strict=True))
+        compound = float(sums["compound_sum"] or 0)
         # SUM over integers is NUMERIC on PostgreSQL: back to plain ints.
-        mentions, positive, neutral, negative = (int(v or 0) for v in row[1:5])
+        mentions, positive, neutral, negative = (
+            int(sums[n] or 0) for n in ("mentions", "positive", "neutral", "negative")
+        )
         if not mentions:
             continue
-        with_theme = Bucket(counts=[int(v or 0) for v in row[6:17]])
+        intents = {name: int(sums[column] or 0) for name, column in INTENT_COLUMNS.items()}
+        intents[OTHER] = mentions - sum(intents.values())
+        if intent is not None and not intents[intent]:
+            continue
+        with_theme = Bucket(counts=[int(sums[n] or 0) for n in SCORE_COLUMNS])
         without = Bucket(counts=list(overall.counts))
         without.add(with_theme, sign=-1)
         with_summary, without_summary = summarize(survey.kind, with_theme), summarize(survey.kind, without)
@@ -163,6 +188,7 @@ def theme_insights(
                     "negative": int(negative),
                     "mean_compound": round(compound / mentions, 4),
                 },
+                "intents": intents,
                 "with_theme": with_summary,
                 "without_theme": without_summary,
                 "impact": impact,
@@ -180,11 +206,14 @@ def theme_insights(
         )
     # Theme id last: themes tied on impact and mentions keep one order whichever source answered.
     items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0, -i["mentions"], i["theme_id"]))
+    if intent is not None:  # stable: ties on the count keep the impact order
+        items.sort(key=lambda i: -i["intents"][intent])
     return {
         "survey_id": survey.id,
         "kind": survey.kind,
         "segment_id": segment_id,
         "interval": interval,
+        "intent": intent,
         "overall": overall_summary,
         "commented": overall.commented,
         "items": items,

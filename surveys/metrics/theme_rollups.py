@@ -1,5 +1,6 @@
 """Theme rollups: per survey, UTC day and theme, how many completed answers mention the theme,
-their theme sentiment and their score counts, derived from ``response_themes``.
+their theme sentiment, what the mentions want (intent counts) and their score counts, derived
+from ``response_themes``.
 
 Theme rows are written in bulk by the analysis worker, so instead of per-row deltas these
 rollups are recomputed per (survey, day) that saw new analyses: ``rollup_marks`` keeps the newest
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from surveys.analysis.models import Analysis, ResponseTheme
 from surveys.core.db import is_postgres, utcnow
-from surveys.metrics.models import SCORE_COLUMNS, RollupDim, RollupMark, ThemeRollup
+from surveys.metrics.models import INTENT_COLUMNS, SCORE_COLUMNS, RollupDim, RollupMark, ThemeRollup
 from surveys.metrics.rollups import SEGMENT, THEME_DAYS, as_date, counted, day_expr
 from surveys.response.models import Response
 from surveys.segment.models import Segment
@@ -39,6 +40,7 @@ _COLUMNS = [
     "neutral",
     "negative",
     "compound_sum",
+    *INTENT_COLUMNS.values(),
     *SCORE_COLUMNS,
     "segment_key",
 ]
@@ -69,6 +71,10 @@ def _aggregate(session: Session, segment: tuple[str, list] | None = None):
                 for name in ("positive", "neutral", "negative")
             ],
             func.coalesce(func.sum(ResponseTheme.sentiment_compound), 0.0),
+            *[
+                func.coalesce(func.sum(case((ResponseTheme.intent == intent, 1), else_=0)), 0)
+                for intent in INTENT_COLUMNS
+            ],
             *[func.coalesce(func.sum(case((Response.score == v, 1), else_=0)), 0) for v in range(11)],
             literal(segment[0] if segment else ""),
         )

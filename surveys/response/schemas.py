@@ -46,7 +46,8 @@ class ResponseListArgsSchema(ListArgsSchema):
         metadata={
             "enum": list(INTENTS),
             "description": "what the comment wants: praise, complaint, request (asks for something), "
-            "question, or other",
+            "question, or other; with theme, what the mention of that theme wants (theme=billing&"
+            "intent=request: answers asking something of billing)",
         }
     )
     segment_id = fields.String(metadata={"description": "only answers in this saved segment"})

@@ -15,7 +15,8 @@ EVENT_TYPES: dict[str, str] = {
     "response.completed": "An answer became final (submitted, imported, or finalised after inactivity).",
     "response.detractor": "A final answer at the unhappy end of its scale: NPS 0-6, CSAT 1-2, CES 1-3.",
     "response.analyzed": "A commented answer's text analysis landed or its themes were corrected: "
-    "sentiment, themes with per-theme sentiment and quoted evidence.",
+    "sentiment, intent (praise, complaint, request, question or other), themes with per-theme sentiment, "
+    "quoted evidence and intent.",
     "invitation.sent": "A survey invitation was delivered by email or to a touchpoint's webhook "
     "(link invitations are handed out in the answer to the event instead).",
     "invitation.failed": "A survey invitation could not be delivered after its retries.",

@@ -128,10 +128,24 @@ class ThemeHit(Schema):
     name = fields.String()
     sentiment = fields.Dict()
     evidence = fields.List(fields.Dict(), metadata={"description": "Quoted words that matched."})
+    intent = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "What this mention wants: praise, complaint, request, question or other; "
+            "null for a theme added by a tag correction or analysed before intents existed."
+        },
+    )
 
 
 class AnalysisData(Schema):
     sentiment = fields.Dict(allow_none=True)
+    intent = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "What the comment wants: praise, complaint, request (asks for something), "
+            "question or other; null without a comment."
+        },
+    )
     themes = fields.List(fields.Nested(ThemeHit))
 
 

@@ -33,7 +33,9 @@ def test_webapp_browser_dashboard(desktop, live_server, app, workspace):
     desktop.get_by_text("Show the data as a table").click()
     assert desktop.locator("details table tbody tr").count() >= 1
     assert desktop.get_by_role("heading", name="NPS by plan").is_visible()
-    assert desktop.get_by_role("link", name="integrations").is_visible()
+    assert desktop.locator("table.themes").get_by_role("link", name="integrations").is_visible()
+    # Also among what customers complain about (the panel links to those mentions).
+    assert desktop.locator("#complaints").get_by_role("link", name="integrations").is_visible()
     # Keyboard users can skip the navigation: it is the first thing Tab reaches.
     desktop.reload()
     desktop.keyboard.press("Tab")

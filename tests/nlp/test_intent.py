@@ -12,6 +12,10 @@ from nlp.analyzer import Analyzer
     [
         ("Would love a Slack integration.", "request"),
         ("Please add dark mode.", "request"),
+        # "Can you add" opening the comment asks too (it read as a mere question before).
+        ("Can you add a dark mode?", "request"),
+        ("Hi, can you add a dark mode?", "request"),
+        ("Can I add a second user?", "question"),
         ("You should add an option to export to PDF.", "request"),
         ("It would be nice if reports could be scheduled.", "request"),
         ("I miss the offline mode feature.", "request"),

@@ -14,6 +14,31 @@ from vocservice.api.common import Blueprint
 from vocservice.auth import READ, require
 
 PREFIX = "/insights"
+_COUNT = {"type": "integer", "minimum": 0}
+# Documents the members added by issue 13 (intent); the rest is described in the text.
+THEME_INSIGHTS = {
+    "type": "object",
+    "description": "Key drivers, by theme.",
+    "properties": {
+        "intent": {"type": ["string", "null"], "description": "the ?intent= the themes are ranked by"},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "intents": {
+                        "type": "object",
+                        "description": "the theme's mentions by what they want; other: the rest "
+                        "(including mentions analysed before intents existed)",
+                        "properties": {
+                            name: _COUNT for name in ("request", "complaint", "question", "praise", "other")
+                        },
+                    }
+                },
+            },
+        },
+    },
+}
 blp = Blueprint("insights", __name__, description="Themes, emerging phrases and their impact")
 
 
@@ -45,14 +70,19 @@ def get_emerging(args):
 
 
 @blp.route("/themes", methods=["GET"])
-@blp.alt_response(200, schema={"type": "object", "description": "Key drivers, by theme."}, success=True)
+@blp.alt_response(200, schema=THEME_INSIGHTS, success=True)
 @require(READ)
 @blp.arguments(ThemeInsightsArgsSchema, location="query")
 def get_theme_insights(args):
     """Key drivers: per theme mentions, share of commented answers, sentiment, the score with and
     without the theme, its impact on the overall score (points) and its trend; most harmful first.
-    ``revenue``: revenue of the customers who mentioned it; ``revenue_at_risk``: of those whose
-    latest answer is a detractor (the unhappy end of its scale) or who spoke negatively about it.
+    ``intents``: its mentions by what they want (``request``, ``complaint``, ``question``,
+    ``praise``, and ``other`` for the rest, including mentions analysed before intents existed),
+    so a theme customers ask things of does not read as praised. ``?intent=request`` lists only
+    themes with such mentions, most first: what customers ask for (``complaint``: what they
+    complain about). ``revenue``: revenue of the customers who mentioned it; ``revenue_at_risk``:
+    of those whose latest answer is a detractor (the unhappy end of its scale) or who spoke
+    negatively about it.
     """
     result = theme_insights(
         db.session,
@@ -62,6 +92,7 @@ def get_theme_insights(args):
         end=args["end"],
         segment_id=args["segment_id"],
         interval=args["interval"],
+        intent=args["intent"],
     )
     where = filter_for(db.session, workspace_id=g.workspace.id, segment_id=args["segment_id"])
     money = revenue.by_theme(

@@ -94,15 +94,23 @@ def _time_arg(name: str) -> datetime | None:
 
 
 def _analysis_filters(query):
+    intent = request.args.get("intent")
+    if intent and intent not in INTENTS:
+        raise Invalid(f"Unknown intent {intent!r}.", errors={"intent": [f"one of {', '.join(INTENTS)}"]})
     if theme := request.args.get("theme"):
         theme_ids = resolve_theme_ids(db.session, workspace_id=g.workspace.id, name_or_id=theme)
+        # With a theme, the intent is the mention's: what was asked (or complained) about it.
+        mention = [ResponseTheme.intent == intent] if intent else []
         query = query.where(
             Response.id.in_(
                 select(ResponseTheme.response_id).where(
-                    ResponseTheme.workspace_id == g.workspace.id, ResponseTheme.theme_id.in_(theme_ids)
+                    ResponseTheme.workspace_id == g.workspace.id,
+                    ResponseTheme.theme_id.in_(theme_ids),
+                    *mention,
                 )
             )
         )
+        intent = None
     if sentiment := request.args.get("sentiment"):
         if sentiment not in LABELS:
             raise Invalid(
@@ -115,9 +123,7 @@ def _analysis_filters(query):
                 )
             )
         )
-    if intent := request.args.get("intent"):
-        if intent not in INTENTS:
-            raise Invalid(f"Unknown intent {intent!r}.", errors={"intent": [f"one of {', '.join(INTENTS)}"]})
+    if intent:
         query = query.where(
             Response.id.in_(
                 select(Analysis.response_id).where(

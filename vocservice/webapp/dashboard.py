@@ -1,6 +1,8 @@
 """The dashboard (``/app``): one survey over a date range: its score with the 95% interval,
-the weekly trend, scores by segment and by an attribute, themes ranked by impact, emerging
-phrases and the roadmap items that would help most. Server time goes out as ``Server-Timing``.
+the weekly trend, scores by segment and by an attribute, what customers ask for and what they
+complain about (themes by request and complaint mentions), themes ranked by impact with their
+intent mix, emerging phrases and the roadmap items that would help most. Server time goes out
+as ``Server-Timing``.
 """
 
 import time
@@ -177,7 +179,8 @@ def dashboard():
             _labelled(sorted(by_attribute["groups"], key=lambda x: str(x["key"]))), kind
         )
         ranked = sources.roadmap_ranked(workspace, survey_id=survey.id, start=start, end=end)
-        themes = sources.themes(workspace.id, survey.id, start, end)
+        every_theme = sources.themes(workspace.id, survey.id, start, end, limit=None)
+        themes = every_theme[:8]
         money = revenue.by_theme(
             db.session, workspace_id=workspace.id, survey_id=survey.id, start=start, end=end
         )
@@ -199,6 +202,8 @@ def dashboard():
             attribute_bars=attribute_bars,
             attribute_zero=attribute_zero,
             themes=themes,
+            asks=sources.by_intent(workspace.id, survey.id, start, end, every_theme, "request"),
+            complaints=sources.by_intent(workspace.id, survey.id, start, end, every_theme, "complaint"),
             emerging=sources.emerging_phrases(workspace.id, survey.id, start, end),
             roadmap=ranked[:5],
             funnel=funnel(db.session, workspace_id=workspace.id, survey_id=survey.id, start=start, end=end),

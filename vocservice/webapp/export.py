@@ -32,7 +32,11 @@ HEADER = [
     "score",
     "category",
     "sentiment",
+    # What the comment wants (praise, complaint, request, question, other; nlp.intent).
+    "intent",
     "themes",
+    # Each theme's mention intent, "theme: intent" in the order of ``themes``.
+    "theme_intents",
     "contact",
     "plan",
     "attributes",
@@ -54,7 +58,8 @@ def safe_cell(value) -> str:
 
 def _row(response: Response) -> list[str]:
     analysis = current_analysis(response)
-    themes = [t["name"] for t in analysis.themes] if analysis is not None else []
+    hits = list(analysis.themes) if analysis is not None else []
+    themes = [t["name"] for t in hits]
     attributes = response.attributes or {}
     snapshot = response.event_snapshot or {}
     return [
@@ -66,7 +71,9 @@ def _row(response: Response) -> list[str]:
             response.score,
             category(response.survey.kind, response.score),
             analysis.sentiment_label if analysis is not None else "",
+            (analysis.intent or "") if analysis is not None else "",
             "; ".join(themes),
+            "; ".join(f"{t['name']}: {t.get('intent') or 'other'}" for t in hits),
             response.contact.external_id if response.contact else "",
             attributes.get("plan", ""),
             json.dumps(attributes, ensure_ascii=False, sort_keys=True),

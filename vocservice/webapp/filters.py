@@ -167,10 +167,14 @@ def build_query(flt: FeedbackFilter, workspace_id: str, segment_clause=None) -> 
         query = query.where(_category_clause(flt.category))
     if flt.theme_id:
         _owned(Theme, flt.theme_id, workspace_id, "theme")
+        # With a theme, the intent is the mention's (asks about this theme), as the dashboard counts.
+        mention = [ResponseTheme.intent == flt.intent] if flt.intent else []
         query = query.where(
             Response.id.in_(
                 select(ResponseTheme.response_id).where(
-                    ResponseTheme.workspace_id == workspace_id, ResponseTheme.theme_id == flt.theme_id
+                    ResponseTheme.workspace_id == workspace_id,
+                    ResponseTheme.theme_id == flt.theme_id,
+                    *mention,
                 )
             )
         )
@@ -182,7 +186,7 @@ def build_query(flt: FeedbackFilter, workspace_id: str, segment_clause=None) -> 
                 )
             )
         )
-    if flt.intent:
+    if flt.intent and not flt.theme_id:
         query = query.where(
             Response.id.in_(
                 select(Analysis.response_id).where(

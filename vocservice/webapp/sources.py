@@ -140,10 +140,20 @@ def roadmap_ranked(
     return [{"item": row.item, "impact": row.impact} for row in ranked.rows]
 
 
+def intent_mix(intents: dict[str, int]) -> list[str]:
+    """ "12 requests", "3 complaints", ...: a theme's mentions by what they want, most asked first."""
+    return [
+        f"{intents[k]} {k}{'s' if intents[k] != 1 and k != 'praise' else ''}"
+        for k in ("request", "complaint", "question", "praise")
+        if intents.get(k)
+    ]
+
+
 def themes(
-    workspace_id: str, survey_id: str, start, end, segment_id: str | None = None, limit: int = 8
+    workspace_id: str, survey_id: str, start, end, segment_id: str | None = None, limit: int | None = 8
 ) -> list[dict]:
-    """Themes by impact (most harmful first), shaped for the dashboard table."""
+    """Themes by impact (most harmful first), shaped for the dashboard table (all when ``limit``
+    is None)."""
     found = theme_insights(
         db.session,
         workspace_id=workspace_id,
@@ -162,6 +172,41 @@ def themes(
                 "score_with": item["with_theme"]["score"],
                 "score_without": item["without_theme"]["score"],
                 "shares": {k: split[k] / n for k in ("positive", "neutral", "negative")},
+                "intent_mix": intent_mix(item["intents"]),
+            }
+        )
+    return rows
+
+
+def by_intent(
+    workspace_id: str, survey_id: str, start, end, themes: list[dict], intent: str, limit: int = 5
+) -> list[dict]:
+    """Themes with the most mentions of ``intent`` in the range (from their theme insights), each
+    with one answer's comment as an example (the newest such mention's)."""
+    ranked = sorted((t for t in themes if t["intents"][intent]), key=lambda t: -t["intents"][intent])
+    rows = []
+    for theme in ranked[:limit]:
+        example = db.session.execute(
+            select(Response.comment)
+            .join(ResponseTheme, ResponseTheme.response_id == Response.id)
+            .where(
+                ResponseTheme.workspace_id == workspace_id,
+                ResponseTheme.theme_id == theme["theme_id"],
+                ResponseTheme.intent == intent,
+                Response.survey_id == survey_id,
+                Response.completed.is_(True),
+                Response.submitted_at >= start,
+                Response.submitted_at < end,
+            )
+            .order_by(Response.submitted_at.desc())
+            .limit(1)
+        ).scalar()
+        rows.append(
+            {
+                "theme_id": theme["theme_id"],
+                "name": theme["name"],
+                "count": theme["intents"][intent],
+                "example": example or "",
             }
         )
     return rows

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.metrics import dims, theme_rollups
-from surveys.metrics.models import SCORE_COLUMNS, RollupDim, ThemeRollup
+from surveys.metrics.models import INTENT_COLUMNS, SCORE_COLUMNS, RollupDim, ThemeRollup
 from surveys.metrics.rollups import rebuild
 from surveys.metrics.service import compute_metrics
 from surveys.metrics.theme_insights import theme_insights
@@ -34,6 +34,7 @@ def _themes(db_session) -> dict:
             r.neutral,
             r.negative,
             round(r.compound_sum, 6),
+            *[getattr(r, c) for c in INTENT_COLUMNS.values()],
             *[getattr(r, c) for c in SCORE_COLUMNS],
         )
         for r in db_session.execute(select(ThemeRollup)).scalars()
@@ -65,6 +66,7 @@ def _tag(db_session, workspace_id: str) -> None:
                     workspace_id=workspace_id,
                     sentiment_label=label,
                     sentiment_compound={"positive": 0.5, "neutral": 0.0, "negative": -0.5}[label],
+                    intent=rng.choice(["request", "complaint", "question", "praise", "other", None]),
                 )
             )
     db_session.commit()
@@ -90,6 +92,25 @@ def _same_as_raw(db_session, workspace_id, survey_id, segment_id, windows) -> No
         # Tags fall on random answers (ids order them), so a short window may hold none; the
         # whole range always holds some, so the comparison is never of two empty lists.
         assert fast["items"] or start is not None, "no theme mentions at all"
+
+
+def _intents_counted_as_in_python(db_session, themes: dict) -> None:
+    """The all-answers rows' intent counts, per theme, equal a count of the raw mention rows."""
+    expected: dict[tuple[str, str], int] = {}
+    rows = db_session.execute(
+        select(ResponseTheme.theme_id, ResponseTheme.intent)
+        .join(Response, Response.id == ResponseTheme.response_id)
+        .where(Response.completed.is_(True))
+    )
+    for theme_id, intent in rows:
+        if intent in INTENT_COLUMNS:
+            expected[theme_id, intent] = expected.get((theme_id, intent), 0) + 1
+    counted: dict[tuple[str, str], int] = {}
+    for (_, _, segment_key, theme_id), figures in themes.items():
+        for k, intent in enumerate(INTENT_COLUMNS):
+            if not segment_key and figures[5 + k]:
+                counted[theme_id, intent] = counted.get((theme_id, intent), 0) + figures[5 + k]
+    assert counted == expected and len(expected) > 4
 
 
 def test_segment_rollups_stay_exact_through_every_change(client, db_session, workspace):
@@ -118,6 +139,7 @@ def test_segment_rollups_stay_exact_through_every_change(client, db_session, wor
     assert any(k[3] == f"segment.{segment['id']}" for k in incremental[0])
     assert any(k[2] == segment["id"] for k in incremental[1])
     assert incremental == _rebuilt(db_session)
+    _intents_counted_as_in_python(db_session, incremental[1])
 
     rng = random.Random(11)
     windows = [(None, None)]

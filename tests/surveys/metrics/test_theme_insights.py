@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from nlp.results import INTENTS
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.metrics import theme_rollups
 from surveys.metrics.theme_insights import theme_insights
@@ -22,17 +23,17 @@ def _tag(db_session, workspace_id: str) -> dict:
     themes = dict(
         db_session.execute(select(Theme.name, Theme.id).where(Theme.workspace_id == workspace_id)).all()
     )
-    tags: dict[str, list[tuple[Response, str, float]]] = {"integrations": [], "billing": []}
+    tags: dict[str, list[tuple[Response, str, float, str | None]]] = {"integrations": [], "billing": []}
     for response in db_session.execute(select(Response).order_by(Response.id)).unique().scalars():
         if response.comment and "SSO" in response.comment:
-            tags["integrations"].append((response, "negative", -0.6))
+            tags["integrations"].append((response, "negative", -0.6, rng.choice(["request", "complaint"])))
         if response.comment and rng.random() < 0.3:
             label = rng.choice(["positive", "neutral", "negative"])
-            tags["billing"].append(
-                (response, label, {"positive": 0.5, "neutral": 0.0, "negative": -0.4}[label])
-            )
+            compound = {"positive": 0.5, "neutral": 0.0, "negative": -0.4}[label]
+            # None: a mention stored before intents existed (counted as "other").
+            tags["billing"].append((response, label, compound, rng.choice([*INTENTS, None])))
     for name, rows in tags.items():
-        for response, label, compound in rows:
+        for response, label, compound, intent in rows:
             db_session.add(
                 ResponseTheme(
                     response_id=response.id,
@@ -40,6 +41,7 @@ def _tag(db_session, workspace_id: str) -> dict:
                     workspace_id=workspace_id,
                     sentiment_label=label,
                     sentiment_compound=compound,
+                    intent=intent,
                 )
             )
     db_session.commit()
@@ -47,12 +49,13 @@ def _tag(db_session, workspace_id: str) -> dict:
 
 
 def _expected(rows_by_id: dict, tags: dict, name: str) -> dict:
-    tagged = {response.id for response, _, _ in tags[name]}
+    tagged = {response.id for response, *_ in tags[name]}
     scores = [row["score"] for row in rows_by_id.values()]
     without = [row["score"] for rid, row in rows_by_id.items() if rid not in tagged]
     overall, _ = data.nps(scores)
     with_score, _ = data.nps([rows_by_id[rid]["score"] for rid in tagged])
-    labels = Counter(label for _, label, _ in tags[name])
+    labels = Counter(label for _, label, _, _ in tags[name])
+    intents = Counter(intent or "other" for *_, intent in tags[name])
     commented = sum(1 for row in rows_by_id.values() if row["comment"])
     months = Counter(rows_by_id[rid]["submitted_at"][:7] for rid in tagged)
     return {
@@ -61,7 +64,8 @@ def _expected(rows_by_id: dict, tags: dict, name: str) -> dict:
         "with": with_score,
         "impact": overall - data.nps(without)[0],
         "labels": labels,
-        "mean": sum(c for _, _, c in tags[name]) / len(tagged),
+        "mean": sum(c for _, _, c, _ in tags[name]) / len(tagged),
+        "intents": {name: intents[name] for name in INTENTS},
         "months": months,
     }
 
@@ -76,11 +80,11 @@ def test_theme_insights_match_the_definitions_from_raw_rows_and_rollups(client, 
     }
     tags = _tag(db_session, workspace.workspace.id)
 
-    def fetch():
+    def fetch(**params):
         reply = client.get(
             "/api/v1/insights/themes",
             headers=workspace.key_headers("analyst"),
-            query_string={"survey_id": survey["id"]},
+            query_string={"survey_id": survey["id"], **params},
         )
         assert reply.status_code == 200, reply.json
         return reply.json
@@ -112,9 +116,22 @@ def test_theme_insights_match_the_definitions_from_raw_rows_and_rollups(client, 
             expected["labels"]["negative"],
         )
         assert data.close(sentiment["mean_compound"], expected["mean"], 0.0001)
+        assert item["intents"] == expected["intents"]
         assert {t["period"]: t["mentions"] for t in item["trend"]} == dict(expected["months"])
     integrations = next(i for i in rolled["items"] if i["name"] == "integrations")
     assert integrations["impact"] is not None
+
+    # ?intent= keeps the themes with such mentions, most first, with the same figures.
+    by_name = {item["name"]: item for item in rolled["items"]}
+    for intent in INTENTS:
+        ranked = fetch(intent=intent)
+        assert ranked["source"] == "rollups" and ranked["intent"] == intent
+        expected = sorted(
+            (i for i in rolled["items"] if i["intents"][intent]), key=lambda i: -i["intents"][intent]
+        )
+        assert [i["name"] for i in ranked["items"]] == [i["name"] for i in expected]
+        assert all(item == by_name[item["name"]] for item in ranked["items"])
+    assert [i["name"] for i in fetch(intent="praise")["items"]] == ["billing"]  # no SSO praise
 
 
 def test_theme_insights_windows_segments_and_stale_rollups_agree_with_raw(client, db_session, workspace):
@@ -165,6 +182,7 @@ def test_theme_insights_bad_queries_are_problems(client, db_session, workspace):
     for params, headers, status in (
         ({}, workspace.headers, 422),
         ({"survey_id": survey["id"], "interval": "day"}, workspace.headers, 422),
+        ({"survey_id": survey["id"], "intent": "angry"}, workspace.headers, 422),
         ({"survey_id": survey["id"], "segment_id": "seg_x"}, workspace.headers, 404),
         ({"survey_id": survey["id"]}, {"Authorization": f"Bearer {key}"}, 404),
         ({"survey_id": survey["id"]}, workspace.key_headers("ingest"), 403),
@@ -211,7 +229,7 @@ def test_theme_rollups_follow_answers_changed_or_deleted_through_the_orm(client,
     tags = _tag(db_session, workspace.workspace.id)
     theme_rollups.sync(db_session)
     db_session.commit()
-    billing = [response for response, _, _ in tags["billing"]]
+    billing = [response for response, *_ in tags["billing"]]
     db_session.delete(billing[0])
     billing[1].score = 0 if billing[1].score else 10
     billing[2].submitted_at = billing[2].submitted_at.replace(year=2025)
