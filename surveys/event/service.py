@@ -4,7 +4,8 @@ every matching touchpoint, all in the caller's transaction.
 
 Work is set-based so a batch of 1,000 events costs a handful of statements, not thousands:
 one lookup of known ids, one contact upsert and lock, one event insert, one fatigue read and
-one invitation insert. A single event is a batch of one.
+one invitation insert. A single event on PostgreSQL takes a shorter path with the same decision
+(:func:`ingest_event`): two statements in one round trip, then the invitation insert.
 """
 
 import secrets
@@ -88,10 +89,11 @@ def ingest_event(
 
 # One event, PostgreSQL, in a workspace that has suppressed nobody (erasure's lookup would come
 # first otherwise): the same decision as ingest_events in two statements sent in one round
-# trip, instead of four statements in three. The first upserts and locks the contact and
-# inserts the event, both skipped when the sender's id is stored already (so a retry stores
-# nothing and changes no contact); the second, a new snapshot taken after that lock, reads the
-# active touchpoints with their surveys' status and the contact's recent invitations.
+# trip, where ingest_events sends four in two (the invitation insert follows either). The
+# first upserts and locks the contact and inserts the event, both skipped when the sender's id
+# is stored already (so a retry stores nothing and changes no contact); the second, a new
+# snapshot taken after that lock, reads the active touchpoints with their surveys' status and
+# the contact's recent invitations.
 _NOT_NEW = (
     "EXISTS (SELECT 1 FROM events WHERE workspace_id = %(workspace_id)s AND external_id = %(external_id)s)"
 )
