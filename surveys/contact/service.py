@@ -90,6 +90,35 @@ def lock_contacts_statement(session: Session, *, workspace_id: str, items: list[
     return sql, params, lambda result: locked_contacts(merged, result)
 
 
+_ONE_SQL: dict[str, str] = {}
+
+
+def lock_contact_unless_statement(
+    session: Session, *, workspace_id: str, data: dict, unless: str
+) -> tuple[str, dict, object]:
+    """One contact's :func:`lock_contacts` upsert, skipped when the SQL condition ``unless``
+    holds, as an ``INSERT ... SELECT ... WHERE NOT (...) ON CONFLICT ... RETURNING *`` to embed
+    in a larger statement (a CTE). Its parameters are prefixed ``c_`` so they cannot clash with
+    the embedding statement's. Run with ``binary=True``; ``finish(rows)`` checks the row as
+    :func:`lock_contacts` would."""
+    merged, rows = _merged_rows(workspace_id, [data])
+    table = Contact.__table__
+    sql = _ONE_SQL.get(unless)
+    if sql is None:
+        dialect = session.get_bind().dialect
+        names = [c.name for c in table.columns]
+        values = ", ".join(
+            f"CAST(%(c_{c.name})s AS {c.type.compile(dialect=dialect)})" for c in table.columns
+        )
+        # Only column names and fixed clauses from our own code: no user input in the text.
+        sql = _ONE_SQL[unless] = (  # noqa: S608
+            f"INSERT INTO contacts ({', '.join(names)}) SELECT {values} "  # noqa: S608
+            f"WHERE NOT ({unless}) {_PG_MERGE} RETURNING *"
+        )
+    _, params = insert_statement(session, table, rows)
+    return sql, {f"c_{k}": v for k, v in params.items()}, lambda result: locked_contacts(merged, result)
+
+
 def _merged_rows(workspace_id: str, items: list[dict]) -> tuple[dict[str, dict], list[dict]]:
     merged: dict[str, dict] = {}
     for data in items:

@@ -7,7 +7,10 @@ one; the first error raises once the pipeline is synced, and the transaction is 
 it would be anyway. PostgreSQL only (callers check :func:`surveys.core.db.is_postgres`).
 """
 
+from threading import Lock
+
 from psycopg.rows import namedtuple_row
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 
@@ -35,3 +38,47 @@ def fetch(session: Session, sql: str, params: object, *, binary: bool = False) -
     cursor = driver(session).cursor(row_factory=namedtuple_row)
     cursor.execute(sql, params, binary=binary)
     return cursor.fetchall() if cursor.description is not None else []
+
+
+# Statements sent with the transaction's COMMIT (see :func:`at_commit`), kept on the connection's
+# info; emptied when a transaction begins, commits or rolls back.
+_AT_COMMIT = "voc_at_commit"
+_INSTALL = Lock()
+
+
+def at_commit(session: Session, sql: str, params: object, *, binary: bool = False) -> None:
+    """Run ``(sql, params)`` in the session's transaction, sent in one round trip with its
+    COMMIT: a write nothing later in the transaction reads (the last insert of a request) costs
+    no round trip of its own. The COMMIT's answer is awaited as usual, so the statement is
+    durable when ``session.commit()`` returns; if it fails, nothing commits and the commit
+    raises. A rolled-back transaction drops it. Inside a savepoint (which could roll back
+    without the transaction) the statement runs at once instead."""
+    connection = session.connection()
+    if connection.in_nested_transaction():
+        driver(session).cursor().execute(sql, params, binary=binary)
+        return
+    engine = connection.engine
+    if not event.contains(engine, "commit", _commit):
+        with _INSTALL:
+            if not event.contains(engine, "commit", _commit):
+                event.listen(engine, "begin", _forget)
+                event.listen(engine, "rollback", _forget)
+                event.listen(engine, "commit", _commit)
+    connection.info.setdefault(_AT_COMMIT, []).append((sql, params, binary))
+
+
+def _forget(connection) -> None:
+    connection.info.pop(_AT_COMMIT, None)
+
+
+def _commit(connection) -> None:
+    statements = connection.info.pop(_AT_COMMIT, None)
+    if not statements:
+        return
+    conn = connection.connection.driver_connection
+    with conn.pipeline():
+        for sql, params, binary in statements:
+            conn.cursor().execute(sql, params, binary=binary)
+        # Queued behind them and synced: one round trip, the COMMIT's answer awaited. The
+        # dialect's own commit then finds no transaction open and sends nothing.
+        conn.commit()

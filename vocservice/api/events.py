@@ -57,7 +57,8 @@ def dump_result(result: EventResult) -> dict:
 @blp.response(202, description="Accepted; 200 with duplicate=true for an id seen before")
 @blp.alt_response(200, description="An id seen before: duplicate=true, nothing new stored", success=True)
 def post_event(data):
-    result = ingest_event(db.session, workspace=g.workspace, data=data)
+    # @idempotent commits next: the invitations go in with that COMMIT, in its round trip.
+    result = ingest_event(db.session, workspace=g.workspace, data=data, invitations_at_commit=True)
     return dump_result(result), 200 if result.duplicate else 202
 
 
