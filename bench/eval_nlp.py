@@ -222,13 +222,15 @@ def clap_polarity(rows: list[dict], ours: Sequence[Analysis], previous: Sequence
         print(f"  {label:<12} {t[0]:7d} {acc}   {t[4]:8d} {neg}")
 
 
-def clap_requests(rows: list[dict], ours: Sequence[Analysis]) -> None:
+def clap_requests(rows: list[dict], ours: Sequence[Analysis], previous: Sequence[Analysis]) -> None:
     gold = [r["label"] == "FEATURE" for r in rows]
-    pred = [a.intent == REQUEST for a in ours]
-    tp = sum(g and p for g, p in zip(gold, pred, strict=True))
-    p, r, f = prf(tp, sum(pred) - tp, sum(gold) - tp)
-    print(f"  intent request vs CLAP FEATURE (proxy), all reviews: P {p:.3f} R {r:.3f} F1 {f:.3f}")
-    print(f"  ({PREVIOUS_VERSION} had no intent; its request recall is 0)")
+    for name, analyses in (("ours", ours), (PREVIOUS_VERSION, previous)):
+        pred = [a.intent == REQUEST for a in analyses]
+        tp = sum(g and p for g, p in zip(gold, pred, strict=True))
+        p, r, f = prf(tp, sum(pred) - tp, sum(gold) - tp)
+        print(
+            f"  intent request vs CLAP FEATURE (proxy), all reviews, {name}: P {p:.3f} R {r:.3f} F1 {f:.3f}"
+        )
 
 
 def report_clap(path: Path, analyzer: Analyzer) -> dict:
@@ -253,7 +255,7 @@ def report_clap(path: Path, analyzer: Analyzer) -> dict:
     )
     print("  (micro over the six themes; a review may get several themes, gold has one label)")
     clap_polarity(rows, analyses, previous)
-    clap_requests(rows, analyses)
+    clap_requests(rows, analyses, previous)
     return {"micro_f1": scores["micro"][2]}
 
 

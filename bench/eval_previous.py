@@ -21,9 +21,10 @@ from pathlib import Path
 
 from nlp.results import Analysis
 
-# The last commit of ANALYZER_VERSION 1.1.0 (before factual complaints and intent).
-PREVIOUS_REF = "f83e181"
-PREVIOUS_VERSION = "1.1.0"
+# The last commit of ANALYZER_VERSION 1.2.0 (before the issue 13 theme vocabulary, place
+# descriptions and keywords per language).
+PREVIOUS_REF = "cd9dc02"
+PREVIOUS_VERSION = "1.2.0"
 ROOT = Path(__file__).resolve().parents[1]
 
 _CHILD = """

@@ -13,6 +13,10 @@ Bump :data:`ANALYZER_VERSION` whenever the output for the same input and taxonom
 Since 1.2.0 a comment also gets its language (:mod:`nlp.language`; one not English keeps its
 keyword themes but gets no English sentiment), its intent (:mod:`nlp.intent`; a request's kind
 words do not count as praise) and the cues of factual complaints (:mod:`nlp.complaints`).
+1.3.0 widened the built-in vocabularies, finds ambience from place descriptions, takes a keyword
+as its own lemma, tags comments in French, German, Spanish and other detected languages with
+their themes' ``keywords_by_language`` (:mod:`nlp.foreign_keywords`) and reads "Can you add ..."
+at the start of a comment as a request.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ if TYPE_CHECKING:
 
     from spacy.tokens import Doc, Token
 
-ANALYZER_VERSION = "1.2.0"
+ANALYZER_VERSION = "1.3.0"
 DEFAULT_MAX_CHARS = 5000
 MAX_CHARS_ENV = "VOC_NLP_MAX_CHARS"
 DEFAULT_BATCH_SIZE = 64
