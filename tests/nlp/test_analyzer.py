@@ -348,9 +348,8 @@ def test_analyzer_app_review_themes(app_reviews: Analyzer, text: str, themes: se
 
 
 def test_analyzer_learned_exclude_applies_to_place_descriptions() -> None:
-    from nlp.taxonomies import BUILTIN
-
     from nlp.learning import exclusion_context
+    from nlp.taxonomies import BUILTIN
 
     removed = "The tea room was small."
     context = exclusion_context(removed, removed.index("small"), len(removed) - 1)
