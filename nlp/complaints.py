@@ -80,6 +80,14 @@ _NEGATIONS = frozenset({"not", "n't", "never", "no", "cannot"})
 _NOBODY = frozenset({"nobody", "noone"})
 _CONTACT_VERBS = frozenset({"call", "email", "contact", "ask", "chase", "phone", "write", "message"})
 _DURATIONS = frozenset({"minute", "min", "hour", "hr", "day", "week", "month", "forever", "age"})
+# Every verb lemma a rule of _verb_cue is about: any other verb is passed over at once.
+_VERB_CUE_LEMMAS = frozenset(
+    FAILURE_VERBS
+    | {verb for verb, _ in _PARTICLE_FAILURES}
+    | {"log", "drop", "take", "wait", "fix"}
+    | _CHARGE_VERBS
+    | _CONTACT_VERBS
+)
 
 
 def _cue(valence: float, kind: str, *tokens: Token) -> Cue:
@@ -97,6 +105,8 @@ def _negated(tok: Token) -> Token | None:
 
 def _verb_cue(tok: Token, lexicon: dict[str, float]) -> Cue | None:
     lemma = tok.lemma_.lower()
+    if lemma not in _VERB_CUE_LEMMAS:
+        return None
     neg = _negated(tok)
     if neg is not None:
         return None  # negated verbs are the negation rule's (see nlp.sentiment)

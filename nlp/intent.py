@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from nlp.results import COMPLAINT, INTENTS, NEGATIVE, OTHER, POSITIVE, PRAISE, QUESTION, REQUEST
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
 
     from spacy.tokens import Span, Token
 
@@ -142,11 +142,16 @@ def reports_defect(sents: Iterable[Span]) -> bool:
     return False
 
 
-def intent_of(sents: Iterable[Span], label: str, complaint_cue: bool = False) -> str:
+def intent_of(
+    sents: Iterable[Span], label: str, complaint_cue: bool = False, requests: Collection[int] | None = None
+) -> str:
     """The intent of a scope made of ``sents`` whose sentiment label is ``label``;
-    ``complaint_cue`` says a factual-complaint cue was found in it (see :mod:`nlp.complaints`)."""
+    ``complaint_cue`` says a factual-complaint cue was found in it (see :mod:`nlp.complaints`).
+    ``requests``, when given, holds the start of every sentence of the doc that
+    :func:`sentence_request` accepts (found once per doc rather than once per scope)."""
     sents = list(sents)
-    if any(sentence_request(s) for s in sents):
+    asks = sentence_request if requests is None else (lambda s: s.start in requests)
+    if any(asks(s) for s in sents):
         return REQUEST
     if label == NEGATIVE or complaint_cue or reports_defect(sents):
         return COMPLAINT
