@@ -57,6 +57,13 @@ _QUESTION_STARTS = frozenset(
 )  # fmt: skip
 
 
+# The lemmas the rules of sentence_request start at ("be" only counts after "would").
+_REQUEST_TRIGGERS = _ASK_VERBS | {
+    "please", "pls", "plz", "would", "'d", "d", "wish", "should", "could", "can", "need", "want",
+    "miss", "lack", "missing", "lacking", "hope", "hopefully",
+}  # fmt: skip
+
+
 def _lemmas(sent: Span) -> list[str]:
     return [t.lemma_.lower() for t in sent]
 
@@ -93,6 +100,8 @@ def sentence_request(sent: Span) -> bool:
     text = " ".join(words)
     if "feature request" in text or "would be nice" in text or "please add" in text:
         return True
+    if _REQUEST_TRIGGERS.isdisjoint(lemmas):
+        return False  # every rule below starts at one of these lemmas
     for k, tok in enumerate(sent):
         lemma = lemmas[k]
         nxt = lemmas[k + 1] if k + 1 < len(lemmas) else ""
