@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 ANALYZER_VERSION = "1.3.0"
 DEFAULT_MAX_CHARS = 5000
 MAX_CHARS_ENV = "VOC_NLP_MAX_CHARS"
-DEFAULT_BATCH_SIZE = 64
+DEFAULT_BATCH_SIZE = 128
 MAX_TOKEN_CHARS = 64
 # Languages analysed as English: English, and text without letters (emoji, "10/10").
 ENGLISH_LIKE = frozenset({ENGLISH, UNDETERMINED})
@@ -234,7 +234,9 @@ class Analyzer:
         if language not in ENGLISH_LIKE:
             return self._foreign(doc, text, language)
         scores = sent_mod.DocScores()
-        requests = [s for s in doc.sents if intent_mod.sentence_request(s)]
+        sents = list(doc.sents)  # each walk of doc.sents builds the spans again
+        requests = [s for s in sents if intent_mod.sentence_request(s)]
+        request_starts = {s.start for s in requests}
         overall_key: tuple[int, ...] = (0, len(doc))
         compound = scores.doc(doc)
         if requests and compound > 0:
@@ -245,12 +247,14 @@ class Analyzer:
             overall_key = tuple(t.i for t in rest)
         overall = sent_mod.make_sentiment(compound)
         cues = self._quote_cues(doc, text, scores.cues_of(overall_key), overall.label)
-        intent = intent_mod.intent_of(doc.sents, overall.label, _complains(scores.cues_of(overall_key)))
+        intent = intent_mod.intent_of(
+            sents, overall.label, _complains(scores.cues_of(overall_key)), request_starts
+        )
         matches = self._matches(doc)
         if not matches:
             return Analysis(overall, (), noun_phrases(doc), intent, cues, language)
         clauses: list[tuple[int, int]] = []
-        for sent in doc.sents:
+        for sent in sents:
             clauses.extend(sent_mod.clause_bounds(sent))
         where = {span: next((c for c in clauses if c[0] <= span[0] < c[1]), span) for span in matches}
         evidence: dict[str, list[Evidence]] = {}
@@ -268,7 +272,6 @@ class Analyzer:
                 )
                 if scope not in scopes.setdefault(name, []):
                     scopes[name].append(scope)
-        request_starts = {s.start for s in requests}
         hits = []
         for theme in self.taxonomy.themes:
             if theme.name not in evidence:
@@ -276,14 +279,16 @@ class Analyzer:
             sentiment, keys = self._scoped_sentiment(
                 doc, scopes[theme.name], overall.compound, scores, request_starts
             )
-            sents = {doc[start].sent.start: doc[start].sent for start, _, _ in scopes[theme.name]}
+            scope_sents = {doc[start].sent.start: doc[start].sent for start, _, _ in scopes[theme.name]}
             found = [c for key in keys for c in scores.cues_of(key)]
             hits.append(
                 ThemeHit(
                     theme.name,
                     sentiment,
                     tuple(evidence[theme.name]),
-                    intent_mod.intent_of(sents.values(), sentiment.label, _complains(found)),
+                    intent_mod.intent_of(
+                        scope_sents.values(), sentiment.label, _complains(found), request_starts
+                    ),
                     self._quote_cues(doc, text, found, sentiment.label),
                 )
             )

@@ -80,6 +80,16 @@ _NEGATIONS = frozenset({"not", "n't", "never", "no", "cannot"})
 _NOBODY = frozenset({"nobody", "noone"})
 _CONTACT_VERBS = frozenset({"call", "email", "contact", "ask", "chase", "phone", "write", "message"})
 _DURATIONS = frozenset({"minute", "min", "hour", "hr", "day", "week", "month", "forever", "age"})
+# The words the other rules of factual_cue are anchored at.
+_CUE_WORDS = frozenset({"no", "unable", "able", "not", "hold"} | _NOBODY)
+# Every verb lemma a rule of _verb_cue is about: any other verb is passed over at once.
+_VERB_CUE_LEMMAS = frozenset(
+    FAILURE_VERBS
+    | {verb for verb, _ in _PARTICLE_FAILURES}
+    | {"log", "drop", "take", "wait", "fix"}
+    | _CHARGE_VERBS
+    | _CONTACT_VERBS
+)
 
 
 def _cue(valence: float, kind: str, *tokens: Token) -> Cue:
@@ -97,6 +107,8 @@ def _negated(tok: Token) -> Token | None:
 
 def _verb_cue(tok: Token, lexicon: dict[str, float]) -> Cue | None:
     lemma = tok.lemma_.lower()
+    if lemma not in _VERB_CUE_LEMMAS:
+        return None
     neg = _negated(tok)
     if neg is not None:
         return None  # negated verbs are the negation rule's (see nlp.sentiment)
@@ -151,9 +163,11 @@ def negated_expectation(neg: Token) -> Cue | None:
 
 def factual_cue(tok: Token, lexicon: dict[str, float]) -> Cue | None:
     """The factual-complaint cue anchored at ``tok``, if any (see the module docstring)."""
-    lower = tok.lower_
     if tok.pos_ in {"VERB", "AUX"}:
         return _verb_cue(tok, lexicon)
+    lower = tok.lower_
+    if lower not in _CUE_WORDS:  # every rule below is anchored at one of these words
+        return None
     if (
         lower == "no"
         and tok.dep_ == "det"

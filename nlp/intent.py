@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from nlp.results import COMPLAINT, INTENTS, NEGATIVE, OTHER, POSITIVE, PRAISE, QUESTION, REQUEST
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
 
     from spacy.tokens import Span, Token
 
@@ -55,6 +55,13 @@ _QUESTION_STARTS = frozenset(
     {"how", "what", "why", "when", "where", "which", "who", "is", "are", "can", "could", "does", "do",
      "did", "will", "has", "have", "should", "any", "anyone", "am"}
 )  # fmt: skip
+
+
+# The lemmas the rules of sentence_request start at ("be" only counts after "would").
+_REQUEST_TRIGGERS = _ASK_VERBS | {
+    "please", "pls", "plz", "would", "'d", "d", "wish", "should", "could", "can", "need", "want",
+    "miss", "lack", "missing", "lacking", "hope", "hopefully",
+}  # fmt: skip
 
 
 def _lemmas(sent: Span) -> list[str]:
@@ -94,6 +101,8 @@ def sentence_request(sent: Span) -> bool:
     text = " ".join(words)
     if "feature request" in text or "would be nice" in text or "please add" in text:
         return True
+    if _REQUEST_TRIGGERS.isdisjoint(lemmas):
+        return False  # every rule below starts at one of these lemmas
     for k, tok in enumerate(sent):
         lemma = lemmas[k]
         nxt = lemmas[k + 1] if k + 1 < len(lemmas) else ""
@@ -143,11 +152,16 @@ def reports_defect(sents: Iterable[Span]) -> bool:
     return False
 
 
-def intent_of(sents: Iterable[Span], label: str, complaint_cue: bool = False) -> str:
+def intent_of(
+    sents: Iterable[Span], label: str, complaint_cue: bool = False, requests: Collection[int] | None = None
+) -> str:
     """The intent of a scope made of ``sents`` whose sentiment label is ``label``;
-    ``complaint_cue`` says a factual-complaint cue was found in it (see :mod:`nlp.complaints`)."""
+    ``complaint_cue`` says a factual-complaint cue was found in it (see :mod:`nlp.complaints`).
+    ``requests``, when given, holds the start of every sentence of the doc that
+    :func:`sentence_request` accepts (found once per doc rather than once per scope)."""
     sents = list(sents)
-    if any(sentence_request(s) for s in sents):
+    asks = sentence_request if requests is None else (lambda s: s.start in requests)
+    if any(asks(s) for s in sents):
         return REQUEST
     if label == NEGATIVE or complaint_cue or reports_defect(sents):
         return COMPLAINT

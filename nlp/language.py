@@ -66,6 +66,14 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "erg geen mijn was waren wel nooit altijd goed slecht bedankt helaas"
     ),
 }
+# Each function word -> the languages (other than English) whose list holds it, so a text's
+# words are looked up once rather than once per language.
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _language, _vocab in _FUNCTION_WORDS.items():
+    if _language != ENGLISH:
+        for _word in _vocab:
+            _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _language)
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 # Script of a letter -> language, for scripts that name one language well enough here.
 _SCRIPTS = (
     ("CYRILLIC", "ru"),
@@ -82,9 +90,12 @@ _SCRIPTS = (
 
 
 def _script_language(text: str) -> str | None:
+    sample = text[:2000]
+    if sample.isascii():  # only Latin letters, if any: no per-character look-up needed
+        return None if _ASCII_LETTER.search(sample) else UNDETERMINED
     counts: dict[str, int] = {}
     letters = 0
-    for ch in text[:2000]:
+    for ch in sample:
         if not ch.isalpha():
             continue
         letters += 1
@@ -107,9 +118,15 @@ def detect(text: str) -> str:
     by_script = _script_language(text)
     if by_script is not None:
         return by_script
-    words = [w.lower() for w in _WORD.findall(text[:2000])]
-    hits = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
-    english = hits.pop(ENGLISH)
+    english_words = _FUNCTION_WORDS[ENGLISH]
+    hits = dict.fromkeys(_FUNCTION_WORDS, 0)
+    english = 0
+    for word in _WORD.findall(text[:2000]):
+        word = word.lower()
+        english += word in english_words
+        for language in _LANGUAGES_OF.get(word, ()):
+            hits[language] += 1
+    del hits[ENGLISH]
     best = max(hits, key=hits.__getitem__)
     if hits[best] >= MIN_HITS and hits[best] > 2 * english:
         return best

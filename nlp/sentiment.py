@@ -68,6 +68,8 @@ def make_sentiment(compound: float) -> Sentiment:
 def sanitize(text: str, max_emoji: int = MAX_EMOJI) -> str:
     """Shorten runs of one character to three and drop emoji beyond the first ``max_emoji``."""
     text = _RUN.sub(r"\1\1\1", text)
+    if text.isascii():  # every emoji is outside ASCII
+        return text
     emojis = get_vader().emojis
     kept = 0
     out: list[str] = []
