@@ -128,16 +128,7 @@ def _ingest_one_pg(
     contact_sql, params, finish = lock_contact_unless_statement(
         session, workspace_id=workspace.id, data=data["contact"], unless=_NOT_NEW
     )
-    event = Row(
-        id=new_id("evt"),
-        workspace_id=workspace.id,
-        external_id=external_id,
-        name=data["name"],
-        occurred_at=data.get("occurred_at") or now,
-        received_at=now,
-        contact_id=None,
-        properties=data.get("properties") or {},
-    )
+    event = _event_row(workspace, external_id, data, now)
     params.update(
         workspace_id=workspace.id,
         id=event.id,
@@ -335,20 +326,22 @@ def _load_touchpoints(session: Session, workspace_id: str) -> list[Touchpoint]:
     )
 
 
+def _event_row(workspace: Workspace, external_id: str, item: dict, now: datetime) -> Row:
+    """One event's row as it will be inserted; its contact is filled in once known."""
+    return Row(
+        id=new_id("evt"),
+        workspace_id=workspace.id,
+        external_id=external_id,
+        name=item["name"],
+        occurred_at=item.get("occurred_at") or now,
+        received_at=now,
+        contact_id=None,
+        properties=item.get("properties") or {},
+    )
+
+
 def _event_rows(workspace: Workspace, fresh: dict[str, dict], now: datetime) -> list[Row]:
-    return [
-        Row(
-            id=new_id("evt"),
-            workspace_id=workspace.id,
-            external_id=external_id,
-            name=item["name"],
-            occurred_at=item.get("occurred_at") or now,
-            received_at=now,
-            contact_id=None,
-            properties=item.get("properties") or {},
-        )
-        for external_id, item in fresh.items()
-    ]
+    return [_event_row(workspace, external_id, item, now) for external_id, item in fresh.items()]
 
 
 def _write_pg(session: Session, workspace: Workspace, fresh: dict[str, dict], events: list[Row], since):
