@@ -18,7 +18,7 @@ from surveys.analysis.models import ResponseTheme, Theme
 from surveys.core.db import utcnow
 from surveys.customer.models import CustomerProfile
 from surveys.response.models import Response
-from surveys.roadmap.models import RoadmapItemTheme, RoadmapLink
+from surveys.roadmap.models import RoadmapLinkFact
 from surveys.segment.models import Segment
 from surveys.segment.service import segment_clause
 from surveys.survey.scales import DETRACTOR_LEVEL
@@ -155,31 +155,21 @@ def by_segment(session: Session, *, workspace_id: str, survey_id=None, start=Non
 
 
 def by_roadmap_item(session: Session, *, workspace_id: str, item_ids: list[str]) -> dict:
-    """item id -> figures of the customers linked to it; negative: about one of its themes."""
+    """item id -> figures of the customers linked to it; negative as in the item's impact (about one
+    of its themes, or the whole comment when it names none of them: ``roadmap_link_facts.negative``).
+
+    Reads the link facts the roadmap rollups keep (completed answers linked ``auto`` or
+    ``manual``), not the links joined to answers and their themes: a page of items costs an index
+    range per item instead of a pass over every linked answer (1.2 s for two items at 1M answers).
+    """
     if not item_ids:
         return {}
-    item_negative = (
-        select(1)
-        .select_from(ResponseTheme)
-        .join(RoadmapItemTheme, RoadmapItemTheme.theme_id == ResponseTheme.theme_id)
-        .where(
-            ResponseTheme.response_id == Response.id,
-            RoadmapItemTheme.item_id == RoadmapLink.item_id,
-            ResponseTheme.sentiment_label == "negative",
-        )
-        .exists()
-    )
-    negative = func.max(case((item_negative, 1), else_=0)) == 1
+    f = RoadmapLinkFact
+    negative = func.max(case((f.negative.is_(True), 1), else_=0)) == 1
     inner = (
-        select(RoadmapLink.item_id.label("key"), Response.contact_id, negative.label("negative"))
-        .join(Response, Response.id == RoadmapLink.response_id)
-        .where(
-            RoadmapLink.item_id.in_(item_ids),
-            RoadmapLink.source.in_(("auto", "manual")),
-            Response.workspace_id == workspace_id,
-            Response.contact_id.is_not(None),
-        )
-        .group_by(RoadmapLink.item_id, Response.contact_id)
+        select(f.item_id.label("key"), f.contact_id, negative.label("negative"))
+        .where(f.item_id.in_(item_ids), f.workspace_id == workspace_id, f.contact_id.is_not(None))
+        .group_by(f.item_id, f.contact_id)
     )
     return _grouped(session, inner)
 

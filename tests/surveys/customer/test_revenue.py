@@ -63,7 +63,7 @@ def test_revenue_at_risk_per_attribute_group_in_metrics(client, workspace, data)
     assert all(g["revenue_at_risk"] is None for g in weekly["groups"])
 
 
-def test_revenue_at_risk_per_roadmap_item(client, workspace, data, run_worker):
+def test_revenue_at_risk_per_roadmap_item(client, workspace, data, run_worker, db_session):
     themes = client.get("/api/v1/themes?limit=500", headers=workspace.headers).json["items"]
     billing = next(t for t in themes if t["name"] == "billing")
     item = client.post(
@@ -77,6 +77,22 @@ def test_revenue_at_risk_per_roadmap_item(client, workspace, data, run_worker):
     row = next(i for i in listed if i["title"] == "Clearer invoices")
     assert row["revenue_at_risk"] == 4000 and row["customers_at_risk"] == 3
     assert "revenue" in row["impact"] and "detractors" in row["impact"]  # impact unchanged
+    # Read from the link facts the roadmap rollups keep: a, b, c, d are linked (e said nothing),
+    # revenue 1000 + 5000 + 3000 (d's "n/a" is none), and a later answer from b that is negative
+    # about billing puts b at risk too.
+    figures = revenue.by_roadmap_item(db_session, workspace_id=workspace.workspace.id, item_ids=[row["id"]])
+    assert figures[row["id"]] == {
+        "customers": 4,
+        "revenue": 9000,
+        "customers_at_risk": 3,
+        "revenue_at_risk": 4000,
+    }
+    answer(
+        client, workspace.headers, data["id"], "r-b", 9, "Billing is a mess now.", attributes={"arr": 5000}
+    )
+    run_worker()
+    figures = revenue.by_roadmap_item(db_session, workspace_id=workspace.workspace.id, item_ids=[row["id"]])
+    assert figures[row["id"]]["customers_at_risk"] == 4 and figures[row["id"]]["revenue_at_risk"] == 9000
 
 
 def test_concentration_top_fifth(client, workspace, db_session):
