@@ -41,8 +41,8 @@ from nlp.learning import (
     word_stats,
 )
 from surveys.analysis.models import Analysis, LearnedRule, ResponseTheme, TagCorrection, Theme
-from surveys.analysis.themes import _like, taxonomy_changed
-from surveys.core.db import utcnow
+from surveys.analysis.themes import taxonomy_changed
+from surveys.core.db import contains_pattern, utcnow
 from surveys.core.errors import Conflict, NotFound
 from surveys.response.models import Response
 from surveys.workspace.models import Workspace
@@ -86,7 +86,7 @@ def _exclusion_holds(
         .where(
             ResponseTheme.theme_id == theme.id,
             Response.workspace_id == workspace_id,
-            *(Response.comment.ilike(_like(stem), escape="\\") for stem in stems(rule.phrase)),
+            *(Response.comment.ilike(contains_pattern(stem), escape="\\") for stem in stems(rule.phrase)),
         )
         .order_by(Analysis.created_at.desc())
         .limit(SAMPLE)

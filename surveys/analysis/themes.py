@@ -23,7 +23,7 @@ from nlp.learning import apply_rules
 from nlp.taxonomies import BUILTIN
 from surveys.analysis.models import Analysis, LearnedRule, ResponseTheme, Theme
 from surveys.core import jobs
-from surveys.core.db import utcnow, workspace_row
+from surveys.core.db import contains_pattern, utcnow, workspace_row
 from surveys.core.errors import Conflict, Invalid, NotFound
 from surveys.response.models import Response
 from surveys.workspace.models import Workspace
@@ -223,11 +223,6 @@ def _bump_version(session: Session, workspace: Workspace) -> None:
     session.refresh(workspace, ["taxonomy_version"])
 
 
-def _like(keyword: str) -> str:
-    escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def taxonomy_changed(
     session: Session,
     workspace: Workspace,
@@ -241,7 +236,7 @@ def taxonomy_changed(
     Affected: comments containing one of ``keywords``, answers carrying the theme, and answers
     whose analysis found one of ``languages`` (whose keywords for the theme changed)."""
     _bump_version(session, workspace)
-    affected = [Response.comment.ilike(_like(k), escape="\\") for k in set(keywords) if k.strip()]
+    affected = [Response.comment.ilike(contains_pattern(k), escape="\\") for k in set(keywords) if k.strip()]
     languages = sorted(set(languages))
     if languages:
         affected.append(

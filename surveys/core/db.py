@@ -117,6 +117,13 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for "contains ``text``" with its ``\\``, ``%`` and ``_`` taken literally
+    (use it with ``escape="\\"``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def lock_rows(session: Session, query, *, of=None, skip_locked: bool = False):
     """``query`` with ``FOR UPDATE [OF of] [SKIP LOCKED]`` on PostgreSQL; unchanged on SQLite,
     which has no row locks and lets one write transaction at a time in anyway.

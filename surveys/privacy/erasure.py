@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from surveys.contact import suppression
 from surveys.contact.models import Contact
 from surveys.core import jobs
-from surveys.core.db import is_postgres, lock_rows, rfc3339, utcnow
+from surveys.core.db import contains_pattern, is_postgres, lock_rows, rfc3339, utcnow
 from surveys.invitation.models import Invitation
 from surveys.privacy import audit, registry
 from surveys.privacy.models import ErasureRequest
@@ -124,8 +124,7 @@ def mention_filter(session: Session, table, columns: tuple[str, ...], needles: s
             # In JSON, a whole string value (quotes included), so "42" does not hit 1421.
             forms = {json.dumps(needle, ensure_ascii=False)} if in_json else {needle}
             for form in forms:
-                pattern = form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                conditions.append(text.like(f"%{pattern}%", escape="\\"))
+                conditions.append(text.like(contains_pattern(form), escape="\\"))
         if ids and is_postgres(session):
             conditions.extend(text.op("~")("(" + "|".join(chunk) + ")") for chunk in _chunks(ids))
         elif ids:

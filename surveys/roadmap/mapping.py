@@ -27,7 +27,7 @@ from nlp import ANALYZER_VERSION
 from nlp.keywords import KeywordMatcher
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.core import jobs
-from surveys.core.db import lock_rows, upsert_insert, utcnow
+from surveys.core.db import contains_pattern, lock_rows, upsert_insert, utcnow
 from surveys.response.models import Response
 from surveys.roadmap import rollups
 from surveys.roadmap.models import RoadmapItem, RoadmapItemTheme, RoadmapLink
@@ -227,7 +227,7 @@ def _matching_responses(session: Session, item: RoadmapItem) -> dict[str, Eviden
     if matcher:
         # A case-insensitive substring prefilter in the database on a stem every match contains
         # (over-selects), then the exact test here.
-        likes = [Response.comment.ilike(f"%{_escape_like(stem)}%", escape="\\") for stem in matcher.stems()]
+        likes = [Response.comment.ilike(contains_pattern(stem), escape="\\") for stem in matcher.stems()]
         rows = session.execute(
             select(Response.id, Response.comment)
             .where(
@@ -243,10 +243,6 @@ def _matching_responses(session: Session, item: RoadmapItem) -> dict[str, Eviden
             if words:
                 matched[row.id] = words + matched.get(row.id, [])
     return matched
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def remap_item(session: Session, *, item_id: str) -> dict[str, int] | None:

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from nlp import ANALYZER_VERSION
 from nlp.results import INTENTS, LABELS
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
-from surveys.core.db import db
+from surveys.core.db import contains_pattern, db
 from surveys.core.errors import Invalid, NotFound
 from surveys.core.schemas import in_range_day, in_range_utc
 from surveys.response.models import Response
@@ -199,7 +199,7 @@ def build_query(flt: FeedbackFilter, workspace_id: str, segment_clause=None) -> 
     if flt.value:
         query = query.where(Response.attributes[flt.attribute].as_string() == flt.value)
     if flt.q:
-        pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(flt.q)
         query = query.where(Response.comment.ilike(pattern, escape="\\"))
     if flt.response_id:
         query = query.where(Response.id == flt.response_id)
