@@ -19,7 +19,7 @@ taught it, when, and from which answers. ``bench/learning_curve.py`` simulates t
 the same functions.
 """
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,11 +74,6 @@ def _exclusion_holds(
 ) -> str | None:
     """Judge a negative context against the answers that still carry the theme (not the answer
     being corrected: its analysis loses the theme after this)."""
-    reviewed = set(
-        session.execute(
-            select(TagCorrection.response_id).where(TagCorrection.workspace_id == workspace_id)
-        ).scalars()
-    )
     rows = session.execute(
         select(Response.id, Response.comment, Analysis.themes)
         .join(ResponseTheme, ResponseTheme.response_id == Response.id)
@@ -91,7 +86,7 @@ def _exclusion_holds(
         .order_by(Analysis.created_at.desc())
         .limit(SAMPLE)
     ).all()
-    matched = kept = 0
+    matched_ids: list[str] = []
     seen: set[str] = set()
     for answer, comment, themes in rows:
         if answer in seen or answer == response_id:
@@ -100,8 +95,19 @@ def _exclusion_holds(
         hit = next((h for h in themes or () if h.get("name") == theme.name), None)
         spans = [(e["start"], e["end"]) for e in (hit or {}).get("evidence", ())]
         if spans and in_context(comment or "", spans, rule.phrase):
-            matched += 1
-            kept += answer in reviewed
+            matched_ids.append(answer)
+    # Of those, the answers an analyst corrected (and so kept the theme in): only the matched ones
+    # are looked up, not every correction of the workspace.
+    kept = (
+        session.execute(
+            select(func.count(func.distinct(TagCorrection.response_id))).where(
+                TagCorrection.workspace_id == workspace_id, TagCorrection.response_id.in_(matched_ids)
+            )
+        ).scalar_one()
+        if matched_ids
+        else 0
+    )
+    matched = len(matched_ids)
     if not exclusion_holds(rule.corrections, kept, matched, learn_after):
         return None
     return (
