@@ -40,7 +40,7 @@ from nlp.taxonomy import DEFAULT_TAXONOMY, GENERIC_THEME, Taxonomy, load_taxonom
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc, Span, Token
 
 ANALYZER_VERSION = "1.3.0"
 DEFAULT_MAX_CHARS = 5000
@@ -235,6 +235,10 @@ class Analyzer:
             return self._foreign(doc, text, language)
         scores = sent_mod.DocScores()
         sents = list(doc.sents)  # each walk of doc.sents builds the spans again
+        # The sentence of each token (Token.sent and Span.sent scan the doc for its boundaries).
+        sent_at: list[Span] = []
+        for sent in sents:
+            sent_at.extend([sent] * (sent.end - sent.start))
         requests = [s for s in sents if intent_mod.sentence_request(s)]
         request_starts = {s.start for s in requests}
         overall_key: tuple[int, ...] = (0, len(doc))
@@ -277,9 +281,9 @@ class Analyzer:
             if theme.name not in evidence:
                 continue
             sentiment, keys = self._scoped_sentiment(
-                doc, scopes[theme.name], overall.compound, scores, request_starts
+                doc, scopes[theme.name], overall.compound, scores, request_starts, sent_at
             )
-            scope_sents = {doc[start].sent.start: doc[start].sent for start, _, _ in scopes[theme.name]}
+            scope_sents = {sent_at[start].start: sent_at[start] for start, _, _ in scopes[theme.name]}
             found = [c for key in keys for c in scores.cues_of(key)]
             hits.append(
                 ThemeHit(
@@ -341,6 +345,7 @@ class Analyzer:
         fallback: float,
         scores: sent_mod.DocScores,
         request_starts: set[int],
+        sent_at: Sequence[Span],
     ) -> tuple[Sentiment, list[tuple[int, ...]]]:
         """Mean compound of the scopes mentioning a theme, and the keys of the scopes scored. A
         scope without any opinion widens: from the mention's predicate to its clause, and from a
@@ -356,9 +361,10 @@ class Analyzer:
             if abs(compound) < sent_mod.OPINION_MIN:
                 span = doc[start:end]
                 compound, key = scores.span(span), (span.start, span.end)
-                if abs(compound) < sent_mod.OPINION_MIN and span.sent != span:
-                    compound, key = scores.span(span.sent), (span.sent.start, span.sent.end)
-            if doc[start].sent.start in request_starts:
+                sent = sent_at[start] if sent_at[start] is sent_at[end - 1] else span.sent
+                if abs(compound) < sent_mod.OPINION_MIN and (sent.start, sent.end) != (start, end):
+                    compound, key = scores.span(sent), (sent.start, sent.end)
+            if sent_at[start].start in request_starts:
                 compound = min(0.0, compound)
             compounds.append(compound)
             keys.append(key)

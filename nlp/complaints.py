@@ -90,6 +90,9 @@ _VERB_CUE_LEMMAS = frozenset(
     | _CHARGE_VERBS
     | _CONTACT_VERBS
 )
+# What a token must be (its lower-case form, or a verb's lemma) for factual_cue to find anything.
+CUE_WORDS = _CUE_WORDS
+VERB_CUE_LEMMAS = _VERB_CUE_LEMMAS
 
 
 def _cue(valence: float, kind: str, *tokens: Token) -> Cue:

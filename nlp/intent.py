@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nlp.results import COMPLAINT, INTENTS, NEGATIVE, OTHER, POSITIVE, PRAISE, QUESTION, REQUEST
+from nlp.tokens import table
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable
@@ -65,7 +66,7 @@ _REQUEST_TRIGGERS = _ASK_VERBS | {
 
 
 def _lemmas(sent: Span) -> list[str]:
-    return [t.lemma_.lower() for t in sent]
+    return table(sent.doc).lemma_lower[sent.start : sent.end]
 
 
 def _subject(tok: Token) -> str:
@@ -96,7 +97,7 @@ def _asks(tok: Token, lemmas: list[str], k: int) -> bool:
 
 def sentence_request(sent: Span) -> bool:
     """Does this sentence ask for something to be added or changed?"""
-    words = [t.lower_ for t in sent]
+    words = table(sent.doc).lower[sent.start : sent.end]
     lemmas = _lemmas(sent)
     text = " ".join(words)
     if "feature request" in text or "would be nice" in text or "please add" in text:
@@ -133,7 +134,14 @@ def sentence_request(sent: Span) -> bool:
 def sentence_question(sent: Span) -> bool:
     """Is this sentence a question: a question word or inverted verb first and a final '?', or
     "how do/can ..." without one. (A '?' alone is not enough: some sources turn emoji into '?'.)"""
-    words = [t.lower_ for t in sent if not t.is_space]
+    tokens = table(sent.doc)
+    words = [
+        w
+        for w, space in zip(
+            tokens.lower[sent.start : sent.end], tokens.is_space[sent.start : sent.end], strict=True
+        )
+        if not space
+    ]
     if len(words) < 2:
         return False
     if words[-1] == "?" and words[-2].isalpha() and words[0] in _QUESTION_STARTS:
@@ -144,9 +152,11 @@ def sentence_question(sent: Span) -> bool:
 def reports_defect(sents: Iterable[Span]) -> bool:
     """Does a sentence name a defect ("bug", "crashes", "freezes") that is not denied ("no bugs")?"""
     for sent in sents:
-        for tok in sent:
-            if tok.lemma_.lower() in _DEFECTS or tok.lower_ in _DEFECTS:
-                before = {t.lower_ for t in tok.doc[max(sent.start, tok.i - 3) : tok.i]}
+        tokens = table(sent.doc)
+        lower, lemmas = tokens.lower, tokens.lemma_lower
+        for i in range(sent.start, sent.end):
+            if lemmas[i] in _DEFECTS or lower[i] in _DEFECTS:
+                before = set(lower[max(sent.start, i - 3) : i])
                 if not before & _DENIALS:
                     return True
     return False

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from nlp.background import phrase_probability
+from nlp.tokens import table
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -57,11 +58,19 @@ class EmergingPhrase:
 def noun_phrases(doc: Doc) -> tuple[str, ...]:
     """Distinct lemmatised noun chunks of ``doc`` with stopwords and determiners removed."""
     seen: dict[str, None] = {}
+    tokens = table(doc)
+    lemmas, stop, pos, alpha, length = (
+        tokens.lemma_lower,
+        tokens.is_stop,
+        tokens.pos,
+        tokens.is_alpha,
+        tokens.length,
+    )
     for chunk in doc.noun_chunks:
         words = [
-            t.lemma_.lower()
-            for t in chunk
-            if not t.is_stop and t.pos_ not in _SKIP_POS and t.is_alpha and len(t.text) > 1
+            lemmas[i]
+            for i in range(chunk.start, chunk.end)
+            if not stop[i] and pos[i] not in _SKIP_POS and alpha[i] and length[i] > 1
         ]
         if words and len(words) <= MAX_PHRASE_WORDS:
             seen.setdefault(" ".join(words), None)

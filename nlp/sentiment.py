@@ -29,6 +29,7 @@ from nlp import complaints
 from nlp.complaints import Cue
 from nlp.pipeline import get_vader
 from nlp.results import NEGATIVE, NEUTRAL, POSITIVE, Sentiment
+from nlp.tokens import table as token_table
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -253,6 +254,27 @@ def _token_cue(tok: Token, lexicon: dict[str, float]) -> Cue | None:
     return None
 
 
+# What a token must be for _token_cue to find anything at it: the words and lemmas its rules
+# (and those of nlp.complaints.factual_cue) are anchored at, a comparative, or a negation.
+_ANCHOR_WORDS = frozenset({"too"}) | _NEG_WORDS | complaints.CUE_WORDS
+_ANCHOR_LEMMAS = _RECOMMEND_VERBS | _WAIT_VERBS | complaints.VERB_CUE_LEMMAS
+_COMPARATIVES = frozenset({"JJR", "RBR"})
+
+
+def token_cues(doc: Doc) -> list[Cue | None]:
+    """The structural cue at each token of ``doc`` (``None`` where there is none), as
+    :func:`cue_list` finds them; a ``Token`` is built only for a token a rule is anchored at."""
+    lexicon = get_vader().lexicon
+    table = token_table(doc)
+    found: list[Cue | None] = [None] * len(doc)
+    for i, (lower, lemma, tag, dep) in enumerate(
+        zip(table.lower, table.lemma_lower, table.tag, table.dep, strict=True)
+    ):
+        if lower in _ANCHOR_WORDS or lemma in _ANCHOR_LEMMAS or tag in _COMPARATIVES or dep == "neg":
+            found[i] = _token_cue(doc[i], lexicon)
+    return found
+
+
 def cue_list(tokens: Iterable[Token]) -> list[Cue]:
     """The structural cues in ``tokens`` (one pass over the parse, no VADER call)."""
     lexicon = get_vader().lexicon
@@ -288,11 +310,21 @@ class DocScores:
     every scope scored are kept (:meth:`cues_of`) so they can be quoted as evidence.
     """
 
-    __slots__ = ("_vader", "_cues")
+    __slots__ = ("_vader", "_cues", "_doc", "_token_cues")
 
     def __init__(self) -> None:
         self._vader: dict[str, float] = {}
         self._cues: dict[tuple[int, ...], list[Cue]] = {}
+        self._doc: Doc | None = None
+        self._token_cues: list[Cue | None] = []
+
+    def _cue_list(self, doc: Doc, indices: Iterable[int]) -> list[Cue]:
+        """:func:`cue_list` of the tokens at ``indices``: a token's cue depends on the token and
+        its parse only, so each token's is found once per doc (:func:`token_cues`)."""
+        if self._doc is not doc:
+            self._doc, self._token_cues = doc, token_cues(doc)
+        found = self._token_cues
+        return [cue for cue in (found[i] for i in indices) if cue is not None]
 
     def of(self, text: str, tokens: Sequence[Token] | Span | Doc, key: tuple[int, ...]) -> float:
         vader = self._vader.get(text)
@@ -303,17 +335,30 @@ class DocScores:
             cues = self._cues[key] = cue_list(tokens)
         return _add_cue(vader, sum(c.valence for c in cues))
 
+    def _scored(self, text: str, doc: Doc, indices: Iterable[int], key: tuple[int, ...]) -> float:
+        vader = self._vader.get(text)
+        if vader is None:
+            vader = self._vader[text] = compound_of(text)
+        cues = self._cues.get(key)
+        if cues is None:
+            cues = self._cues[key] = self._cue_list(doc, indices)
+        return _add_cue(vader, sum(c.valence for c in cues))
+
     def doc(self, doc: Doc) -> float:
         """Of the whole comment (its text with any trailing whitespace, as parsed)."""
-        return self.of(doc.text, doc, (0, len(doc)))
+        return self._scored(doc.text, doc, range(len(doc)), (0, len(doc)))
 
     def span(self, span: Span) -> float:
         """Of a span's own text."""
-        return self.of(span.text, span, (span.start, span.end))
+        return self._scored(span.text, span.doc, range(span.start, span.end), (span.start, span.end))
 
     def tokens(self, tokens: Sequence[Token]) -> float:
         """Of ``tokens`` in order, space-joined (:func:`scope_compound`)."""
-        return self.of(" ".join(t.text for t in tokens), tokens, tuple(t.i for t in tokens))
+        key = tuple(t.i for t in tokens)
+        text = " ".join(t.text for t in tokens)
+        if not tokens:
+            return self.of(text, tokens, key)
+        return self._scored(text, tokens[0].doc, key, key)
 
     @staticmethod
     def key_of(scope: Sequence[Token] | Span | Doc) -> tuple[int, ...]:
