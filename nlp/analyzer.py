@@ -36,6 +36,7 @@ from nlp.phrases import noun_phrases
 from nlp.pipeline import get_nlp
 from nlp.results import NEGATIVE, NEUTRAL, POSITIVE, Analysis, Cue, Evidence, Sentiment, ThemeHit
 from nlp.taxonomy import DEFAULT_TAXONOMY, GENERIC_THEME, Taxonomy, load_taxonomy
+from nlp.tokens import table as token_table
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -113,9 +114,11 @@ def _place_descriptions(taxonomy: Taxonomy) -> tuple[Description, ...]:
 def _described_places(doc: Doc, described: Sequence[Description]) -> Iterable[tuple[str, Token]]:
     """(theme, adjective) for each adjective said of a place noun: attached to it ("a cute
     restaurant"), predicated of it ("the place is cute", "the room was dark and cramped")."""
-    for token in doc:
-        if token.pos_ != "ADJ":
+    pos = token_table(doc).pos
+    for i, tag in enumerate(pos):
+        if tag != "ADJ":
             continue
+        token = doc[i]
         head = token
         while head.dep_ == "conj" and head.head is not head:
             head = head.head  # "dark and cramped": the first conjunct carries the relation

@@ -49,6 +49,7 @@ CONTRAST_SPLIT = frozenset({"but", "however", "yet", "except", "whereas"})
 CONTRAST_MARK = frozenset({"although", "though", "whereas"})
 # A cut is kept only if the text before it can carry an opinion on its own.
 _CLAUSE_POS = frozenset({"VERB", "AUX", "ADJ"})
+_CLAUSE_WORDS = CONTRAST_SPLIT | CONTRAST_MARK | {";"}
 
 _RUN = re.compile(r"(.)\1{3,}", re.DOTALL)
 
@@ -152,10 +153,15 @@ def score(text: str) -> Sentiment:
 def clause_bounds(sent: Span) -> list[tuple[int, int]]:
     """Split a sentence into clauses, as (start, end) token indices into the doc."""
     doc = sent.doc
+    tokens = token_table(doc)
+    words, pos = tokens.lower, tokens.pos
     cuts = {sent.start, sent.end}
     last = sent.start
-    for token in sent:
-        lower = token.lower_
+    for i in range(sent.start, sent.end):
+        lower = words[i]
+        if lower not in _CLAUSE_WORDS:  # every cut is made at one of these words
+            continue
+        token = doc[i]
         if lower in CONTRAST_MARK and token.dep_ == "mark" and token.head.i != token.i:
             clause = token.head
             cuts.add(max(sent.start, clause.left_edge.i))
@@ -163,7 +169,7 @@ def clause_bounds(sent: Span) -> list[tuple[int, int]]:
         elif lower in CONTRAST_SPLIT or lower in CONTRAST_MARK or lower == ";":
             cut = token.i + 1 if lower == ";" else token.i
             # "The service, however, was great": a parenthetical, not a new clause.
-            if any(t.pos_ in _CLAUSE_POS for t in doc[last : token.i]):
+            if any(p in _CLAUSE_POS for p in pos[last : token.i]):
                 cuts.add(cut)
                 last = cut
     ordered = sorted(cuts)
