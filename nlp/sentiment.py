@@ -127,10 +127,29 @@ def _split_hyphens(match: re.Match[str]) -> str:
     return word if word.lower() in get_vader().lexicon else word.replace("-", " ")
 
 
+# A word of each idiom, lower-case: an ASCII text holding none of them holds no idiom, and is not
+# scanned (the idioms' alternation, case-insensitive, is the slowest part of scoring a short text).
+# Beyond ASCII, case-insensitive matching also knows characters such as the Kelvin sign, so such
+# a text is always scanned.
+_IDIOM_HINTS = (
+    "die", "world", "none", "desired", "miss", "again", "must", "go-to", "priced", "so so", "so-so",
+    "hats",
+)  # fmt: skip
+
+
+def _may_hold_idiom(text: str) -> bool:
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(hint in lowered for hint in _IDIOM_HINTS)
+
+
 def rewrite_idioms(text: str) -> str:
     """Rewrite :data:`IDIOMS`, and split hyphenated words VADER does not know ("food-awesome",
     "excellent-the service") so that their parts are scored."""
-    return _HYPHENATED.sub(_split_hyphens, _IDIOM_RE.sub(_idiom_word, text))
+    if _may_hold_idiom(text):
+        text = _IDIOM_RE.sub(_idiom_word, text)
+    return _HYPHENATED.sub(_split_hyphens, text) if "-" in text else text
 
 
 def compound_of(text: str) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nlp import sentiment
 from nlp.analyzer import Analyzer
 from nlp.pipeline import get_nlp
 from nlp.results import LABELS
@@ -73,6 +74,28 @@ def test_sentiment_idioms_are_rewritten_before_scoring() -> None:
     assert rewrite_idioms("Food-awesome.") == "Food awesome."
     assert rewrite_idioms("a top-notch, well-made app") == "a top-notch, well made app"  # known word kept
     assert compound_of("Food-awesome.") > 0.5
+
+
+def test_sentiment_idiom_rewrite_is_the_full_scan_whatever_the_case() -> None:
+    """Texts are scanned for idioms only when they hold one of the idioms' words: every idiom,
+    in any case and with either separator, must still be rewritten as by the full scan."""
+    samples = [
+        "to die for", "out of this world", "out-of-this-world", "second to none",
+        "leaves a lot to be desired", "left much to be desired", "hit or miss", "hit-or-miss",
+        "never again", "a must try", "must-have", "go-to", "over priced", "over-priced", "so so",
+        "so-so", "hats off",
+    ]  # fmt: skip
+    full = sentiment._IDIOM_RE
+    for sample in samples:
+        for text in (f"The place: {sample}!", f"THE PLACE: {sample.upper()}!", sample.title()):
+            assert full.search(text), text
+            expected = sentiment._HYPHENATED.sub(
+                sentiment._split_hyphens, full.sub(sentiment._idiom_word, text)
+            )
+            assert rewrite_idioms(text) == expected, text
+    long_s = "hat\u017f off"  # no ASCII hint, yet the case-insensitive scan matches "hats off"
+    assert full.search(long_s)
+    assert rewrite_idioms(long_s) == full.sub(sentiment._idiom_word, long_s) != long_s
 
 
 def test_sentiment_lukewarm_ok_is_neutral() -> None:
