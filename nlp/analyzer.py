@@ -207,7 +207,7 @@ class Analyzer:
             for theme, adjective in _described_places(doc, self._described):
                 found.setdefault((adjective.i, adjective.i + 1), set()).add(theme)
         if self._excludes:
-            text = doc.text
+            text = token_table(doc).text
             for span in list(found):
                 start, end = doc[span[0]].idx, doc[span[1] - 1].idx + len(doc[span[1] - 1])
                 found[span] = {

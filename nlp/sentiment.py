@@ -371,11 +371,13 @@ class DocScores:
 
     def doc(self, doc: Doc) -> float:
         """Of the whole comment (its text with any trailing whitespace, as parsed)."""
-        return self._scored(doc.text, doc, range(len(doc)), (0, len(doc)))
+        return self._scored(token_table(doc).text, doc, range(len(doc)), (0, len(doc)))
 
     def span(self, span: Span) -> float:
         """Of a span's own text."""
-        return self._scored(span.text, span.doc, range(span.start, span.end), (span.start, span.end))
+        # Span.text joins its tokens' texts: the same characters as this slice of the doc's.
+        text = token_table(span.doc).text[span.start_char : span.end_char]
+        return self._scored(text, span.doc, range(span.start, span.end), (span.start, span.end))
 
     def tokens(self, tokens: Sequence[Token]) -> float:
         """Of ``tokens`` in order, space-joined (:func:`scope_compound`)."""

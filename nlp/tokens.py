@@ -22,12 +22,14 @@ _KEY = "voc.token_table"
 # like a cache (spaCy's own vocabulary grows with every unseen word as well).
 _STRINGS: dict[int, str] = {}
 _MAX_STRINGS = 200_000
+_ATTRS: list[int] = []  # filled on first use: importing spaCy costs every process start-up
 
 
 class TokenTable:
     """Per-token attributes of one doc, by token index."""
 
     __slots__ = (
+        "text",
         "lower",
         "lemma",
         "lemma_lower",
@@ -41,27 +43,27 @@ class TokenTable:
     )
 
     def __init__(self, doc: Doc) -> None:
-        from spacy.attrs import DEP, IS_ALPHA, IS_SPACE, IS_STOP, LEMMA, LENGTH, LOWER, POS, TAG
+        if not _ATTRS:
+            from spacy.attrs import DEP, IS_ALPHA, IS_SPACE, IS_STOP, LEMMA, LENGTH, LOWER, POS, TAG
 
+            _ATTRS.extend([LOWER, LEMMA, POS, TAG, DEP, IS_SPACE, IS_STOP, IS_ALPHA, LENGTH])
         strings = doc.vocab.strings
+        self.text = doc.text  # built from the tokens on every read of Doc.text
         if len(_STRINGS) > _MAX_STRINGS:
             _STRINGS.clear()
-        attrs = [LOWER, LEMMA, POS, TAG, DEP, IS_SPACE, IS_STOP, IS_ALPHA, LENGTH]
-        columns = doc.to_array(attrs).T.tolist() if len(doc) else [[] for _ in attrs]
-        flags = columns[5:]
-        self.is_space, self.is_stop, self.is_alpha = ([bool(v) for v in column] for column in flags[:3])
-        self.length = flags[3]
+        columns = doc.to_array(_ATTRS).T.tolist() if len(doc) else [[] for _ in _ATTRS]
         decoded = []
         for column in columns[:5]:
-            out = []
-            for key in column:
-                value = _STRINGS.get(key)
-                if value is None:
-                    value = _STRINGS[key] = strings[key]
-                out.append(value)
+            out = list(map(_STRINGS.get, column))
+            if None in out:  # a word (or lemma, tag, label) not seen before
+                for at, key in enumerate(column):
+                    if out[at] is None:
+                        out[at] = _STRINGS[key] = strings[key]
             decoded.append(out)
         self.lower, self.lemma, self.pos, self.tag, self.dep = decoded
         self.lemma_lower = [lemma.lower() for lemma in self.lemma]
+        self.is_space, self.is_stop, self.is_alpha = (list(map(bool, column)) for column in columns[5:8])
+        self.length = columns[8]
 
 
 def table(doc: Doc) -> TokenTable:
