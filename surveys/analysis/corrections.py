@@ -14,7 +14,7 @@ from nlp import ANALYZER_VERSION
 from surveys.analysis.learning import DEFAULT_LEARN_AFTER, learn_from_correction
 from surveys.analysis.models import ACTIONS, Analysis, ResponseTheme, TagCorrection, Theme
 from surveys.analysis.steps import after_analysis
-from surveys.core.db import lock_rows, utcnow
+from surveys.core.db import among, lock_rows, utcnow
 from surveys.core.errors import Invalid, NotFound
 from surveys.response.models import Response
 
@@ -28,7 +28,7 @@ def corrections_for(session: Session, response_ids: list[str]) -> dict[str, dict
     rows = session.execute(
         select(TagCorrection.response_id, Theme.name, TagCorrection.action)
         .join(Theme, Theme.id == TagCorrection.theme_id)
-        .where(TagCorrection.response_id.in_(response_ids))
+        .where(among(session, TagCorrection.response_id, response_ids))
     ).all()
     found: dict[str, dict[str, str]] = {}
     for row in rows:

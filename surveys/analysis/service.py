@@ -33,8 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, any_, delete, exists, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, exists, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from nlp import ANALYZER_VERSION
@@ -45,7 +44,7 @@ from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import workspace_analyzer
 from surveys.core import jobs
 from surveys.core.bulk import insert_rows
-from surveys.core.db import is_postgres, lock_rows, new_id, upsert_insert, utcnow
+from surveys.core.db import among, is_postgres, lock_rows, new_id, upsert_insert, utcnow
 from surveys.core.errors import NotFound
 from surveys.response.models import Response
 from surveys.survey.models import Survey
@@ -76,12 +75,7 @@ def _locked(session: Session, query):
     return lock_rows(session, query, of=Response, skip_locked=True)
 
 
-def _among(session: Session, column, ids: list[str]):
-    """``column`` is one of ``ids``: one array parameter on PostgreSQL (a 500-item ``IN`` list
-    costs more to parse and plan than the look-ups it makes), ``IN`` elsewhere."""
-    if is_postgres(session):
-        return column == any_(literal(list(ids), type_=ARRAY(String)))
-    return column.in_(ids)
+_among = among  # one array parameter on PostgreSQL (surveys.core.db.among)
 
 
 def claimable(now: datetime):
@@ -310,7 +304,9 @@ def analyze_responses(session: Session, *, response_ids: list[str], _on_claimed=
     attempts = dict(
         session.execute(
             select(Response.id, Response.analysis_attempts).where(
-                Response.id.in_(ids), Response.completed.is_(True), Response.analysis_status == "pending"
+                _among(session, Response.id, ids),
+                Response.completed.is_(True),
+                Response.analysis_status == "pending",
             )
         ).all()
     )
@@ -378,7 +374,10 @@ def analyze_pending(session: Session, *, limit: int = jobs.ANALYSIS_BATCH) -> An
     ids = list(attempts)
 
     def successor() -> None:
-        more = session.execute(select(exists().where(claimable(utcnow()), Response.id.not_in(ids)))).scalar()
+        # Claimable beyond this job's answers (NOT IN as one array parameter, see _among).
+        more = session.execute(
+            select(exists().where(claimable(utcnow()), not_(_among(session, Response.id, ids))))
+        ).scalar()
         if more:
             jobs.defer(session, jobs.ANALYZE_PENDING)
         session.commit()

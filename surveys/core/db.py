@@ -117,6 +117,18 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def among(session: Session, column, ids: list[str]):
+    """``column`` is one of ``ids`` (strings): one array parameter on PostgreSQL, whose statement
+    text and plan do not grow with the list (an ``IN`` list of hundreds costs more to render, send
+    and parse than the look-ups it makes); ``IN`` on SQLite."""
+    if is_postgres(session):
+        from sqlalchemy import String, any_, literal
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(literal(list(ids), type_=ARRAY(String)))
+    return column.in_(ids)
+
+
 def contains_pattern(text: str) -> str:
     """A LIKE pattern for "contains ``text``" with its ``\\``, ``%`` and ``_`` taken literally
     (use it with ``escape="\\"``)."""
