@@ -55,6 +55,50 @@ class EmergingPhrase:
         }
 
 
+_NP_DEPS = frozenset(
+    {"oprd", "nsubj", "dobj", "nsubjpass", "pcomp", "pobj", "dative", "appos", "attr", "ROOT"}
+)
+_NP_POS = frozenset({"NOUN", "PROPN", "PRON"})
+
+
+def _english_chunks(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) of the noun chunks spaCy's English iterator finds
+    (``spacy.lang.en.syntax_iterators.noun_chunks``, the same rules), reading the token table
+    and building a ``Token`` only for nouns and pronouns."""
+    tokens = table(doc)
+    pos, dep = tokens.pos, tokens.dep
+    chunks: list[tuple[int, int]] = []
+    prev_end = -1
+    for i, tag in enumerate(pos):
+        if tag not in _NP_POS:
+            continue
+        word = doc[i]
+        # Prevent nested chunks from being produced
+        left = word.left_edge.i
+        if left <= prev_end:
+            continue
+        if dep[i] in _NP_DEPS:
+            prev_end = i
+            chunks.append((left, i + 1))
+        elif dep[i] == "conj":
+            head = word.head
+            while head.dep_ == "conj" and head.head.i < head.i:
+                head = head.head
+            # If the head is an NP, and we're coordinated to it, we're an NP
+            if head.dep_ in _NP_DEPS:
+                prev_end = i
+                chunks.append((left, i + 1))
+    return chunks
+
+
+def _chunk_bounds(doc: Doc) -> list[tuple[int, int]]:
+    from spacy.lang.en.syntax_iterators import noun_chunks as english
+
+    if doc.noun_chunks_iterator is english and doc.has_annotation("DEP"):
+        return _english_chunks(doc)
+    return [(chunk.start, chunk.end) for chunk in doc.noun_chunks]
+
+
 def noun_phrases(doc: Doc) -> tuple[str, ...]:
     """Distinct lemmatised noun chunks of ``doc`` with stopwords and determiners removed."""
     seen: dict[str, None] = {}
@@ -66,10 +110,10 @@ def noun_phrases(doc: Doc) -> tuple[str, ...]:
         tokens.is_alpha,
         tokens.length,
     )
-    for chunk in doc.noun_chunks:
+    for start, end in _chunk_bounds(doc):
         words = [
             lemmas[i]
-            for i in range(chunk.start, chunk.end)
+            for i in range(start, end)
             if not stop[i] and pos[i] not in _SKIP_POS and alpha[i] and length[i] > 1
         ]
         if words and len(words) <= MAX_PHRASE_WORDS:

@@ -41,3 +41,18 @@ def test_cues_found_once_per_token_are_those_of_every_scope() -> None:
             for start, end in [(sent.start, sent.end), *sentiment.clause_bounds(sent)]:
                 expected = sentiment.cue_list(doc[start:end])
                 assert [c for c in per_token[start:end] if c is not None] == expected
+
+
+def test_noun_chunks_from_the_table_are_spacys() -> None:
+    """noun_phrases reads chunk bounds with the English iterator's rules on the token table:
+    the same chunks as ``doc.noun_chunks``, coordinated ones ("the pasta and the wine") too."""
+    from nlp.phrases import _chunk_bounds, _english_chunks
+
+    texts = [*TEXTS, "We loved the pasta, the wine and the small terrace by the river.", "Me and him."]
+    found = 0
+    for doc in get_nlp().pipe(texts):
+        expected = [(chunk.start, chunk.end) for chunk in doc.noun_chunks]
+        assert _english_chunks(doc) == expected
+        assert _chunk_bounds(doc) == expected
+        found += len(expected)
+    assert found > 10
