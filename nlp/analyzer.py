@@ -194,8 +194,13 @@ class Analyzer:
             if not isinstance(text, str):
                 raise TypeError(f"text must be a string, not {type(text).__name__}")
             prepared.append(truncate(text, self.max_chars))
-        docs = self.nlp.pipe((defuse(t) for t in prepared), batch_size=batch_size)
-        return [self._analyze_doc(doc, text, detect(text)) for doc, text in zip(docs, prepared, strict=True)]
+        parsed = [defuse(t) for t in prepared]
+        docs = self.nlp.pipe(parsed, batch_size=batch_size)
+        analyses = []
+        for doc, text, source in zip(docs, prepared, parsed, strict=True):
+            token_table(doc, source)  # the doc's text is the string it was parsed from
+            analyses.append(self._analyze_doc(doc, text, detect(text)))
+        return analyses
 
     def _matches(self, doc: Doc) -> dict[tuple[int, int], set[str]]:
         found: dict[tuple[int, int], set[str]] = {}

@@ -42,13 +42,15 @@ class TokenTable:
         "length",
     )
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, text: str | None = None) -> None:
         if not _ATTRS:
             from spacy.attrs import DEP, IS_ALPHA, IS_SPACE, IS_STOP, LEMMA, LENGTH, LOWER, POS, TAG
 
             _ATTRS.extend([LOWER, LEMMA, POS, TAG, DEP, IS_SPACE, IS_STOP, IS_ALPHA, LENGTH])
         strings = doc.vocab.strings
-        self.text = doc.text  # built from the tokens on every read of Doc.text
+        # Doc.text joins every token's text on each read; the caller may pass the string it
+        # parsed, which is the same (spaCy's tokenizer keeps every character).
+        self.text = doc.text if text is None else text
         if len(_STRINGS) > _MAX_STRINGS:
             _STRINGS.clear()
         columns = doc.to_array(_ATTRS).T.tolist() if len(doc) else [[] for _ in _ATTRS]
@@ -66,9 +68,10 @@ class TokenTable:
         self.length = columns[8]
 
 
-def table(doc: Doc) -> TokenTable:
-    """The doc's :class:`TokenTable`, read on first use and kept on the doc."""
+def table(doc: Doc, text: str | None = None) -> TokenTable:
+    """The doc's :class:`TokenTable`, read on first use and kept on the doc; ``text``, if given,
+    is the string ``doc`` was parsed from."""
     found = doc.user_data.get(_KEY)
     if found is None:
-        found = doc.user_data[_KEY] = TokenTable(doc)
+        found = doc.user_data[_KEY] = TokenTable(doc, text)
     return found
