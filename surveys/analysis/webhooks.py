@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveys.analysis.models import Analysis
+from surveys.core.db import among
 from surveys.response.models import Response
 from surveys.response.webhooks import COLUMNS, response_data
 from surveys.webhook import outbox
@@ -28,9 +29,16 @@ def emit_analyzed(session: Session, *, workspace_id: str, response_ids: list[str
     if not endpoint_ids or not response_ids:
         return
     columns = [getattr(Response, name) for name in COLUMNS]
-    rows = [row._asdict() for row in session.execute(select(*columns).where(Response.id.in_(response_ids)))]
+    rows = [
+        row._asdict()
+        for row in session.execute(select(*columns).where(among(session, Response.id, response_ids)))
+    ]
     latest: dict[str, Analysis] = {}
-    query = select(Analysis).where(Analysis.response_id.in_(response_ids)).order_by(Analysis.created_at)
+    query = (
+        select(Analysis)
+        .where(among(session, Analysis.response_id, response_ids))
+        .order_by(Analysis.created_at)
+    )
     query = query.execution_options(populate_existing=True)  # rows upserted by plain SQL
     for analysis in session.execute(query).scalars():
         latest[analysis.response_id] = analysis  # the newest wins

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from surveys.case.models import Case
 from surveys.contact.models import Contact
 from surveys.core import jobs
-from surveys.core.db import utcnow
+from surveys.core.db import among, utcnow
 from surveys.customer import health
 from surveys.customer.models import CustomerProfile
 from surveys.customer.settings import stored
@@ -118,7 +118,7 @@ def score_stale(
 def on_analysis(session: Session, *, workspace_id: str, response_ids: list[str]) -> None:
     contact_ids = session.execute(
         select(Response.contact_id)
-        .where(Response.id.in_(response_ids), Response.contact_id.is_not(None))
+        .where(among(session, Response.id, response_ids), Response.contact_id.is_not(None))
         .distinct()
     ).scalars()
     ids = sorted(contact_ids)
