@@ -40,7 +40,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import func, make_url, select
+from sqlalchemy import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -105,18 +105,6 @@ def post_backlog(app, headers: dict, survey_id: str, answers: int, texts: list[s
         response = client.post("/api/v1/responses/batch", headers=headers, json={"responses": items})
         assert response.status_code == 200 and response.json["rejected"] == 0, response.json
     return comments
-
-
-def pending(app) -> int:
-    from surveys.core.db import db
-    from surveys.response.models import Response
-
-    with app.app_context():
-        value = db.session.execute(
-            select(func.count()).where(Response.analysis_status == "pending")
-        ).scalar_one()
-        db.session.remove()
-    return value
 
 
 def queued_jobs() -> int:
