@@ -11,7 +11,6 @@ from pathlib import Path
 
 from surveys.event.models import Event
 from surveys.invitation.models import Invitation
-from surveys.workspace import keys
 from surveys.workspace.service import hash_key
 from tests.conftest import TEST_REDIS_URL
 from tests.support.helpers import create_survey, create_touchpoint, event, table_count
@@ -69,6 +68,8 @@ def test_a_key_revoked_elsewhere_is_refused_on_the_next_request_and_nothing_is_s
     create_touchpoint(client, workspace.headers, survey["id"])
     ingest = workspace.key_headers("ingest")
     _warm(client, ingest)
+    from surveys.workspace import keys  # after the app: it inspects the mapped models
+
     assert hash_key(workspace.keys["ingest"]) in keys._KEYS  # noqa: SLF001 - the check is assumed
     stored = table_count(db_session, Event), table_count(db_session, Invitation)
     db_session.rollback()
