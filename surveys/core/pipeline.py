@@ -9,9 +9,12 @@ it would be anyway. PostgreSQL only (callers check :func:`surveys.core.db.is_pos
 
 from threading import Lock
 
+from psycopg.pq import ExecStatus
 from psycopg.rows import namedtuple_row
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+TUPLES_OK = ExecStatus.TUPLES_OK
 
 
 def driver(session: Session):
@@ -33,7 +36,7 @@ def run(session: Session, statements: list[tuple[str, object]], *, binary: bool 
             cursor = conn.cursor(row_factory=namedtuple_row)
             cursor.execute(sql, params, binary=binary)
             cursors.append(cursor)
-    results = [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
+    results = [_rows(cursor) for cursor in cursors]
     if first is not None:
         first[2](results.pop(0))
     return results
@@ -46,7 +49,15 @@ def fetch(session: Session, sql: str, params: object, *, binary: bool = False) -
         return run(session, [(sql, params)], binary=binary)[0]
     cursor = driver(session).cursor(row_factory=namedtuple_row)
     cursor.execute(sql, params, binary=binary)
-    return cursor.fetchall() if cursor.description is not None else []
+    return _rows(cursor)
+
+
+def _rows(cursor) -> list:
+    # ``cursor.description is not None``, without building a Column per column to say so.
+    result = cursor.pgresult
+    if result is not None and (result.nfields or result.status == TUPLES_OK):
+        return cursor.fetchall()
+    return []
 
 
 # A check the caller assumed passed, sent with the transaction's next statements (see prelude).
