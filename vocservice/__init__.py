@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     telemetry.init_app(app)
     safety.init_app(app)
     app.json.sort_keys = False
+    _sync_checked_once(app)
     if proxies := app.config.get("VOC_TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -84,6 +85,31 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     webapp.init_app(app)
     return app
+
+
+def _sync_checked_once(app: Flask) -> None:
+    """Ask once per function, not on every call, whether it is a coroutine function.
+
+    Flask passes every before/after/teardown hook and each flask-smorest layer of a view through
+    ``ensure_sync`` on every request: some fifteen ``inspect.iscoroutinefunction`` calls per API
+    request, each answering what the first did. The answer is remembered per function (hooks
+    and views are registered once; past a bound, further functions are simply asked each time).
+    """
+    checked: dict = {}
+    ensure_sync = app.ensure_sync
+
+    def remembered(func):
+        try:
+            return checked[func]
+        except KeyError:
+            result = ensure_sync(func)
+            if len(checked) < 1000:
+                checked[func] = result
+            return result
+        except TypeError:  # unhashable: asked each time
+            return ensure_sync(func)
+
+    app.ensure_sync = remembered
 
 
 def _limits_on_views_only(app: Flask, limiter) -> None:
