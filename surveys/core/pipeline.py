@@ -8,6 +8,7 @@ it would be anyway. PostgreSQL only (callers check :func:`surveys.core.db.is_pos
 """
 
 from threading import Lock
+from weakref import WeakSet
 
 from psycopg.pq import ExecStatus
 from psycopg.rows import namedtuple_row
@@ -94,6 +95,7 @@ def discard(session: Session) -> None:
 # info; emptied when a transaction begins, commits or rolls back.
 _AT_COMMIT = "voc_at_commit"
 _INSTALL = Lock()
+_INSTALLED = WeakSet()  # engines whose listeners are in place
 
 
 def at_commit(session: Session, sql: str, params: object, *, binary: bool = False) -> None:
@@ -108,12 +110,13 @@ def at_commit(session: Session, sql: str, params: object, *, binary: bool = Fals
         driver(session).cursor().execute(sql, params, binary=binary)
         return
     engine = connection.engine
-    if not event.contains(engine, "commit", _commit):
+    if engine not in _INSTALLED:  # event.contains, asked on every call, cost more than a set
         with _INSTALL:
             if not event.contains(engine, "commit", _commit):
                 event.listen(engine, "begin", _forget)
                 event.listen(engine, "rollback", _forget)
                 event.listen(engine, "commit", _commit)
+            _INSTALLED.add(engine)
     connection.info.setdefault(_AT_COMMIT, []).append((sql, params, binary))
 
 
