@@ -7,6 +7,18 @@ extensions, registers the API, webhook, hosted-form and widget blueprints, and t
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, unchanged, except that a request sending no session
+    cookie (every API call, every first visit) gets its new empty session without Flask first
+    building the signing serializer (a key derivation set-up per request) it would not use."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     safety.init_app(app)
     app.json.sort_keys = False
     _sync_checked_once(app)
+    app.session_interface = CookieSessions()
     if proxies := app.config.get("VOC_TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
