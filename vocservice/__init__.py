@@ -7,6 +7,18 @@ extensions, registers the API, webhook, hosted-form and widget blueprints, and t
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, unchanged, except that a request sending no session
+    cookie (every API call, every first visit) gets its new empty session without Flask first
+    building the signing serializer (a key derivation set-up per request) it would not use."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     telemetry.init_app(app)
     safety.init_app(app)
     app.json.sort_keys = False
+    _sync_checked_once(app)
+    app.session_interface = CookieSessions()
     if proxies := app.config.get("VOC_TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -84,6 +98,31 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     webapp.init_app(app)
     return app
+
+
+def _sync_checked_once(app: Flask) -> None:
+    """Ask once per function, not on every call, whether it is a coroutine function.
+
+    Flask passes every before/after/teardown hook and each flask-smorest layer of a view through
+    ``ensure_sync`` on every request: some fifteen ``inspect.iscoroutinefunction`` calls per API
+    request, each answering what the first did. The answer is remembered per function (hooks
+    and views are registered once; past a bound, further functions are simply asked each time).
+    """
+    checked: dict = {}
+    ensure_sync = app.ensure_sync
+
+    def remembered(func):
+        try:
+            return checked[func]
+        except KeyError:
+            result = ensure_sync(func)
+            if len(checked) < 1000:
+                checked[func] = result
+            return result
+        except TypeError:  # unhashable: asked each time
+            return ensure_sync(func)
+
+    app.ensure_sync = remembered
 
 
 def _limits_on_views_only(app: Flask, limiter) -> None:

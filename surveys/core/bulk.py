@@ -56,25 +56,38 @@ def _json_column(column) -> bool:
     return isinstance(column.type, JSON) or getattr(column.type, "impl", None) is JSON
 
 
+# table -> its columns' (name, is JSON) in order, read once: the single-event path builds two
+# one-row statements per request.
+_COLUMNS: dict[Table, list[tuple[str, bool]]] = {}
+
+
+def _columns(table: Table) -> list[tuple[str, bool]]:
+    found = _COLUMNS.get(table)
+    if found is None:
+        found = _COLUMNS[table] = [(c.name, _json_column(c)) for c in table.columns]
+    return found
+
+
 def insert_statement(
     session: Session, table: Table, rows: list[dict], *, on_conflict: str = "", returning: str = ""
 ) -> tuple[str, dict]:
     """The PostgreSQL ``INSERT ... SELECT * FROM unnest(...)`` of ``rows`` and its parameters (one
     array per column), to run with ``binary=True``: alone (:func:`insert_rows`) or in a pipeline
     (:mod:`surveys.core.pipeline`)."""
+    columns = _columns(table)
     if len(rows) == 1:
         row = rows[0]
         params = {}
-        for column in table.columns:
-            value = row.get(column.name)
-            params[column.name] = Jsonb(value) if value is not None and _json_column(column) else value
+        for name, is_json in columns:
+            value = row.get(name)
+            params[name] = Jsonb(value) if is_json and value is not None else value
         return _pg_sql(session, table, on_conflict, returning, one=True), params
     params = {}
-    for column in table.columns:
-        values = [row.get(column.name) for row in rows]
-        if _json_column(column):
+    for name, is_json in columns:
+        values = [row.get(name) for row in rows]
+        if is_json:
             values = [None if v is None else Jsonb(v) for v in values]
-        params[column.name] = values
+        params[name] = values
     return _pg_sql(session, table, on_conflict, returning), params
 
 

@@ -8,6 +8,13 @@ change to it (settings, secrets, recontact window) changes the fingerprint and r
 Only the cached column values are shared between threads; each request gets its own
 :class:`~surveys.workspace.models.Workspace` instance in its own session.
 
+A caller that can carry the check in its own first round trip (the events API) asks
+:func:`assumed_key` instead: the grant this process's last check of the same key found, with
+that check queued (:func:`surveys.core.pipeline.prelude`) ahead of the transaction's first
+statement of the caller's and compared before any of their rows are used. Any difference (key
+unknown or revoked, another role, another workspace row) raises :class:`StaleGrant`; the caller
+rolls back and authenticates afresh, so the answer is the one a check made first would give.
+
 On SQLite (the embedded default) the key and workspace are simply loaded with the ORM.
 """
 
@@ -18,7 +25,6 @@ from threading import Lock
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from surveys.core import pipeline
 from surveys.core.db import is_postgres
@@ -44,6 +50,9 @@ _CHECK = (
 # workspace id -> (fingerprint, column values); bounded by the number of workspaces that call.
 _WORKSPACES: dict[str, tuple[str, dict]] = {}
 _LOCK = Lock()
+# key hash -> the row _CHECK last returned for it in this process (PostgreSQL only).
+_KEYS: dict[str, tuple] = {}
+_MAX_KEYS = 10_000
 _COLUMNS = [c.key for c in inspect(Workspace).column_attrs]
 _MANAGER = inspect(Workspace).class_manager
 
@@ -56,11 +65,50 @@ def check_key(session: Session, plain: str) -> KeyGrant | None:
             return None
         return KeyGrant(key.id, key.role, key.last_used_at, key.workspace)
     # In a pipeline, so the transaction's BEGIN travels with it: one round trip.
-    (rows,) = pipeline.run(session, [(_CHECK, (hash_key(plain),))])
+    digest = hash_key(plain)
+    (rows,) = pipeline.run(session, [(_CHECK, (digest,))])
     if not rows:
+        _KEYS.pop(digest, None)
         return None
+    _remember(digest, tuple(rows[0]))
     key_id, role, last_used_at, workspace_id, fingerprint = rows[0]
     return KeyGrant(key_id, role, last_used_at, _workspace(session, workspace_id, fingerprint))
+
+
+class StaleGrant(Exception):  # noqa: N818 - not an error: a signal to authenticate afresh
+    """An assumed grant (:func:`assumed_key`) no longer holds; roll back and call check_key."""
+
+
+def assumed_key(session: Session, plain: str) -> KeyGrant | None:
+    """The grant this process's last check of ``plain`` found, without a round trip: the check
+    goes with the session's next :func:`surveys.core.pipeline.run` or ``fetch`` (or
+    ``pipeline.settle``) and raises :class:`StaleGrant` there if the key, its role or its
+    workspace row changed since. None when this process has not checked the key (or its
+    workspace is not cached as it was then, or the database is not PostgreSQL)."""
+    digest = hash_key(plain)
+    seen = _KEYS.get(digest)
+    if seen is None:
+        return None
+    key_id, role, last_used_at, workspace_id, fingerprint = seen
+    cached = _WORKSPACES.get(workspace_id)
+    if cached is None or cached[0] != fingerprint or not is_postgres(session):
+        return None
+
+    def confirm(rows: list) -> None:
+        row = tuple(rows[0]) if rows else None
+        if row is None or row[:2] != (key_id, role) or row[3:] != (workspace_id, fingerprint):
+            _KEYS.pop(digest, None)
+            raise StaleGrant()
+        _remember(digest, row)  # its last use, as stored now
+
+    pipeline.prelude(session, _CHECK, (digest,), confirm)
+    return KeyGrant(key_id, role, last_used_at, _workspace(session, workspace_id, fingerprint))
+
+
+def _remember(digest: str, row: tuple) -> None:
+    if len(_KEYS) >= _MAX_KEYS and digest not in _KEYS:
+        _KEYS.clear()  # bounded: more keys than this in use means checking them is the norm
+    _KEYS[digest] = row
 
 
 def _workspace(session: Session, workspace_id: str, fingerprint: str) -> Workspace:
@@ -76,8 +124,8 @@ def _workspace(session: Session, workspace_id: str, fingerprint: str) -> Workspa
     # As though just loaded: a new instance with these committed values (no constructor or
     # change events, and no second copy as session.merge would make), attached to this session.
     workspace = _MANAGER.new_instance()
-    for column, value in cached[1].items():
-        set_committed_value(workspace, column, _copied(value))
+    # A fresh instance has no history to keep: its dict is what the loader would fill.
+    workspace.__dict__.update({column: _copied(value) for column, value in cached[1].items()})
     make_transient_to_detached(workspace)
     session.add(workspace)
     return workspace

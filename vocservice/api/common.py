@@ -51,7 +51,7 @@ class Blueprint(flask_smorest.Blueprint):
 
         def decorator(func):
             if getattr(func, "_voc_roles", None) is not None:
-                func = self.doc(security=SECURITY)(func)
+                func = doc_only(self.doc(security=SECURITY))(func)
             return register(func)
 
         return decorator
@@ -63,6 +63,20 @@ class Blueprint(flask_smorest.Blueprint):
         dumped a second time through the page schema).
         """
         return self.alt_response(200, schema=page_schema(item_schema), description=description, success=True)
+
+
+def doc_only(decorator: Callable) -> Callable:
+    """Apply a flask-smorest decorator (``doc``, ``arguments``, ``response``...) for what it
+    writes in the OpenAPI document, without the layer it would add around every call of the
+    view: the view (a ``functools.wraps`` wrapper of our own, never a shared function) is
+    returned itself, carrying the documentation the decorator built. A view given
+    ``arguments`` or ``response`` this way parses its body and builds its answer itself."""
+
+    def apply(func):
+        func._apidoc = decorator(func)._apidoc
+        return func
+
+    return apply
 
 
 _PAGE_SCHEMAS: dict[type[Schema], type[Schema]] = {}
