@@ -158,19 +158,43 @@ def _lock(session: Session, contact_ids: Iterable[str] | None) -> None:
         )
 
 
-def refresh(session: Session, contact_ids: Iterable[str | None]) -> None:
-    """Recompute every fact of these customers from their answers and cases."""
+def _fact(row) -> tuple:
+    """A fact as a comparable tuple (SQLite gives the case flag as 0/1)."""
+    return (*row[:-1], bool(row[-1]))
+
+
+def refresh(session: Session, contact_ids: Iterable[str | None]) -> int:
+    """Recompute every fact of these customers from their answers and cases, and write the
+    ones that changed (a new answer usually changes its own fact and its predecessor's next
+    score); returns how many facts were written or removed."""
     ids = sorted({c for c in contact_ids if c})
     if not ids:
-        return
+        return 0
     _lock(session, ids)
     conn = session.connection()
     table = RescueFact.__table__
+    written = 0
     for chunk in _chunks(ids):
-        conn.execute(delete(table).where(_among(session, table.c.contact_id, chunk)))
-        conn.execute(
-            insert(table).from_select(COLUMNS, facts_query(_among(session, Response.contact_id, chunk)))
-        )
+        desired = {
+            row[0]: _fact(row)
+            for row in conn.execute(facts_query(_among(session, Response.contact_id, chunk)))
+        }
+        stored = {
+            row[0]: _fact(row)
+            for row in conn.execute(
+                select(*[table.c[name] for name in COLUMNS]).where(_among(session, table.c.contact_id, chunk))
+            )
+        }
+        stale = sorted(key for key, fact in stored.items() if desired.get(key) != fact)  # gone or changed
+        fresh = sorted(key for key, fact in desired.items() if stored.get(key) != fact)  # new or changed
+        # A fresh fact replaces its answer's row wherever it is (also under another customer's
+        # chunk, when the answer changed customer).
+        for part in _chunks(sorted({*stale, *fresh})):
+            conn.execute(delete(table).where(_among(session, table.c.response_id, part)))
+        if fresh:
+            conn.execute(insert(table), [dict(zip(COLUMNS, desired[key], strict=True)) for key in fresh])
+        written += len(stale) + len(fresh)
+    return written
 
 
 def cases_opened(session: Session, opened: list[dict]) -> None:
