@@ -7,6 +7,8 @@ opened and deleted, a survey deleted; on PostgreSQL and on the embedded SQLite; 
 and migration 0026's backfill give the same."""
 
 import importlib.util
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -397,3 +399,89 @@ def test_embedded_sqlite_keeps_the_same_facts(tmp_path):
         session.execute(delete(RescueFact))
         assert rescue.rebuild(session) == 2 and kept_facts(session, "ws_1") == kept
     engine.dispose()
+
+
+def test_rollups_rebuild_command_builds_facts_of_answers_loaded_behind_the_orm(app, db_session, workspace):
+    ws = db_session.get(Workspace, workspace.workspace.id)
+    nps = _survey(db_session, ws.id)
+    ann = Contact(workspace_id=ws.id, external_id="ann")
+    db_session.add(ann)
+    db_session.commit()
+    rows = [
+        {
+            "id": f"rsp_bulk{n:04d}",
+            "workspace_id": ws.id,
+            "survey_id": nps.id,
+            "contact_id": ann.id,
+            "score": score,
+            "completed": True,
+            "source": "import",
+            "meta": {},
+            "attributes": {},
+            "submitted_at": T0 + timedelta(hours=n),
+            "created_at": T0,
+            "updated_at": T0,
+            "analysis_status": "done",
+            "analysis_attempts": 0,
+        }
+        for n, score in enumerate((1, 4, 9))
+    ]
+    db_session.execute(Response.__table__.insert(), [{**r, "metadata": r.pop("meta")} for r in rows])
+    db_session.commit()
+    assert kept_facts(db_session, ws.id) == []  # bulk SQL bypasses the upkeep
+    result = app.test_cli_runner().invoke(args=["rollups", "rebuild", "--workspace", "acme"])
+    assert result.exit_code == 0, result.output
+    assert '"rescue_facts": 2' in result.output
+    db_session.expire_all()
+    assert assert_exact(db_session, ws.id) == [("rsp_bulk0000", 1, 4, False), ("rsp_bulk0001", 4, 9, False)]
+
+
+def test_two_transactions_answering_for_one_customer_take_turns(app, db_session, workspace):
+    """T1 stores an answer and holds its customer's lock; T2 stores the customer's next answer
+    meanwhile and must wait for T1's commit to recompute, or T1's answer would keep no next score."""
+    ws = db_session.get(Workspace, workspace.workspace.id)
+    nps = _survey(db_session, ws.id)
+    ann = Contact(workspace_id=ws.id, external_id="ann")
+    db_session.add(ann)
+    _rule(db_session, ws.id, False)
+    db_session.commit()
+
+    def answer(session, score: int, hours: int) -> Response:
+        row = Response(
+            workspace_id=ws.id,
+            survey_id=nps.id,
+            contact_id=ann.id,
+            score=score,
+            completed=True,
+            source="api",
+            meta={},
+            attributes={},
+            submitted_at=T0 + timedelta(hours=hours),
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    first = answer(db_session, 2, 0)  # flushed: T1 holds ann's lock, uncommitted
+
+    def second():
+        with app.app_context():
+            try:
+                answer(db.session, 9, 48)  # another day: no daily rollup row in common
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    other = threading.Thread(target=second)
+    other.start()
+    # Until T2 waits (on the lock), or, were there none, has finished without T1's answer.
+    while other.is_alive():
+        waiting = db_session.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar_one()
+        if waiting:
+            break
+        time.sleep(0.01)
+    db_session.commit()
+    other.join()
+    db_session.expire_all()
+    assert _fact(db_session, first.id) == (2, 9, False)
+    assert_exact(db_session, ws.id)
