@@ -5,10 +5,11 @@ A fact is one detractor-level answer (completed, scored, with a customer): its s
 of the same customer's next completed scored answer to the same survey (ordered by
 ``submitted_at`` then id, as :func:`surveys.case.stats.rescue` has always ordered them; NULL while
 there is none) and whether the answer has a case. Only answers to the same survey by the same
-customer decide a fact, so upkeep recomputes whole customers: their facts are deleted and
-inserted again from their answers (one ``lead()`` over just those customers' answers), which is
-exact whatever changed (an answer stored out of order, a score changed, an answer deleted, a
-customer unlinked) and cheap (a customer has few answers; both tables are indexed by customer).
+customer decide a fact, so upkeep recomputes whole customers (one ``lead()`` over just those
+customers' answers) and writes the facts that differ from the stored ones (a new answer: its own
+and its predecessor's), which is exact whatever changed (an answer stored out of order, a score
+changed, an answer deleted, a customer unlinked) and cheap (a customer has few answers; both
+tables are indexed by customer).
 
 Upkeep, in the writer's transaction (installed by ``surveys.wiring``):
 
