@@ -193,6 +193,7 @@ def _drop_attribute(app, ctx: dict) -> None:
 
 
 def _rebuild(app) -> float:
+    from surveys.case import rescue
     from surveys.core.db import db
     from surveys.metrics import rollups, theme_rollups
 
@@ -200,6 +201,7 @@ def _rebuild(app) -> float:
     with app.app_context():
         rollups.rebuild(db.session)
         theme_rollups.rebuild_themes(db.session)
+        rescue.rebuild(db.session)
         db.session.commit()
     return time.perf_counter() - started
 

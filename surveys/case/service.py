@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from surveys.case import rescue
 from surveys.case.models import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseNote, CaseRule
 from surveys.case.rules import claim_turns, open_cases
 from surveys.core import jobs
@@ -50,6 +51,7 @@ def open_and_assign(
     )
     if not opened:
         return []
+    rescue.cases_opened(session, opened)
     _assign_new(session, workspace_id, opened)
     _emit_opened(session, workspace_id, opened)
     return opened

@@ -15,15 +15,12 @@ import statistics
 from datetime import datetime, timedelta
 
 from sqlalchemy import case as when
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveys.case.models import CLOSED_STATUSES, Case
-from surveys.case.rules import detractor_level
+from surveys.case.models import CLOSED_STATUSES, Case, RescueFact
 from surveys.core.db import utcnow
 from surveys.metrics.significance import MIN_SAMPLE
-from surveys.response.models import Response
-from surveys.survey.models import Survey
 
 DEFAULT_PERIOD = timedelta(days=90)
 TEST = "two-proportion z test (pooled for the p-value, unpooled for the interval)"
@@ -74,41 +71,21 @@ def case_stats(
 
 def rescue(session: Session, *, workspace_id: str, start: datetime, end: datetime) -> dict:
     """Detractor-level answers in [start, end) with and without a case, and how many of each
-    were followed by a higher score from the same customer on the same survey."""
-    answers = (
-        select(
-            Response.id,
-            Response.score,
-            Response.submitted_at,
-            Survey.kind,
-            func.lead(Response.score)
-            .over(
-                partition_by=(Response.contact_id, Response.survey_id),
-                order_by=(Response.submitted_at, Response.id),
-            )
-            .label("next_score"),
-        )
-        .join(Survey, Survey.id == Response.survey_id)
-        .where(
-            Response.workspace_id == workspace_id,
-            Response.completed.is_(True),
-            Response.score.is_not(None),
-            Response.contact_id.is_not(None),
-            Response.submitted_at >= start,
-        )
-        .subquery()
-    )
-    has_case = exists().where(Case.response_id == answers.c.id)
-    kind_low = detractor_level(answers.c.kind, answers.c.score)
+    were followed by a higher score from the same customer on the same survey: read from the
+    facts kept with the answers (:mod:`surveys.case.rescue`), one indexed range of one table."""
     query = (
         select(
-            has_case.label("has_case"),
+            RescueFact.has_case,
             func.count(),
-            func.count(answers.c.next_score),
-            func.sum(when((answers.c.next_score > answers.c.score, 1), else_=0)),
+            func.count(RescueFact.next_score),
+            func.sum(when((RescueFact.next_score > RescueFact.score, 1), else_=0)),
         )
-        .where(answers.c.submitted_at < end, kind_low)
-        .group_by(has_case)
+        .where(
+            RescueFact.workspace_id == workspace_id,
+            RescueFact.submitted_at >= start,
+            RescueFact.submitted_at < end,
+        )
+        .group_by(RescueFact.has_case)
     )
     groups = {True: (0, 0, 0), False: (0, 0, 0)}
     for flag, total, again, rescued in session.execute(query):

@@ -44,7 +44,7 @@ def finalise_partial_answers(
     if not candidates:
         return 0
     wanted = [invitation_id for _, invitation_id in candidates if invitation_id]
-    held = set()
+    held: dict = {}
     if wanted:
         query = select(Invitation).where(Invitation.id.in_(wanted))
         held = {

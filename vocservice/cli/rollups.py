@@ -1,5 +1,6 @@
 """``vocservice rollups rebuild``: back-fill or repair the daily and theme rollups from the raw
-responses, and the roadmap impact rollups from the links, e.g. after a bulk load that bypassed
+responses, the roadmap impact rollups from the links and the case loop's rescue facts from the
+answers and cases, e.g. after a bulk load that bypassed
 the ORM or a bulk delete; ``vocservice rollups add-attribute``: keep rollups of one more snapshot
 attribute, so grouping metrics by it stops reading raw rows."""
 
@@ -25,6 +26,7 @@ def rebuild(slug: str | None, survey_id: str | None) -> None:
     """Recompute rollups from the stored responses; prints what was built as JSON."""
     from sqlalchemy import select
 
+    from surveys.case import rescue
     from surveys.metrics import rollups as daily
     from surveys.metrics import theme_rollups
     from surveys.roadmap import rollups as roadmap_rollups
@@ -43,6 +45,8 @@ def rebuild(slug: str | None, survey_id: str | None) -> None:
     theme_rows = theme_rollups.rebuild_themes(db.session, survey_id=survey_id)
     # Roadmap facts span surveys: rebuilt per workspace (or all), whatever --survey says.
     roadmap_facts = roadmap_rollups.rebuild(db.session, workspace_id=workspace_id)
+    # A customer's answers to one survey decide its rescue facts: rebuilt per workspace too.
+    rescue_facts = rescue.rebuild(db.session, workspace_id=workspace_id)
     db.session.commit()
     click.echo(
         json.dumps(
@@ -50,6 +54,7 @@ def rebuild(slug: str | None, survey_id: str | None) -> None:
                 "daily_rollup_rows": rows,
                 "theme_rollup_rows": theme_rows,
                 "roadmap_link_facts": roadmap_facts,
+                "rescue_facts": rescue_facts,
                 "seconds": round(time.perf_counter() - started, 2),
             }
         )

@@ -1,11 +1,11 @@
-"""The case tables built by migration 0016 match the models (columns, types, indexes, keys)."""
+"""The case tables built by migrations 0016 and 0026 match the models (columns, types, indexes, keys)."""
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from surveys.core.db import db
 
-TABLES = {"case_rules", "cases", "case_notes"}
+TABLES = {"case_rules", "cases", "case_notes", "rescue_facts"}
 
 
 def _ours(diff) -> bool:
