@@ -186,7 +186,10 @@ def theme_insights(
                     "positive": int(positive),
                     "neutral": int(neutral),
                     "negative": int(negative),
-                    "mean_compound": round(compound / mentions, 4),
+                    # The sum is rounded first: rollups and raw rows add the same compounds in a
+                    # different order, and the last bits of a float sum would otherwise decide
+                    # a mean on a rounding boundary (-1.3 / 16 = -0.08125).
+                    "mean_compound": round(round(compound, 6) / mentions, 4),
                 },
                 "intents": intents,
                 "with_theme": with_summary,
