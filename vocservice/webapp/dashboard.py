@@ -104,7 +104,7 @@ def _headline(
         f"“{worst['name']}” comes up in {worst['mentions']} of {whose} answers and "
         f"costs {whose} {label} {abs(worst['impact']):.1f} points."
     )
-    row = sources.item_for_theme(ranked, worst["theme_id"])
+    row = sources.item_for_theme(ranked, worst["theme_id"], survey_id=survey.id, start=start, end=end)
     if row is not None:
         impact = row["impact"]
         parts.append(

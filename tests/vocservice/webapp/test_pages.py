@@ -268,3 +268,66 @@ def test_webapp_roadmap_pages_a_large_board(client, app, workspace):
     assert len(seen) == 120  # every item exactly once across the pages
     for bad in ("0", "-1", "abc", "%C2%B2", "9999999"):
         assert client.get(f"/app/roadmap?page={bad}").status_code == 422, bad
+
+
+def _keyword_items(app, workspace_id: str) -> dict[str, str]:
+    """Two items naming no theme, linked by keyword: one to the integration complaints, one to
+    the price complaint (tagged billing, the worst theme of the seeded feedback)."""
+    ids = {}
+    with app.app_context():
+        workspace = db.session.get(Workspace, workspace_id)
+        for title, keywords in (
+            ("Connector rebuild", ["salesforce", "okta"]),
+            ("Cheaper plan", ["expensive"]),
+        ):
+            item = create_item(
+                db.session,
+                workspace=workspace,
+                data={"title": title, "status": "planned", "keywords": keywords},
+            )
+            db.session.commit()
+            remap_item(db.session, item_id=item.id)
+            db.session.commit()
+            ids[title] = item.id
+        db.session.remove()
+    return ids
+
+
+def test_webapp_headline_finds_the_item_whose_linked_feedback_carries_the_theme(client, app, workspace):
+    """No item names the worst theme: the headline names the item whose linked answers of the
+    survey and period carry it most, read from the link facts, or from the links themselves while
+    the roadmap rollups wait for a rebuild."""
+    from surveys.core.db import utcnow
+    from surveys.metrics.models import RollupMark
+    from surveys.roadmap.rollups import PENDING
+
+    make_user(app, workspace.workspace.id)
+    seed_feedback(app, workspace.workspace.id)
+    _keyword_items(app, workspace.workspace.id)
+    login(client)
+
+    def named_in(url: str) -> list[str]:
+        return re.findall(r"Roadmap item “([^”]+)”", client.get(url).text)
+
+    # Billing (the price complaint) and integrations cost the same here: either may be named.
+    expected = {"billing": "Cheaper plan", "integrations": "Connector rebuild"}
+
+    def check() -> None:
+        page = client.get("/app").text
+        theme = re.search(r"<p>“([^”]+)” comes up in 2 of the answers", page)
+        assert theme is not None and theme[1] in expected, page
+        assert re.findall(r"Roadmap item “([^”]+)”", page) == [expected[theme[1]]]
+
+    check()
+    with app.app_context():
+        db.session.add(RollupMark(name=PENDING, at=utcnow()))
+        db.session.commit()
+        db.session.remove()
+    check()  # the exact path over the links finds the same item
+    with app.app_context():
+        db.session.query(RollupMark).filter_by(name=PENDING).delete()
+        db.session.commit()
+        db.session.remove()
+    # A period before any of the feedback: no theme to blame, no item named.
+    assert client.get("/app?from=2020-01-01&to=2020-03-31").status_code == 200
+    assert named_in("/app?from=2020-01-01&to=2020-03-31") == []
