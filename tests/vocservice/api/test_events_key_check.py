@@ -73,6 +73,15 @@ def _warm(client, headers) -> None:
     _assert_assumed(headers)
 
 
+def _ingest_key_assumed(client, workspace) -> dict:
+    """A survey with a touchpoint and the ingest key's headers, the key already assumed."""
+    survey = create_survey(client, workspace.headers)
+    create_touchpoint(client, workspace.headers, survey["id"])
+    ingest = workspace.key_headers("ingest")
+    _warm(client, ingest)
+    return ingest
+
+
 def _assert_assumed(headers) -> None:
     """This process would assume the key's grant on its next request (the path under test)."""
     from surveys.workspace import keys  # after the app: it inspects the mapped models
@@ -82,10 +91,7 @@ def _assert_assumed(headers) -> None:
 
 
 def test_a_key_revoked_elsewhere_is_refused_on_the_next_request_and_nothing_is_stored(app, client, workspace):
-    survey = create_survey(client, workspace.headers)
-    create_touchpoint(client, workspace.headers, survey["id"])
-    ingest = workspace.key_headers("ingest")
-    _warm(client, ingest)
+    ingest = _ingest_key_assumed(client, workspace)
     stored = _stored(app)
 
     _elsewhere(
@@ -102,10 +108,7 @@ def test_a_key_revoked_elsewhere_is_refused_on_the_next_request_and_nothing_is_s
 
 
 def test_a_role_changed_elsewhere_is_refused_on_the_next_request(app, client, workspace):
-    survey = create_survey(client, workspace.headers)
-    create_touchpoint(client, workspace.headers, survey["id"])
-    ingest = workspace.key_headers("ingest")
-    _warm(client, ingest)
+    ingest = _ingest_key_assumed(client, workspace)
     stored = _stored(app)
 
     _elsewhere(
@@ -158,10 +161,7 @@ def test_a_touchpoint_paused_elsewhere_invites_no_one_on_the_next_event(app, cli
 
 
 def test_an_assumed_key_with_an_invalid_body_is_a_422_and_stores_nothing(app, client, workspace):
-    survey = create_survey(client, workspace.headers)
-    create_touchpoint(client, workspace.headers, survey["id"])
-    ingest = workspace.key_headers("ingest")
-    _warm(client, ingest)
+    ingest = _ingest_key_assumed(client, workspace)
     stored = _stored(app)
     bad = client.post("/api/v1/events", json={**event(), "name": ""}, headers=ingest)
     assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
@@ -193,10 +193,7 @@ def test_on_the_general_path_too_a_key_revoked_elsewhere_is_refused(app, client,
 def test_a_key_revoked_elsewhere_with_an_invalid_body_is_a_401_not_a_422(app, client, workspace):
     # The body fails validation before any statement carried the assumed key's check: it is
     # checked then, and the answer is the one a check made first would give.
-    survey = create_survey(client, workspace.headers)
-    create_touchpoint(client, workspace.headers, survey["id"])
-    ingest = workspace.key_headers("ingest")
-    _warm(client, ingest)
+    ingest = _ingest_key_assumed(client, workspace)
     _elsewhere(
         app,
         workspace.api_key,
