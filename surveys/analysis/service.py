@@ -75,9 +75,6 @@ def _locked(session: Session, query):
     return lock_rows(session, query, of=Response, skip_locked=True)
 
 
-_among = among  # one array parameter on PostgreSQL (surveys.core.db.among)
-
-
 def claimable(now: datetime):
     """Completed answers waiting for analysis that no live worker holds."""
     return (
@@ -94,7 +91,7 @@ def _claim(session: Session, ids: list[str], result: AnalyzeResult) -> dict[str,
         _locked(
             session,
             select(Response.id, Response.workspace_id, Response.analysis_attempts).where(
-                _among(session, Response.id, ids), claimable(now)
+                among(session, Response.id, ids), claimable(now)
             ),
         )
     ).all()
@@ -102,7 +99,7 @@ def _claim(session: Session, ids: list[str], result: AnalyzeResult) -> dict[str,
     if exhausted:
         session.execute(
             update(Response)
-            .where(_among(session, Response.id, exhausted))
+            .where(among(session, Response.id, exhausted))
             .values(
                 analysis_status="failed",
                 analysis_enqueued_at=None,
@@ -121,7 +118,7 @@ def _claim(session: Session, ids: list[str], result: AnalyzeResult) -> dict[str,
     if flat:
         session.execute(
             update(Response)
-            .where(_among(session, Response.id, flat))
+            .where(among(session, Response.id, flat))
             .values(
                 analysis_attempts=Response.analysis_attempts + 1,
                 analysis_enqueued_at=now,
@@ -191,7 +188,7 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
                 Response.comment,
                 Response.analysis_attempts,
             ).where(
-                _among(session, Response.id, ids),
+                among(session, Response.id, ids),
                 Response.completed.is_(True),
                 Response.analysis_status == "pending",
             ),
@@ -274,14 +271,14 @@ def _analyse_unit(session: Session, workspace_id: str, ids: list[str], result: A
         _upsert(session, stored)
         session.execute(
             delete(ResponseTheme)
-            .where(_among(session, ResponseTheme.response_id, done_ids))
+            .where(among(session, ResponseTheme.response_id, done_ids))
             .execution_options(synchronize_session=False)
         )
         insert_rows(session, ResponseTheme.__table__, theme_rows)
         after_analysis.run(session, workspace_id=workspace_id, response_ids=done_ids)
         session.execute(
             update(Response)
-            .where(_among(session, Response.id, done_ids))
+            .where(among(session, Response.id, done_ids))
             .values(
                 analysis_status="done",
                 analysis_enqueued_at=None,
@@ -304,7 +301,7 @@ def analyze_responses(session: Session, *, response_ids: list[str], _on_claimed=
     attempts = dict(
         session.execute(
             select(Response.id, Response.analysis_attempts).where(
-                _among(session, Response.id, ids),
+                among(session, Response.id, ids),
                 Response.completed.is_(True),
                 Response.analysis_status == "pending",
             )
@@ -347,7 +344,7 @@ def _analyse_claimable(
 def _renew(session: Session, ids: list[str]) -> None:
     session.execute(
         update(Response)
-        .where(_among(session, Response.id, ids), Response.analysis_status == "pending")
+        .where(among(session, Response.id, ids), Response.analysis_status == "pending")
         .values(analysis_lease_until=utcnow() + LEASE)
         .execution_options(synchronize_session=False)
     )
@@ -374,9 +371,9 @@ def analyze_pending(session: Session, *, limit: int = jobs.ANALYSIS_BATCH) -> An
     ids = list(attempts)
 
     def successor() -> None:
-        # Claimable beyond this job's answers (NOT IN as one array parameter, see _among).
+        # Claimable beyond this job's answers (NOT IN as one array parameter, see surveys.core.db.among).
         more = session.execute(
-            select(exists().where(claimable(utcnow()), not_(_among(session, Response.id, ids))))
+            select(exists().where(claimable(utcnow()), not_(among(session, Response.id, ids))))
         ).scalar()
         if more:
             jobs.defer(session, jobs.ANALYZE_PENDING)

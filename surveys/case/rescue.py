@@ -38,15 +38,11 @@ import zlib
 from collections.abc import Iterable
 
 from sqlalchemy import (
-    ARRAY,
-    String,
-    any_,
     delete,
     exists,
     func,
     insert,
     inspect,
-    literal,
     select,
     text,
     update,
@@ -55,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from surveys.case.models import Case, RescueFact
 from surveys.case.rules import detractor_level
-from surveys.core.db import is_postgres
+from surveys.core.db import among, chunks, is_postgres
 from surveys.response.models import Response
 from surveys.survey.models import Survey
 
@@ -89,16 +85,8 @@ COLUMNS = [
 ]
 
 
-def _chunks(values: list, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _among(session: Session, column, values: list[str]):
-    """``column`` is one of ``values``: one array parameter on PostgreSQL, ``IN`` elsewhere."""
-    if is_postgres(session):
-        return column == any_(literal(list(values), type_=ARRAY(String)))
-    return column.in_(values)
+def _chunks(values: list):
+    return chunks(values, CHUNK)
 
 
 def facts_query(*where):
@@ -178,12 +166,12 @@ def refresh(session: Session, contact_ids: Iterable[str | None]) -> int:
     for chunk in _chunks(ids):
         desired = {
             row[0]: _fact(row)
-            for row in conn.execute(facts_query(_among(session, Response.contact_id, chunk)))
+            for row in conn.execute(facts_query(among(session, Response.contact_id, chunk)))
         }
         stored = {
             row[0]: _fact(row)
             for row in conn.execute(
-                select(*[table.c[name] for name in COLUMNS]).where(_among(session, table.c.contact_id, chunk))
+                select(*[table.c[name] for name in COLUMNS]).where(among(session, table.c.contact_id, chunk))
             )
         }
         stale = sorted(key for key, fact in stored.items() if desired.get(key) != fact)  # gone or changed
@@ -191,7 +179,7 @@ def refresh(session: Session, contact_ids: Iterable[str | None]) -> int:
         # A fresh fact replaces its answer's row wherever it is (also under another customer's
         # chunk, when the answer changed customer).
         for part in _chunks(sorted({*stale, *fresh})):
-            conn.execute(delete(table).where(_among(session, table.c.response_id, part)))
+            conn.execute(delete(table).where(among(session, table.c.response_id, part)))
         if fresh:
             conn.execute(insert(table), [dict(zip(COLUMNS, desired[key], strict=True)) for key in fresh])
         written += len(stale) + len(fresh)
@@ -209,7 +197,7 @@ def cases_opened(session: Session, opened: list[dict]) -> None:
     for chunk in _chunks(sorted(row["response_id"] for row in with_contact)):
         session.connection().execute(
             update(table)
-            .where(_among(session, table.c.response_id, chunk), table.c.has_case.is_not(True))
+            .where(among(session, table.c.response_id, chunk), table.c.has_case.is_not(True))
             .values(has_case=True)
         )
 
@@ -260,7 +248,7 @@ def apply_collected(session: Session, flush_context) -> None:
     for chunk in _chunks(sorted(cased)):
         dirty.update(
             session.connection()
-            .execute(select(Response.contact_id).where(_among(session, Response.id, chunk)))
+            .execute(select(Response.contact_id).where(among(session, Response.id, chunk)))
             .scalars()
         )
     refresh(session, dirty)

@@ -15,12 +15,12 @@ analysis (a theme, negative sentiment) are decided when the analysis lands.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ARRAY, Boolean, String, and_, any_, exists, false, func, literal, or_, select, update
+from sqlalchemy import Boolean, String, and_, exists, false, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from surveys.analysis.models import Analysis, ResponseTheme
 from surveys.case.models import Case, CaseRule
-from surveys.core.db import is_postgres, upsert_insert, utcnow
+from surveys.core.db import among, upsert_insert, utcnow
 from surveys.response.models import Response
 from surveys.segment.models import Segment
 from surveys.segment.service import segment_clause
@@ -102,14 +102,6 @@ def open_cases(
     return opened
 
 
-def _among(session: Session, response_ids: list[str]):
-    """``responses.id`` is one of ``response_ids``: one array parameter on PostgreSQL (a
-    1,000-item ``IN`` list costs more to parse and plan than the lookups), ``IN`` elsewhere."""
-    if is_postgres(session):
-        return Response.id == any_(literal(list(response_ids), type_=ARRAY(String)))
-    return Response.id.in_(response_ids)
-
-
 def _open_for_rule(
     session: Session, rule: CaseRule, segment: Segment | None, response_ids: list[str], now: datetime
 ) -> list[dict]:
@@ -130,7 +122,7 @@ def _open_for_rule(
         literal(False, type_=Boolean),
         literal(now, type_=Case.created_at.type),
         literal(now, type_=Case.updated_at.type),
-    ).where(_among(session, response_ids), rule_clause(session, rule, segment))
+    ).where(among(session, Response.id, response_ids), rule_clause(session, rule, segment))
     columns = [
         "id",
         "workspace_id",

@@ -117,6 +117,13 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def chunks(values: list, size: int):
+    """``values`` in consecutive slices of at most ``size`` (statements over id lists stay
+    bounded in parameters and plan size)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def among(session: Session, column, ids: list[str]):
     """``column`` is one of ``ids`` (strings): one array parameter on PostgreSQL, whose statement
     text and plan do not grow with the list (an ``IN`` list of hundreds costs more to render, send

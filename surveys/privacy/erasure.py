@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from surveys.contact import suppression
 from surveys.contact.models import Contact
 from surveys.core import jobs
-from surveys.core.db import contains_pattern, is_postgres, lock_rows, rfc3339, utcnow
+from surveys.core.db import chunks, contains_pattern, is_postgres, lock_rows, rfc3339, utcnow
 from surveys.invitation.models import Invitation
 from surveys.privacy import audit, registry
 from surveys.privacy.models import ErasureRequest
@@ -108,9 +108,8 @@ def find_subject(session: Session, *, workspace_id: str, kind: str, value: str) 
     return subject
 
 
-def _chunks(values: list, size: int = ID_CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _chunks(values: list):
+    return chunks(values, ID_CHUNK)
 
 
 def mention_filter(session: Session, table, columns: tuple[str, ...], needles: set[str], ids: list[str]):

@@ -27,7 +27,7 @@ from nlp import ANALYZER_VERSION
 from nlp.keywords import KeywordMatcher
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.core import jobs
-from surveys.core.db import contains_pattern, lock_rows, upsert_insert, utcnow
+from surveys.core.db import chunks, contains_pattern, lock_rows, upsert_insert, utcnow
 from surveys.response.models import Response
 from surveys.roadmap import rollups
 from surveys.roadmap.models import RoadmapItem, RoadmapItemTheme, RoadmapLink
@@ -35,9 +35,8 @@ from surveys.roadmap.models import RoadmapItem, RoadmapItemTheme, RoadmapLink
 CHUNK = 1000
 
 
-def _chunks(values: list, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _chunks(values: list):
+    return chunks(values, CHUNK)
 
 
 Evidence = list[dict]

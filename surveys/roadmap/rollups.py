@@ -63,7 +63,7 @@ from sqlalchemy.orm import Session, aliased
 
 from nlp import ANALYZER_VERSION
 from surveys.analysis.models import Analysis
-from surveys.core.db import is_postgres, upsert_insert
+from surveys.core.db import chunks, is_postgres, upsert_insert
 from surveys.metrics.models import RollupMark
 from surveys.response.models import Response
 from surveys.roadmap.figures import NEGATIVE_CATEGORIES, negative_flag, revenue_number
@@ -88,9 +88,8 @@ _TRACKED = ("workspace_id", "survey_id", "submitted_at", "contact_id", "score", 
 _FACT = ("survey_id", "submitted_at", "contact_id", "detractor", "negative", "revenue")
 
 
-def _chunks(values: list, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _chunks(values: list):
+    return chunks(values, CHUNK)
 
 
 def _figures(responses: int, detractors: int, negatives: int, customers: int, revenue: float) -> dict:
@@ -437,7 +436,7 @@ def rebuild(session: Session, *, workspace_id: str | None = None) -> int:
         rows = [
             {"item_id": i, "response_id": r, "workspace_id": ws, **f} for (i, r), f in sorted(new.items())
         ]
-        for chunk in _chunks(rows, 5000):
+        for chunk in chunks(rows, 5000):
             conn.execute(RoadmapLinkFact.__table__.insert(), chunk)
         stored += len(rows)
         _rebuild_totals(session, ws)
