@@ -431,10 +431,9 @@ def _store(
     return results
 
 
-def _decide(workspace, touchpoints: list, contact, event, recent: list, now: datetime) -> list[Row]:
-    """The invitations (scheduled or suppressed, with the reason) one stored event makes; each
-    scheduled one joins ``recent`` so a later event of the same batch sees it."""
-    context = {
+def _conditions_context(contact, event) -> dict:
+    """What a touchpoint's conditions read of the contact and the event."""
+    return {
         "contact": {
             "external_id": contact.external_id,
             "email": contact.email,
@@ -443,6 +442,12 @@ def _decide(workspace, touchpoints: list, contact, event, recent: list, now: dat
         },
         "event": {"name": event.name, "properties": event.properties or {}},
     }
+
+
+def _decide(workspace, touchpoints: list, contact, event, recent: list, now: datetime) -> list[Row]:
+    """The invitations (scheduled or suppressed, with the reason) one stored event makes; each
+    scheduled one joins ``recent`` so a later event of the same batch sees it."""
+    context = _conditions_context(contact, event)
     return [
         _invite(workspace, touchpoint, contact, event, context, recent, now)
         for touchpoint in touchpoints
@@ -589,15 +594,7 @@ def invite_contacts(
     for contact, event in zip(contacts, rows, strict=True):
         if event.id not in stored:
             continue
-        context = {
-            "contact": {
-                "external_id": contact.external_id,
-                "email": contact.email,
-                "locale": contact.locale,
-                "attributes": contact.attributes or {},
-            },
-            "event": {"name": event.name, "properties": event.properties},
-        }
+        context = _conditions_context(contact, event)
         result.invitations.append(
             _invite(workspace, touchpoint, contact, event, context, recent[contact.id], now)
         )
