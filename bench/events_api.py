@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from common import (  # noqa: E402
     load_rows,
     plain_url,
     report,
+    service_env,
 )
 
 
@@ -77,16 +79,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter run (about 25 s)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=None, help="measured seconds per side")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure bench/floor_app.py: bare Flask plus only the event's durable writes",
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds or (8.0 if args.quick else 24.0)
     warmup = 2.0 if args.quick else 3.0
     rounds = 2 if args.quick else 4
 
     ws = fresh_service()
-    with (
-        Server("baseline_events", "baseline_app:app", extra_args=["--pythonpath", "bench"]) as bare,
-        Server("service_events", "wsgi:app") as svc,
-    ):
+    with ExitStack() as stack:
+        bare = stack.enter_context(
+            Server("baseline_events", "baseline_app:app", extra_args=["--pythonpath", "bench"])
+        )
+        svc = stack.enter_context(Server("service_events", "wsgi:app"))
         create_survey_and_touchpoint(svc, ws.api_key)
         status, sample = svc.request(
             "POST",
@@ -100,11 +108,19 @@ def main(argv: list[str] | None = None) -> int:
             or sample["invitations"][0]["status"] != "scheduled"
         ):
             raise SystemExit(f"probe event -> {status}: {sample}")
+        sides = [
+            ("bare Flask", bare, lambda p: event_spec("unused", p)),
+            ("vocservice", svc, lambda p: event_spec(ws.api_key, p)),
+        ]
+        if args.floor:
+            # Started after the touchpoint exists: it reads the workspace's first one.
+            env = service_env(BENCH_FLOOR_DATABASE_URL=plain_url(DATABASE_URL))
+            floor = stack.enter_context(
+                Server("floor_events", "floor_app:app", extra_args=["--pythonpath", "bench"], env=env)
+            )
+            sides.append(("SQL floor", floor, lambda p: event_spec("unused", p)))
         results = interleaved(
-            [
-                ("bare Flask", bare, lambda p: event_spec("unused", p)),
-                ("vocservice", svc, lambda p: event_spec(ws.api_key, p)),
-            ],
+            sides,
             clients=args.clients,
             seconds=seconds,
             rounds=rounds,
@@ -113,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     base, ours = results["bare Flask"], results["vocservice"]
     check_statuses(base, {202})
     check_statuses(ours, {202})
+    floor = results.get("SQL floor")
+    if floor is not None:
+        check_statuses(floor, {202})
 
     with psycopg.connect(plain_url(DATABASE_URL)) as conn:
         events = conn.execute("select count(*) from events").fetchone()[0]
@@ -120,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
             0
         ]
     measured_ok = events == invitations
+    notes = []
+    if floor is not None:
+        notes.append(
+            f"SQL floor (bench/floor_app.py: bare Flask + one pipelined upsert/insert statement + "
+            f"COMMIT, same run): {floor.throughput:,.0f} req/s = {floor.throughput / base.throughput:.2f}x "
+            f"of bare Flask, p99 {floor.p99_ms:.1f} ms; vocservice = "
+            f"{ours.throughput / floor.throughput:.2f}x of the floor"
+        )
 
     report(
         "events_api",
@@ -131,8 +158,13 @@ def main(argv: list[str] | None = None) -> int:
             f"settings, same client ({client_name()}), same run",
             f"database after the run: {events} events, {invitations} scheduled invitations "
             f"({'one invitation per event' if measured_ok else 'MISMATCH'})",
+            *notes,
         ],
-        extra={"ours": ours.__dict__, "baseline": base.__dict__},
+        extra={
+            "ours": ours.__dict__,
+            "baseline": base.__dict__,
+            **({"floor": floor.__dict__} if floor is not None else {}),
+        },
     )
     return 0 if measured_ok else 1
 
