@@ -101,6 +101,16 @@ def _theme_source(
     return (parts[0] if len(parts) == 1 else union_all(*parts)), source
 
 
+def mean_compound(compound_sum: float, mentions: int) -> float:
+    """The mean VADER compound of a theme's mentions, to 4 places, from their sum.
+
+    The sum is rounded first: rollups and raw rows add the same compounds in a different order,
+    and the last bits of a float sum would otherwise decide a mean on a rounding boundary
+    (-1.3 / 16 = -0.08125). Compounds have 4 places, so their exact sum has 4 too: rounding to 6
+    drops only the error of adding them as floats."""
+    return round(round(compound_sum, 6) / mentions, 4)
+
+
 def theme_insights(
     session: Session,
     *,
@@ -186,10 +196,7 @@ def theme_insights(
                     "positive": int(positive),
                     "neutral": int(neutral),
                     "negative": int(negative),
-                    # The sum is rounded first: rollups and raw rows add the same compounds in a
-                    # different order, and the last bits of a float sum would otherwise decide
-                    # a mean on a rounding boundary (-1.3 / 16 = -0.08125).
-                    "mean_compound": round(round(compound, 6) / mentions, 4),
+                    "mean_compound": mean_compound(compound, mentions),
                 },
                 "intents": intents,
                 "with_theme": with_summary,

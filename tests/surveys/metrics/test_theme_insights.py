@@ -3,6 +3,7 @@ impact (key driver) and trend, checked against plain-Python arithmetic, from raw
 theme rollups alike; plus one run through the real analysis worker."""
 
 import random
+from decimal import Decimal
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from nlp.results import INTENTS
 from surveys.analysis.models import Analysis, ResponseTheme, Theme
 from surveys.metrics import theme_rollups
-from surveys.metrics.theme_insights import theme_insights
+from surveys.metrics.theme_insights import mean_compound, theme_insights
 from surveys.response.models import Response
 from tests.support import metrics_data as data
 from tests.support.helpers import create_survey
@@ -239,3 +240,24 @@ def test_theme_rollups_follow_answers_changed_or_deleted_through_the_orm(client,
     assert fast.pop("source") == "rollups" and slow.pop("source") == "raw"
     assert fast == slow
     assert next(i for i in fast["items"] if i["name"] == "billing")["mentions"] == len(billing) - 1
+
+
+# 16 compounds (4 places, as VADER gives them) summing to exactly -1.3: a mean of -0.08125, on a
+# rounding boundary. Added as floats in the order given the sum is -1.2999999999999998, sorted
+# it is -1.3000000000000007, and rounding those means alone gives -0.0812 and -0.0813.
+BOUNDARY = [-0.5241, 0.0885, -0.2601, 0.2078, 0.2514, -0.8689, -0.9737, 0.6749, -0.4813, -0.5313,
+            0.9913, -0.0595, 0.6729, -0.0473, 0.2781, -0.7187]  # fmt: skip
+
+
+def test_mean_compound_does_not_depend_on_the_order_the_sum_was_added_in():
+    exact = sum(Decimal(str(c)) for c in BOUNDARY) / len(BOUNDARY)
+    assert exact == Decimal("-0.08125")
+    orders = [BOUNDARY, sorted(BOUNDARY), sorted(BOUNDARY, reverse=True)]
+    shuffler = random.Random(7)
+    for _ in range(50):
+        orders.append(shuffler.sample(BOUNDARY, len(BOUNDARY)))
+    sums = {sum(order) for order in orders}
+    assert len({round(s / len(BOUNDARY), 4) for s in sums}) == 2  # the case the rounding is for
+    means = {mean_compound(s, len(BOUNDARY)) for s in sums}
+    assert len(means) == 1
+    assert abs(Decimal(str(means.pop())) - exact) <= Decimal("0.00005")
