@@ -1,9 +1,12 @@
 """The cases inbox (``/app/cases``): filters (mine, overdue, status, segment, theme), pages,
-the loop's figures; a case's page with the answer and its highlighted evidence, the customer's
-other answers and cases, the notes, and the actions (assign, change status, resolve with a
-reason, add a note), with the same rules and errors as ``/api/v1/cases``."""
+the work still to do first (open and contacted cases, the longest overdue at the top, then the
+closed ones, latest due first), the loop's figures; a case's page with the answer and its
+highlighted evidence, the customer's other answers and cases, the notes, and the actions
+(assign, change status, resolve with a reason, add a note), with the same rules and errors as
+``/api/v1/cases``."""
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import case as when
 from sqlalchemy import select
 
 from surveys.analysis.models import Theme
@@ -14,13 +17,15 @@ from surveys.case.schemas import CaseUpdateSchema, NoteCreateSchema
 from surveys.case.stats import case_stats
 from surveys.core.db import db
 from surveys.core.errors import DomainError
-from vocservice.api.common import paginate
 from vocservice.errors import status_of
 from vocservice.webapp import bp, sources
 from vocservice.webapp.forms_util import load_data
 from vocservice.webapp.highlight import pieces
 
 PAGE_SIZE = 25
+MAX_PAGE = 10_000
+# Cases someone still has to act on; the inbox lists them before the closed ones.
+ACTIVE = ("open", "contacted")
 STATUS_LABELS = {
     "open": "open",
     "contacted": "contacted",
@@ -35,12 +40,30 @@ def _filters() -> dict:
     if status not in (None, *STATUSES):
         abort(400)
     return {
+        "page": _page_number(args.get("page")),
         "mine": args.get("mine") == "1",
         "overdue": args.get("overdue") == "1",
         "status": status,
         "segment": (args.get("segment") or "")[:40] or None,
         "theme": (args.get("theme") or "")[:40] or None,
     }
+
+
+def _page_number(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return 1
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400)
+    return int(raw)
+
+
+def in_inbox_order(query):
+    """Open and contacted cases first, the one due earliest (the longest overdue) at the top;
+    then resolved and closed ones, the latest due first; ties by newest id."""
+    active = Case.status.in_(ACTIVE)
+    return query.order_by(
+        when((active, 0), else_=1), when((active, Case.due_at)).asc(), Case.due_at.desc(), Case.id.desc()
+    )
 
 
 @bp.get("/cases")
@@ -55,8 +78,12 @@ def cases():
         segment_id=flt["segment"],
         theme_id=flt["theme"],
     )
-    rows, next_cursor = paginate(
-        db.session, query, Case.id, limit=PAGE_SIZE, cursor=(request.args.get("cursor") or None)
+    number = flt.pop("page")
+    rows = (
+        db.session.execute(in_inbox_order(query).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
+        .unique()
+        .scalars()
+        .all()
     )
     users = service.active_users(db.session, g.workspace.id)
     themes = db.session.execute(
@@ -64,8 +91,9 @@ def cases():
     ).scalars()
     return render_template(
         "app/cases.html",
-        items=[case_view(case, users) for case in rows],
-        next_cursor=next_cursor,
+        items=[case_view(case, users) for case in rows[:PAGE_SIZE]],
+        page=number,
+        has_next=len(rows) > PAGE_SIZE and number < MAX_PAGE,
         flt=flt,
         args={k: ("1" if v is True else v) for k, v in flt.items() if v},
         statuses=STATUS_LABELS,

@@ -3,9 +3,9 @@ impact (key driver) and trend, checked against plain-Python arithmetic, from raw
 theme rollups alike; plus one run through the real analysis worker."""
 
 import random
-from decimal import Decimal
 from collections import Counter
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 

@@ -118,3 +118,57 @@ def test_case_page_actions(app, client, workspace):
     )
     dashboard = client.get(f"/app?survey={survey['id']}").text
     assert "Closing the loop" in dashboard and "Rescue rate" in dashboard
+
+
+def test_cases_inbox_lists_work_to_do_first_and_pages(app, client, workspace):
+    make_user(app, workspace.workspace.id)
+    login(client)
+    survey = create_survey(client, workspace.headers)
+    items = [
+        {"survey_id": survey["id"], "score": 3, "contact": {"external_id": f"c-{n:02d}"}} for n in range(27)
+    ]
+    batch = client.post("/api/v1/responses/batch", json={"responses": items}, headers=workspace.headers)
+    assert batch.status_code == 200 and batch.json["accepted"] == 27, batch.json
+    now = utcnow()
+    with app.app_context():
+        ids = list(
+            db.session.execute(select(Case.id).where(Case.workspace_id == workspace.workspace.id)).scalars()
+        )
+        assert len(ids) == 27
+        # Every case a distinct due time; the first ten closed, two of the rest contacted.
+        for n, case_id in enumerate(ids):
+            values = {"due_at": now + timedelta(hours=n - 13)}
+            if n < 10:
+                values["status"] = "resolved" if n % 2 else "closed_no_action"
+                values["closed_at"] = now
+            elif n in (20, 21):
+                values["status"] = "contacted"
+            db.session.execute(update(Case).where(Case.id == case_id).values(**values))
+        db.session.commit()
+        due = dict(db.session.execute(select(Case.id, Case.due_at)).all())
+        status = dict(db.session.execute(select(Case.id, Case.status)).all())
+        db.session.remove()
+    # Independently: active ones by due time ascending, then closed ones by due time descending.
+    active = sorted((i for i in ids if status[i] in ("open", "contacted")), key=lambda i: due[i])
+    closed = sorted(
+        (i for i in ids if status[i] not in ("open", "contacted")), key=lambda i: due[i], reverse=True
+    )
+    expected = active + closed
+
+    def listed(text: str) -> list[str]:
+        return [chunk.split('"', 1)[0] for chunk in text.split('id="case-')[1:]]
+
+    first = client.get("/app/cases")
+    assert first.status_code == 200
+    assert listed(first.text) == expected[:25]
+    assert "overdue" in first.text and 'rel="next"' in first.text and 'rel="prev"' not in first.text
+    second = client.get("/app/cases?page=2")
+    assert listed(second.text) == expected[25:]
+    assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+    past = client.get("/app/cases?page=9")
+    assert past.status_code == 200 and "past the last case" in past.text
+    # Filters keep the order and carry over to the page links.
+    contacted = client.get("/app/cases?status=contacted")
+    assert listed(contacted.text) == [i for i in expected if status[i] == "contacted"]
+    for bad in ("0", "-1", "x", "1e3", "٣", "10001"):
+        assert client.get(f"/app/cases?page={bad}").status_code == 400, bad
