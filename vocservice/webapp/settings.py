@@ -65,6 +65,19 @@ def settings():
     return _page()
 
 
+# Where the forms of these two post; a bookmarked or typed address lands on its section.
+@bp.get("/settings/keys")
+@admin_required
+def keys_section():
+    return redirect(url_for("webapp.settings", _anchor="keys-title"))
+
+
+@bp.get("/settings/users")
+@admin_required
+def users_section():
+    return redirect(url_for("webapp.settings", _anchor="team-title"))
+
+
 @bp.post("/settings/keys")
 @admin_required
 def create_key():

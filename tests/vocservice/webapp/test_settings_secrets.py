@@ -72,3 +72,19 @@ def test_settings_rotate_refuses_bad_input_analysts_and_missing_csrf(client, app
     stored = _stored(app, workspace.workspace.id)
     assert stored.outbound_webhook_secret == workspace.workspace.outbound_webhook_secret
     assert stored.outbound_webhook_secret_previous is None
+
+
+def test_settings_form_addresses_opened_directly_lead_to_their_section(client, app, workspace):
+    make_user(app, workspace.workspace.id)
+    login(client)
+    for path, anchor in (("/app/settings/keys", "keys-title"), ("/app/settings/users", "team-title")):
+        answer = client.get(path)
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].endswith(f"/app/settings#{anchor}")
+        assert f'id="{anchor}"' in client.get("/app/settings").text
+    # Signed out, they are refused as the settings page itself is.
+    stranger, page = app.test_client().get("/app/settings/keys"), app.test_client().get("/app/settings")
+    assert stranger.status_code == page.status_code != 200
+    assert (
+        stranger.headers.get("Location", "").split("?")[0] == page.headers.get("Location", "").split("?")[0]
+    )
