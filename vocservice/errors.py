@@ -3,10 +3,13 @@ webhooks, small HTML pages for the customer-facing form. Never a 5xx for bad inp
 """
 
 import logging
+import sqlite3
 import traceback
 
 from flask import Flask, current_app, json, render_template, request
-from sqlalchemy.exc import StatementError
+from psycopg import errors as pg_errors
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from surveys.core.errors import (
@@ -143,10 +146,55 @@ def _log_unexpected(error: Exception) -> None:
     log.exception("unhandled error on %s", where)
 
 
+# PostgreSQL's answers that mean "not now" rather than "never": the transaction was rolled back
+# whole, so the same request may simply be sent again. (A deadlock between two writers, a
+# serialisation failure, a lock or statement timeout, a server starting, stopping or full.)
+_TRANSIENT = (
+    pg_errors.DeadlockDetected,
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+    pg_errors.QueryCanceled,
+    pg_errors.AdminShutdown,
+    pg_errors.CannotConnectNow,
+    pg_errors.TooManyConnections,
+)
+
+
+def retry_after(error: Exception) -> int | None:
+    """Seconds to wait before sending the request again, when the database failed it for a
+    passing reason (the server unreachable, a deadlock, a timeout); None for anything else."""
+    if isinstance(error, PoolTimeout):
+        return 2
+    if not isinstance(error, DBAPIError):
+        return None
+    if isinstance(error.orig, _TRANSIENT):
+        return 1
+    if isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(error.orig):
+        return 1  # the embedded database: another writer held it past the busy timeout
+    # No answer at all (refused, reset, the server gone mid-statement): psycopg's own
+    # OperationalError, which carries no SQLSTATE.
+    if error.connection_invalidated or (
+        isinstance(error.orig, pg_errors.OperationalError) and not getattr(error.orig, "sqlstate", None)
+    ):
+        return 5
+    return None
+
+
 def handle_unexpected(error: Exception):
     _log_unexpected(error)
     if isinstance(error, HTTPException):
         return problem_from_http_exception(error)
+    wait = retry_after(error)
+    if wait is not None:
+        detail = (
+            "The database could not take this request just now; nothing of it was stored. Try again shortly."
+        )
+        if _wants_html():
+            response = current_app.make_response(_html_error(503, "Service unavailable", detail))
+        else:
+            response = problem(503, "Service unavailable", detail, slug="unavailable")
+        response.headers["Retry-After"] = str(wait)
+        return response
     err = InternalServerError()
     if _wants_html():
         return _html_error(500, err.name, "Something went wrong on our side.")
