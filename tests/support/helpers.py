@@ -187,3 +187,25 @@ def widget_survey(db_session, workspace_id: str, origin: str = WIDGET_ORIGIN) ->
     db_session.add(survey)
     db_session.commit()
     return survey.id
+
+
+def python_process(code: str, *args: str) -> str:
+    """Run ``code`` in a new Python process from the repository root (its own ``create_app``,
+    caches and hooks: the domain hooks register once per process); assert it succeeded and
+    return what it printed."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root), "VOC_LOG_FORMAT": "text"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout

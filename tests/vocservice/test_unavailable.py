@@ -3,11 +3,7 @@ writers) answers 503 with Retry-After and a problem saying nothing was stored, n
 so senders and browsers know to simply try again."""
 
 import json
-import os
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -15,9 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from surveys.core.db import db
 from tests.conftest import TEST_REDIS_URL
+from tests.support.helpers import python_process
 from vocservice.errors import handle_unexpected, retry_after
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # A process of its own (create_app registers the domain hooks once per process) whose database
 # is a port nothing listens on: every request that needs the database fails to connect.
@@ -40,18 +35,9 @@ print(json.dumps(out))
 
 
 def test_unreachable_database_answers_503_with_retry_after():
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "VOC_LOG_FORMAT": "text"}
-    done = subprocess.run(
-        [sys.executable, "-c", _UNREACHABLE, TEST_REDIS_URL],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    printed = python_process(_UNREACHABLE, TEST_REDIS_URL)
     (api_status, api_retry, api_type, api_body), (page_status, page_retry, page_type, page_body) = json.loads(
-        done.stdout.strip().splitlines()[-1]
+        printed.strip().splitlines()[-1]
     )
     assert (api_status, api_retry, api_type) == (503, "5", "application/problem+json")
     problem = json.loads(api_body)

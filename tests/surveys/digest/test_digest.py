@@ -31,10 +31,19 @@ def _set_frequency(app, user_id: str, frequency: str) -> None:
         db.session.remove()
 
 
+def monday_now():
+    """Half past midnight of this week's Monday (UTC): "yesterday" is then the Sunday that ends
+    last week, whatever day the tests run on (a Tuesday's yesterday is in no complete week)."""
+    now = utcnow()
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=30, second=0, microsecond=0)
+    return monday if monday <= now else monday - timedelta(days=7)
+
+
 def seed(app, workspace_id: str) -> dict:
     """An NPS survey: 40 answers last week, mostly detractors, against 40 promoters the week
-    before; the hostile billing comment yesterday; a roadmap item on billing."""
-    now = utcnow()
+    before; the hostile billing comment "yesterday" as seen at :func:`monday_now`, the last day
+    of last week; a roadmap item on billing."""
+    now = monday_now()
     week, day = Period.latest("weekly", now), Period.latest("daily", now)
     with app.app_context():
         billing = db.session.execute(
@@ -101,12 +110,13 @@ def test_digest_daily_and_weekly_content_escaping_and_no_duplicate_on_rerun(
     _set_frequency(app, daily, "daily")
     data = seed(app, ws)
 
-    counts = tick(app)
+    now = monday_now()  # the daily digest covers the seeded "yesterday"
+    counts = tick(app, now=now)
     assert counts["digests_planned"] == 2 and counts["digests_enqueued"] == 2
     run_worker()
     # The tick again, twice (a re-run or a second scheduler): nothing new is planned or sent.
-    assert tick(app)["digests_planned"] == 0
-    tick(app)
+    assert tick(app, now=now)["digests_planned"] == 0
+    tick(app, now=now)
     run_worker()
     by_to = {m["To"]: m for m in smtp_server.messages}
     assert sorted(by_to) == ["daily@acme.test", "weekly@acme.test"] and len(smtp_server.messages) == 2

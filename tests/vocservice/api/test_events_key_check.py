@@ -4,19 +4,12 @@ or a touchpoint changed by ANOTHER process (another app instance on the same dat
 own caches) takes effect on the very next request here, and nothing of the refused request is
 stored."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from surveys.core.db import db
 from surveys.event.models import Event
 from surveys.invitation.models import Invitation
 from surveys.workspace.service import hash_key
 from tests.conftest import TEST_REDIS_URL
-from tests.support.helpers import create_survey, create_touchpoint, event, table_count
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.helpers import create_survey, create_touchpoint, event, python_process, table_count
 
 # Another process: its own create_app on the same database, its own per-process caches.
 _ELSEWHERE = """
@@ -36,24 +29,7 @@ with app.app_context():
 
 
 def _elsewhere(app, admin_key: str, code: str) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "VOC_LOG_FORMAT": "text"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _ELSEWHERE,
-            app.config["SQLALCHEMY_DATABASE_URI"],
-            TEST_REDIS_URL,
-            admin_key,
-            code,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    python_process(_ELSEWHERE, app.config["SQLALCHEMY_DATABASE_URI"], TEST_REDIS_URL, admin_key, code)
 
 
 def _stored(app) -> tuple[int, int]:
