@@ -12,20 +12,19 @@ from sqlalchemy import select
 from surveys.analysis.models import Theme
 from surveys.case import service
 from surveys.case.inbox import case_view, cases_query, customer_history
-from surveys.case.models import STATUSES, Case
+from surveys.case.models import OPEN_STATUSES, STATUSES, Case
 from surveys.case.schemas import CaseUpdateSchema, NoteCreateSchema
 from surveys.case.stats import case_stats
 from surveys.core.db import db
 from surveys.core.errors import DomainError
 from vocservice.errors import status_of
 from vocservice.webapp import bp, sources
+from vocservice.webapp.filters import page_number
 from vocservice.webapp.forms_util import load_data
 from vocservice.webapp.highlight import pieces
 
 PAGE_SIZE = 25
 MAX_PAGE = 10_000
-# Cases someone still has to act on; the inbox lists them before the closed ones.
-ACTIVE = ("open", "contacted")
 STATUS_LABELS = {
     "open": "open",
     "contacted": "contacted",
@@ -50,17 +49,16 @@ def _filters() -> dict:
 
 
 def _page_number(raw: str | None) -> int:
-    if raw is None or raw == "":
-        return 1
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    page = page_number(raw, MAX_PAGE)
+    if page is None:
         abort(400)
-    return int(raw)
+    return page
 
 
 def in_inbox_order(query):
     """Open and contacted cases first, the one due earliest (the longest overdue) at the top;
     then resolved and closed ones, the latest due first; ties by newest id."""
-    active = Case.status.in_(ACTIVE)
+    active = Case.status.in_(OPEN_STATUSES)
     return query.order_by(
         when((active, 0), else_=1), when((active, Case.due_at)).asc(), Case.due_at.desc(), Case.id.desc()
     )

@@ -72,6 +72,15 @@ class FeedbackFilter:
         return {k: v for k, v in raw.items() if v}
 
 
+def page_number(raw: str | None, maximum: int) -> int | None:
+    """A ``?page=`` value: 1 when absent, None when it is not a whole number from 1 to
+    ``maximum`` written in ASCII digits (each page says how it refuses that)."""
+    raw = (raw or "1").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum)) and 1 <= int(raw) <= maximum:
+        return int(raw)
+    return None
+
+
 def parse_day(raw: str, name: str) -> date:
     """A ``YYYY-MM-DD`` query value between 1900 and 2999, else a 422 naming ``name``."""
     try:

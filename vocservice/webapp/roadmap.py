@@ -16,6 +16,7 @@ from surveys.roadmap.models import STATUSES
 from surveys.roadmap.service import get_item, linked_responses_query, update_item
 from surveys.survey.scales import category
 from vocservice.webapp import bp, sources
+from vocservice.webapp.filters import page_number
 from vocservice.webapp.highlight import pieces
 
 LINKED_SHOWN = 5
@@ -43,10 +44,10 @@ def _linked(item) -> list[dict]:
 
 
 def _page() -> int:
-    raw = (request.args.get("page") or "1").strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) >= 1):
+    page = page_number(request.args.get("page"), 999_999)
+    if page is None:
         raise Invalid("'page' must be a page number such as 2.", errors={"page": ["not a page number"]})
-    return int(raw)
+    return page
 
 
 @bp.get("/roadmap")
