@@ -58,6 +58,17 @@ def _ingest_key_assumed(client, workspace) -> dict:
     return ingest
 
 
+def _change_ingest_key_elsewhere(app, workspace, assignment: str) -> None:
+    """``UPDATE api_keys SET <assignment>`` of the workspace's ingest key, from another process."""
+    digest = hash_key(workspace.keys["ingest"])
+    _elsewhere(
+        app,
+        workspace.api_key,
+        f"db.session.execute(text({f'UPDATE api_keys SET {assignment} WHERE key_hash = :h'!r}), "
+        f"{{'h': {digest!r}}})",
+    )
+
+
 def _assert_assumed(headers) -> None:
     """This process would assume the key's grant on its next request (the path under test)."""
     from surveys.workspace import keys  # after the app: it inspects the mapped models
@@ -70,12 +81,7 @@ def test_a_key_revoked_elsewhere_is_refused_on_the_next_request_and_nothing_is_s
     ingest = _ingest_key_assumed(client, workspace)
     stored = _stored(app)
 
-    _elsewhere(
-        app,
-        workspace.api_key,
-        "db.session.execute(text('UPDATE api_keys SET revoked_at = now() WHERE key_hash = :h'), "
-        f"{{'h': {hash_key(workspace.keys['ingest'])!r}}})",
-    )
+    _change_ingest_key_elsewhere(app, workspace, "revoked_at = now()")
     refused = client.post("/api/v1/events", json=event(contact="cust-2"), headers=ingest)
     assert refused.status_code == 401 and refused.mimetype == "application/problem+json"
     assert _stored(app) == stored
@@ -87,12 +93,7 @@ def test_a_role_changed_elsewhere_is_refused_on_the_next_request(app, client, wo
     ingest = _ingest_key_assumed(client, workspace)
     stored = _stored(app)
 
-    _elsewhere(
-        app,
-        workspace.api_key,
-        "db.session.execute(text(\"UPDATE api_keys SET role = 'analyst' WHERE key_hash = :h\"), "
-        f"{{'h': {hash_key(workspace.keys['ingest'])!r}}})",
-    )
+    _change_ingest_key_elsewhere(app, workspace, "role = 'analyst'")
     refused = client.post("/api/v1/events", json=event(contact="cust-2"), headers=ingest)
     assert refused.status_code == 403
     assert _stored(app) == stored
@@ -155,12 +156,7 @@ def test_on_the_general_path_too_a_key_revoked_elsewhere_is_refused(app, client,
     _warm(client, ingest)
     stored = _stored(app)
 
-    _elsewhere(
-        app,
-        workspace.api_key,
-        "db.session.execute(text('UPDATE api_keys SET revoked_at = now() WHERE key_hash = :h'), "
-        f"{{'h': {hash_key(workspace.keys['ingest'])!r}}})",
-    )
+    _change_ingest_key_elsewhere(app, workspace, "revoked_at = now()")
     refused = client.post("/api/v1/events", json=event(contact="cust-2"), headers=ingest)
     assert refused.status_code == 401
     assert _stored(app) == stored
@@ -170,11 +166,6 @@ def test_a_key_revoked_elsewhere_with_an_invalid_body_is_a_401_not_a_422(app, cl
     # The body fails validation before any statement carried the assumed key's check: it is
     # checked then, and the answer is the one a check made first would give.
     ingest = _ingest_key_assumed(client, workspace)
-    _elsewhere(
-        app,
-        workspace.api_key,
-        "db.session.execute(text('UPDATE api_keys SET revoked_at = now() WHERE key_hash = :h'), "
-        f"{{'h': {hash_key(workspace.keys['ingest'])!r}}})",
-    )
+    _change_ingest_key_elsewhere(app, workspace, "revoked_at = now()")
     bad = client.post("/api/v1/events", json={"id": "x"}, headers=ingest)
     assert bad.status_code == 401 and bad.mimetype == "application/problem+json"
