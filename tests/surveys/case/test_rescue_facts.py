@@ -3,8 +3,8 @@ rescue rate used to run on every request (kept here, and only here, as the refer
 ``lead()`` over the workspace's completed scored answers per customer and survey), after every
 path that writes answers or cases: answers in and out of order, a batch, a score changed, a
 partial answer finalised, an answer deleted, a customer erased or unlinked by retention, a case
-opened and deleted, a survey deleted; on PostgreSQL and on the embedded SQLite; and the rebuild
-and migration 0026's backfill give the same."""
+opened and deleted, a survey deleted; and the rebuild and migration 0026's backfill give the
+same. (SQLite, without foreign keys or locks: tests/embedded.)"""
 
 import importlib.util
 import threading
@@ -13,10 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import case as when
-from sqlalchemy import create_engine, delete, event, exists, func, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, func, select, text, update
 
-import surveys.models  # noqa: F401 - every table, for the SQLite engine too
 from surveys.case import rescue
 from surveys.case.models import Case, CaseRule, RescueFact
 from surveys.case.rules import detractor_level
@@ -137,11 +135,32 @@ def _answer(session, workspace, survey, customer: str | None, score: int, hours:
     return response
 
 
+def add_answer(
+    session, *, workspace_id: str, survey_id: str, contact_id: str, score: int, hours: float, completed=True
+) -> Response:
+    """An answer added to the session as it is (no service) and flushed: the rescue upkeep's
+    flush hooks are all that runs."""
+    row = Response(
+        workspace_id=workspace_id,
+        survey_id=survey_id,
+        contact_id=contact_id,
+        score=score,
+        completed=completed,
+        source="api",
+        meta={},
+        attributes={},
+        submitted_at=T0 + timedelta(hours=hours),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def _rule(session, workspace_id: str, enabled: bool) -> None:
     session.execute(update(CaseRule).where(CaseRule.workspace_id == workspace_id).values(enabled=enabled))
 
 
-def _fact(session, response_id: str):
+def fact_of(session, response_id: str):
     row = session.execute(
         select(RescueFact.score, RescueFact.next_score, RescueFact.has_case).where(
             RescueFact.response_id == response_id
@@ -158,14 +177,14 @@ def test_answers_in_and_out_of_order(db_session, workspace):
     _rule(db_session, ws.id, False)
     other = _answer(db_session, ws, ces, "ann", 2, 10)  # another survey: its own sequence
     db_session.commit()
-    assert _fact(db_session, first.id) == (3, 8, True)
-    assert _fact(db_session, other.id) == (2, None, False)
-    assert _fact(db_session, last.id) is None  # a promoter: no fact
+    assert fact_of(db_session, first.id) == (3, 8, True)
+    assert fact_of(db_session, other.id) == (2, None, False)
+    assert fact_of(db_session, last.id) is None  # a promoter: no fact
     # An older answer stored after a newer one: it comes between them.
     middle = _answer(db_session, ws, nps, "ann", 5, 24)
     db_session.commit()
-    assert _fact(db_session, first.id) == (3, 5, True)
-    assert _fact(db_session, middle.id) == (5, 8, False)
+    assert fact_of(db_session, first.id) == (3, 5, True)
+    assert fact_of(db_session, middle.id) == (5, 8, False)
     # Two answers at the same time: the id decides, as the live order does.
     _answer(db_session, ws, nps, "bob", 1, 5)
     _answer(db_session, ws, nps, "bob", 6, 5)
@@ -192,9 +211,9 @@ def test_batch_insert_with_answers_stored_one_by_one(db_session, workspace):
     assert all(isinstance(o, Stored) for o in create_responses(db_session, workspace=ws, items=items))
     db_session.commit()
     # c0 answered at 1 h; the batch's c0 answers come at 0 h (before it) and 20 h (its next).
-    assert _fact(db_session, early.id) == (2, (4 * 7) % 11, True)
+    assert fact_of(db_session, early.id) == (2, (4 * 7) % 11, True)
     # c1's batch answers all come before the answer at 200 h: it stays the last one.
-    assert _fact(db_session, late.id) == (4, None, True)
+    assert fact_of(db_session, late.id) == (4, None, True)
     facts = assert_exact(db_session, ws.id)
     assert any(f[2] is not None for f in facts) and any(f[3] for f in facts)
 
@@ -219,22 +238,22 @@ def test_score_changed_and_partial_answer_finalised(db_session, workspace):
     )
     db_session.add(partial)
     db_session.commit()
-    assert _fact(db_session, first.id) == (2, None, False)  # a partial answer is no next answer
+    assert fact_of(db_session, first.id) == (2, None, False)  # a partial answer is no next answer
     assert finalise_partial_answers(db_session, now=utcnow()) == 1
     db_session.commit()
-    assert _fact(db_session, first.id) == (2, 9, False)
+    assert fact_of(db_session, first.id) == (2, 9, False)
     # The first answer's score changes: still a detractor, then not one.
     db_session.get(Response, first.id).score = 6
     db_session.commit()
-    assert _fact(db_session, first.id) == (6, 9, False)
+    assert fact_of(db_session, first.id) == (6, 9, False)
     db_session.get(Response, first.id).score = 7
     db_session.commit()
-    assert _fact(db_session, first.id) is None
+    assert fact_of(db_session, first.id) is None
     # The finalised one becomes a detractor, moved before the first: it is followed by it.
     later = db_session.get(Response, partial.id)
     later.score, later.submitted_at = 1, T0 - timedelta(hours=1)
     db_session.commit()
-    assert _fact(db_session, partial.id) == (1, 7, False)
+    assert fact_of(db_session, partial.id) == (1, 7, False)
     assert_exact(db_session, ws.id)
 
 
@@ -245,14 +264,14 @@ def test_answer_deleted(db_session, workspace):
     b = _answer(db_session, ws, nps, "ann", 4, 1)
     c = _answer(db_session, ws, nps, "ann", 10, 2)
     db_session.commit()
-    assert _fact(db_session, a.id) == (3, 4, True)
+    assert fact_of(db_session, a.id) == (3, 4, True)
     delete_response(db_session, workspace_id=ws.id, response_id=b.id)
     db_session.commit()
-    assert _fact(db_session, a.id) == (3, 10, True)
-    assert _fact(db_session, b.id) is None
+    assert fact_of(db_session, a.id) == (3, 10, True)
+    assert fact_of(db_session, b.id) is None
     delete_response(db_session, workspace_id=ws.id, response_id=c.id)
     db_session.commit()
-    assert _fact(db_session, a.id) == (3, None, True)
+    assert fact_of(db_session, a.id) == (3, None, True)
     assert_exact(db_session, ws.id)
 
 
@@ -285,16 +304,16 @@ def test_case_opened_and_deleted(db_session, workspace):
     a = _answer(db_session, ws, nps, "ann", 3, 0)
     b = _answer(db_session, ws, nps, "ann", 5, 1)
     db_session.commit()
-    assert (_fact(db_session, a.id), _fact(db_session, b.id)) == ((3, 5, False), (5, None, False))
+    assert (fact_of(db_session, a.id), fact_of(db_session, b.id)) == ((3, 5, False), (5, None, False))
     _rule(db_session, ws.id, True)
     opened = open_and_assign(db_session, workspace_id=ws.id, response_ids=[a.id])
     db_session.commit()
     assert len(opened) == 1
-    assert _fact(db_session, a.id) == (3, 5, True)
+    assert fact_of(db_session, a.id) == (3, 5, True)
     assert_exact(db_session, ws.id)
     db_session.delete(db_session.get(Case, opened[0]["id"]))
     db_session.commit()
-    assert _fact(db_session, a.id) == (3, 5, False)
+    assert fact_of(db_session, a.id) == (3, 5, False)
     assert_exact(db_session, ws.id)
 
 
@@ -326,79 +345,16 @@ def test_rebuild_and_migration_backfill_equal_the_kept_facts(db_session, workspa
     assert rescue.rebuild(db_session) == len(kept)
     assert kept_facts(db_session, ws.id) == kept
     db_session.execute(delete(RescueFact))
-    db_session.execute(text(_migration().BACKFILL))
+    db_session.execute(text(migration_0026().BACKFILL))
     assert kept_facts(db_session, ws.id) == kept
     db_session.rollback()
 
 
-def _migration():
+def migration_0026():
     spec = importlib.util.spec_from_file_location("migration_0026", MIGRATION)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def test_embedded_sqlite_keeps_the_same_facts(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'voc.db'}")
-    db.metadata.create_all(engine)
-    with Session(engine) as session:
-        for name, listener in (
-            ("before_flush", rescue.collect),
-            ("after_flush", rescue.apply_collected),
-            ("after_rollback", rescue.drop_collected),
-        ):
-            event.listen(session, name, listener)
-        survey = Survey(workspace_id="ws_1", name="NPS", kind="nps", question="Q?")
-        people = [Contact(workspace_id="ws_1", external_id=f"c{n}") for n in range(3)]
-        session.add_all([survey, *people])
-        session.flush()
-
-        def answer(person, score, hours, completed=True):
-            row = Response(
-                workspace_id="ws_1",
-                survey_id=survey.id,
-                contact_id=person.id,
-                score=score,
-                completed=completed,
-                source="api",
-                meta={},
-                attributes={},
-                submitted_at=T0 + timedelta(hours=hours),
-            )
-            session.add(row)
-            session.flush()
-            return row
-
-        a = answer(people[0], 2, 10)
-        answer(people[0], 9, 30)
-        b = answer(people[0], 4, 20)  # out of order
-        c = answer(people[1], 0, 5)
-        answer(people[1], 3, 6, completed=False)
-        session.commit()
-        assert _fact(session, a.id) == (2, 4, False) and _fact(session, b.id) == (4, 9, False)
-        assert _fact(session, c.id) == (0, None, False)
-        assert kept_facts(session, "ws_1") == live_facts(session, "ws_1")
-        session.add(
-            Case(
-                id="case_1",
-                workspace_id="ws_1",
-                response_id=c.id,
-                contact_id=people[1].id,
-                survey_id=survey.id,
-                due_at=T0,
-            )
-        )
-        session.delete(b)  # SQLite enforces no foreign key: the flush removes its fact
-        session.commit()
-        assert _fact(session, a.id) == (2, 9, False) and _fact(session, c.id) == (0, None, True)
-        kept = kept_facts(session, "ws_1")
-        assert kept == live_facts(session, "ws_1") and len(kept) == 2
-        session.execute(delete(RescueFact))
-        session.execute(text(_migration().BACKFILL))
-        assert kept_facts(session, "ws_1") == kept
-        session.execute(delete(RescueFact))
-        assert rescue.rebuild(session) == 2 and kept_facts(session, "ws_1") == kept
-    engine.dispose()
 
 
 def test_rollups_rebuild_command_builds_facts_of_answers_loaded_behind_the_orm(app, db_session, workspace):
@@ -446,21 +402,10 @@ def test_two_transactions_answering_for_one_customer_take_turns(app, db_session,
     _rule(db_session, ws.id, False)
     db_session.commit()
 
+    ids = {"workspace_id": ws.id, "survey_id": nps.id, "contact_id": ann.id}
+
     def answer(session, score: int, hours: int) -> Response:
-        row = Response(
-            workspace_id=ws.id,
-            survey_id=nps.id,
-            contact_id=ann.id,
-            score=score,
-            completed=True,
-            source="api",
-            meta={},
-            attributes={},
-            submitted_at=T0 + timedelta(hours=hours),
-        )
-        session.add(row)
-        session.flush()
-        return row
+        return add_answer(session, **ids, score=score, hours=hours)
 
     first = answer(db_session, 2, 0)  # flushed: T1 holds ann's lock, uncommitted
 
@@ -483,5 +428,5 @@ def test_two_transactions_answering_for_one_customer_take_turns(app, db_session,
     db_session.commit()
     other.join()
     db_session.expire_all()
-    assert _fact(db_session, first.id) == (2, 9, False)
+    assert fact_of(db_session, first.id) == (2, 9, False)
     assert_exact(db_session, ws.id)

@@ -6,8 +6,7 @@ import threading
 from datetime import UTC, datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import create_engine, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
 
 from surveys.core.db import db
 from surveys.core.errors import Invalid, NotFound
@@ -206,44 +205,3 @@ def test_create_responses_losing_a_race_for_a_sender_id_answers_with_the_winner(
     assert outcomes[1].created
     stored = dict(db_session.execute(select(Response.external_id, Response.score)).all())
     assert stored == {"race": 1, "mine": 6}
-
-
-def test_create_responses_on_sqlite_reads_and_merges_as_on_postgresql(tmp_path):
-    """The embedded default (SQLite) takes the ORM reads instead of the pipelined ones: the same
-    outcomes, contacts merged item by item, a repeated sender id answered with the first id."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'voc.db'}")
-    db.metadata.create_all(engine)
-    with Session(engine) as session:
-        ws = create_workspace(session, name="Lite", slug="lite")
-        survey = Survey(workspace_id=ws.id, name="batch", kind="nps", question="Q?")
-        session.add(survey)
-        session.commit()
-        schema = ResponseCreateSchema()
-        first = [
-            schema.load({"survey_id": survey.id, "id": "a", "score": 9, "contact": {"external_id": "c-1"}}),
-            schema.load({"survey_id": "sv_nope", "score": 1}),
-        ]
-        assert [type(o) for o in create_responses(session, workspace=ws, items=first)] == [Stored, NotFound]
-        session.commit()
-        items = [
-            {"survey_id": survey.id, "id": "a", "score": 2},
-            {
-                "survey_id": survey.id,
-                "score": 7,
-                "contact": {"external_id": "c-1", "attributes": {"plan": "pro"}},
-            },
-            {
-                "survey_id": survey.id,
-                "score": 8,
-                "comment": "ok",
-                "contact": {"external_id": "c-1", "locale": "de"},
-            },
-        ]
-        outcomes = create_responses(session, workspace=ws, items=[schema.load(i) for i in items])
-        session.commit()
-        stored = session.execute(select(Response.external_id, Response.id)).all()
-        assert outcomes[0] == Stored(dict(stored)["a"], False)
-        second, third = (session.get(Response, o.id) for o in outcomes[1:])
-        assert (second.attributes, second.locale) == ({"plan": "pro"}, None)
-        assert (third.attributes, third.locale, third.analysis_status) == ({"plan": "pro"}, "de", "pending")
-    engine.dispose()

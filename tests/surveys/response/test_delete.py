@@ -1,17 +1,9 @@
-"""``delete_response``: the answer and every row pointing at it go in one transaction, on
-PostgreSQL and on the embedded SQLite (which enforces no foreign keys); its invitation stays
-``responded``."""
+"""``delete_response``: the answer and every row pointing at it go in one transaction, its
+invitation stays ``responded``. (SQLite, which enforces no foreign keys: tests/embedded.)"""
 
 from datetime import UTC, datetime
 
-import pytest
-from sqlalchemy import create_engine, func, insert, select
-from sqlalchemy.orm import Session
-
-import surveys.models  # noqa: F401 - every table, for the SQLite engine too
 from surveys.analysis.models import Analysis, ResponseTheme, TagCorrection
-from surveys.core.db import db
-from surveys.core.errors import NotFound
 from surveys.invitation.models import Invitation
 from surveys.response.models import Response
 from surveys.response.service import delete_response, submit_form
@@ -22,7 +14,7 @@ AT = datetime(2026, 6, 1, tzinfo=UTC)
 DEPENDENTS = (Analysis, ResponseTheme, TagCorrection, RoadmapLink)
 
 
-def _rows(response_id: str) -> dict:
+def response_rows(response_id: str) -> dict:
     def response(rid: str) -> dict:
         return {
             "id": rid,
@@ -73,30 +65,6 @@ def _rows(response_id: str) -> dict:
         "responses": [response(response_id), response("rsp_keep")],
         "children": [children(response_id), children("rsp_keep")],
     }
-
-
-def test_delete_response_removes_dependents_on_sqlite(tmp_path):
-    """The embedded default (SQLite) enforces no foreign keys: deletion must remove dependents itself."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'voc.db'}")
-    db.metadata.create_all(engine)
-    rows = _rows("rsp_gone")
-    with Session(engine) as session:
-        session.execute(insert(Response.__table__), rows["responses"])
-        for model in DEPENDENTS:
-            session.execute(insert(model.__table__), [c[model] for c in rows["children"]])
-        session.commit()
-        delete_response(session, workspace_id="ws_1", response_id="rsp_gone")
-        session.commit()
-        for model in (Response, *DEPENDENTS):
-            column = model.id if model is Response else model.response_id
-            remaining = session.execute(select(column).where(column.in_(("rsp_gone", "rsp_keep")))).scalars()
-            assert set(remaining) == {"rsp_keep"}, model.__name__
-        with pytest.raises(NotFound):
-            delete_response(session, workspace_id="ws_1", response_id="rsp_gone")
-        with pytest.raises(NotFound):  # another workspace's answer is simply unknown
-            delete_response(session, workspace_id="ws_2", response_id="rsp_keep")
-        assert session.execute(select(func.count()).select_from(Response)).scalar_one() == 1
-    engine.dispose()
 
 
 def test_delete_response_leaves_its_invitation_responded(db_session, workspace):

@@ -1,14 +1,10 @@
 """Segments over values stored before they were checked (a 400-digit integer, 1e300, "NaN",
-booleans, objects): on PostgreSQL and on the embedded SQLite the SQL never fails and agrees with
-the Python rule semantics, which count all of them as "not a number"."""
+booleans, objects): the SQL never fails and agrees with the Python rule
+semantics, which count all of them as "not a number". (SQLite's own JSON SQL: tests/embedded.)"""
 
-import json
-from datetime import UTC, datetime
-
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-import surveys.models  # noqa: F401 - every mapper, for the ORM-free SQLite engine too
 from surveys.core.conditions import conditions_match
 from surveys.core.values import MAX_SAFE_INTEGER
 from surveys.response.models import Response
@@ -44,11 +40,11 @@ CONDITIONS = [
 ]
 
 
-def _json(raw: str) -> str:
+def poison_json(raw: str) -> str:
     return '{"v": ' + raw + "}"
 
 
-def _check_agreement(session: Session, rows: dict[str, dict]) -> None:
+def check_agreement(session: Session, rows: dict[str, dict]) -> None:
     numeric_matches = 0
     for condition in CONDITIONS:
         expected = {
@@ -75,42 +71,10 @@ def test_segment_poison_on_postgresql(client, db_session, workspace):
                 "id": f"rsp_{len(raw)}_{abs(hash(raw))}",
                 "ws": workspace.workspace.id,
                 "sv": survey["id"],
-                "attrs": _json(raw),
+                "attrs": poison_json(raw),
             },
         )
     db_session.commit()
     rows = dict(db_session.execute(select(Response.id, Response.attributes)).all())
     assert len(rows) == len(POISON)
-    _check_agreement(db_session, rows)
-
-
-def test_segment_poison_on_sqlite(tmp_path):
-    """The embedded default (SQLite) has its own JSON SQL for segments: poison is read safely there too."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'voc.db'}")
-    Response.__table__.create(engine)
-    with Session(engine) as session:
-        session.execute(
-            insert(Response.__table__),
-            [
-                {
-                    "id": f"rsp_{index}",
-                    "workspace_id": "ws_1",
-                    "survey_id": "sv_1",
-                    "score": 5,
-                    "completed": True,
-                    "source": "api",
-                    "metadata": {},
-                    "attributes": json.loads(_json(raw)),
-                    "submitted_at": datetime(2026, 6, 1, tzinfo=UTC),
-                    "created_at": datetime(2026, 6, 1, tzinfo=UTC),
-                    "updated_at": datetime(2026, 6, 1, tzinfo=UTC),
-                    "analysis_status": "done",
-                    "analysis_attempts": 0,
-                }
-                for index, raw in enumerate(POISON)
-            ],
-        )
-        session.commit()
-        rows = {f"rsp_{index}": json.loads(_json(raw)) for index, raw in enumerate(POISON)}
-        _check_agreement(session, rows)
-    engine.dispose()
+    check_agreement(db_session, rows)
